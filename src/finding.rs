@@ -1,0 +1,240 @@
+//! What a scan produces: findings with their level, span, service and masked secret.
+//!
+//! Findings are plain values. Reporters turn them into text; nothing here formats output or
+//! touches the file system.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+
+use crate::source::Position;
+
+/// How serious a finding is. Ordered: `Note < Warning < Error`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Level {
+    /// Advice: nothing leaks, but an identity would be better.
+    Note,
+    /// Key-based auth that should be a managed identity.
+    Warning,
+    /// A leaked credential: a real secret in the file.
+    Error,
+}
+
+impl Level {
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Note => "note",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl fmt::Display for Level {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// The Azure service a credential belongs to; the vocabulary of the JSON `service` field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Service {
+    /// Azure Storage: blob, queue, table, files, Data Lake.
+    Storage,
+    /// Service Bus, also Relay and Notification Hubs.
+    Servicebus,
+    /// Event Hubs, including its Kafka endpoint.
+    Eventhubs,
+    /// Event Grid topics, domains and namespaces.
+    Eventgrid,
+    /// Cosmos DB.
+    Cosmos,
+    /// Azure SQL Database and SQL Managed Instance.
+    Sql,
+    /// Azure Database for PostgreSQL.
+    Postgresql,
+    /// Azure Database for MySQL.
+    Mysql,
+    /// Azure Cache for Redis and Azure Managed Redis.
+    Redis,
+    /// App Configuration.
+    Appconfig,
+    /// Azure SignalR Service.
+    Signalr,
+    /// Azure Web PubSub.
+    Webpubsub,
+    /// IoT Hub and the Device Provisioning Service.
+    Iothub,
+    /// Key Vault.
+    Keyvault,
+    /// Azure OpenAI and AI Services.
+    Openai,
+    /// Azure AI Search.
+    Search,
+    /// Azure Container Registry.
+    Acr,
+    /// Azure Batch.
+    Batch,
+    /// Application Insights.
+    Appinsights,
+    /// API Management.
+    Apim,
+    /// Azure Functions function and host keys.
+    Functions,
+    /// Azure DevOps personal access tokens.
+    Devops,
+    /// Entra ID app registrations and service principals.
+    Entra,
+}
+
+impl Service {
+    /// Every service of the vocabulary, in declaration order.
+    pub const ALL: [Service; 23] = [
+        Service::Storage,
+        Service::Servicebus,
+        Service::Eventhubs,
+        Service::Eventgrid,
+        Service::Cosmos,
+        Service::Sql,
+        Service::Postgresql,
+        Service::Mysql,
+        Service::Redis,
+        Service::Appconfig,
+        Service::Signalr,
+        Service::Webpubsub,
+        Service::Iothub,
+        Service::Keyvault,
+        Service::Openai,
+        Service::Search,
+        Service::Acr,
+        Service::Batch,
+        Service::Appinsights,
+        Service::Apim,
+        Service::Functions,
+        Service::Devops,
+        Service::Entra,
+    ];
+
+    /// The lowercase name used in every output format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Storage => "storage",
+            Service::Servicebus => "servicebus",
+            Service::Eventhubs => "eventhubs",
+            Service::Eventgrid => "eventgrid",
+            Service::Cosmos => "cosmos",
+            Service::Sql => "sql",
+            Service::Postgresql => "postgresql",
+            Service::Mysql => "mysql",
+            Service::Redis => "redis",
+            Service::Appconfig => "appconfig",
+            Service::Signalr => "signalr",
+            Service::Webpubsub => "webpubsub",
+            Service::Iothub => "iothub",
+            Service::Keyvault => "keyvault",
+            Service::Openai => "openai",
+            Service::Search => "search",
+            Service::Acr => "acr",
+            Service::Batch => "batch",
+            Service::Appinsights => "appinsights",
+            Service::Apim => "apim",
+            Service::Functions => "functions",
+            Service::Devops => "devops",
+            Service::Entra => "entra",
+        }
+    }
+}
+
+impl fmt::Display for Service {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.as_str())
+    }
+}
+
+/// One credential (or key-based wiring) found in one file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Finding {
+    /// Stable kebab-case id of the rule that fired.
+    pub rule_id: String,
+    /// How serious it is.
+    pub level: Level,
+    /// Path relative to the scanned root (`/`-separated), or as given for explicit files.
+    pub path: String,
+    /// Where the secret starts (1-based).
+    pub start: Position,
+    /// Where the secret ends: the column is that of the character after the secret, as in SARIF.
+    pub end: Position,
+    /// Byte range of the secret in the decoded text (for suppressions and rewrites).
+    pub byte_range: std::ops::Range<usize>,
+    /// The service the credential belongs to.
+    pub service: Service,
+    /// One-line message, lowercase, naming what was found; never holds the secret.
+    pub message: String,
+    /// Id of the remediation profile that says what to use instead.
+    pub remediation: String,
+    /// The secret as shown to people: its first characters and an ellipsis.
+    pub masked: String,
+    /// SHA-256 of the secret (hex); identifies it without revealing it.
+    pub secret_hash: String,
+    /// The secret's line, masked, for reporters that show context.
+    pub snippet: Snippet,
+}
+
+/// The secret's line with every secret on it masked, cut to a window around the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    /// 1-based number of the line.
+    pub line: usize,
+    /// The visible part of the line (an ellipsis marks a cut), secrets masked.
+    pub text: String,
+    /// Byte range of the masked secret inside `text`.
+    pub highlight: std::ops::Range<usize>,
+    /// How many characters of the line precede `text` (0 when the line is shown from its start).
+    pub column_offset: usize,
+}
+
+impl Finding {
+    /// Sort key that makes output independent of thread scheduling.
+    pub fn sort_key(&self) -> (&str, usize, usize, &str) {
+        (
+            &self.path,
+            self.start.line,
+            self.start.column,
+            &self.rule_id,
+        )
+    }
+}
+
+/// The prefix of a secret that is safe to show: at most 4 characters, fewer for short values.
+pub fn mask(secret: &str) -> String {
+    let length = secret.chars().count();
+    let shown = (length / 4).min(4);
+    let prefix: String = secret.chars().take(shown).collect();
+    format!("{prefix}…")
+}
+
+/// Hex SHA-256 of a secret, used for baselines and fingerprints.
+pub fn hash_secret(secret: &str) -> String {
+    let digest = Sha256::digest(secret.as_bytes());
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mask_shows_at_most_four_characters() {
+        assert_eq!(mask("abcdefghijklmnopqrstuvwxyz"), "abcd…");
+        assert_eq!(mask("abcdefgh"), "ab…");
+        assert_eq!(mask("abc"), "…");
+    }
+
+    #[test]
+    fn levels_are_ordered_by_severity() {
+        assert!(Level::Error > Level::Warning && Level::Warning > Level::Note);
+    }
+}

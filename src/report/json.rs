@@ -1,0 +1,185 @@
+//! The JSON reporter: the machine contract other tools rely on.
+//!
+//! Shape: `{"version", "findings": [{rule_id, level, path, line, column, end_line, end_column,
+//! service, message, secret, fingerprint, remediation: {summary, roles: [{name, id, ...}], ...}}],
+//! "diagnostics": [...], "summary": {...}}`. Deterministic: no timings, sorted input.
+
+use serde::Serialize;
+use std::io::{self, Write};
+
+use super::{Advice, advice_for};
+use crate::finding::{Finding, Level};
+use crate::remediation::{CommonGuidance, RoleKind};
+use crate::rules::Registry;
+use crate::scan::ScanReport;
+use crate::source::language_of;
+
+#[derive(Serialize)]
+struct Document<'a> {
+    version: &'static str,
+    /// Advice that holds for every finding: choosing an identity, where tokens come from.
+    guidance: &'a CommonGuidance,
+    findings: Vec<JsonFinding<'a>>,
+    diagnostics: Vec<JsonDiagnostic<'a>>,
+    summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    rule_id: &'a str,
+    level: Level,
+    path: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    service: &'a str,
+    message: &'a str,
+    /// The masked secret: its first characters and an ellipsis.
+    secret: &'a str,
+    /// SHA-256 of the secret: stable across line moves, reveals nothing.
+    fingerprint: &'a str,
+    remediation: Option<JsonRemediation<'a>>,
+}
+
+/// Remediation as JSON; also used by `keyless explain --format json` later.
+#[derive(Serialize)]
+pub(crate) struct JsonRemediation<'a> {
+    profile: &'a str,
+    title: &'a str,
+    summary: &'a str,
+    replacement: &'a str,
+    settings: &'a [String],
+    disable_key_auth: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    no_identity: Option<&'a str>,
+    roles: Vec<JsonRole<'a>>,
+    /// The identity-based code in the finding's language, when the file is source code.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sdk: Option<JsonSdk<'a>>,
+    references: &'a [String],
+}
+
+#[derive(Serialize)]
+struct JsonSdk<'a> {
+    language: &'a str,
+    package: &'a str,
+    code: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonRole<'a> {
+    name: &'a str,
+    id: &'a str,
+    kind: RoleKind,
+    when: &'a str,
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    path: &'a str,
+    message: &'a str,
+}
+
+#[derive(Serialize)]
+struct Summary {
+    files_scanned: u64,
+    bytes_scanned: u64,
+    findings: usize,
+    errors: usize,
+    warnings: usize,
+    notes: usize,
+    skipped_binary: u64,
+    skipped_large: u64,
+    unreadable: u64,
+}
+
+pub(crate) fn remediation_json<'a>(advice: &Advice<'a>, path: &str) -> JsonRemediation<'a> {
+    let profile = advice.profile;
+    JsonRemediation {
+        profile: &profile.id,
+        title: &profile.title,
+        summary: &profile.summary,
+        replacement: &profile.replacement,
+        settings: &profile.settings,
+        disable_key_auth: &profile.disable_key_auth,
+        no_identity: profile.no_identity.as_deref(),
+        roles: advice
+            .roles
+            .iter()
+            .map(|(role, when)| JsonRole {
+                name: &role.name,
+                id: role.output_id(),
+                kind: role.kind,
+                when,
+            })
+            .collect(),
+        sdk: language_of(path).and_then(|language| {
+            profile
+                .sdk
+                .get_key_value(language)
+                .map(|(language, advice)| JsonSdk {
+                    language,
+                    package: &advice.package,
+                    code: &advice.code,
+                })
+        }),
+        references: &profile.references,
+    }
+}
+
+fn finding_json<'a>(finding: &'a Finding, registry: &'a Registry) -> JsonFinding<'a> {
+    JsonFinding {
+        rule_id: &finding.rule_id,
+        level: finding.level,
+        path: &finding.path,
+        line: finding.start.line,
+        column: finding.start.column,
+        end_line: finding.end.line,
+        end_column: finding.end.column,
+        service: finding.service.as_str(),
+        message: &finding.message,
+        secret: &finding.masked,
+        fingerprint: &finding.secret_hash,
+        remediation: advice_for(registry.knowledge(), finding)
+            .map(|advice| remediation_json(&advice, &finding.path)),
+    }
+}
+
+pub(super) fn write(
+    report: &ScanReport,
+    registry: &Registry,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let stats = &report.stats;
+    let document = Document {
+        version: env!("CARGO_PKG_VERSION"),
+        guidance: &registry.knowledge().common,
+        findings: report
+            .findings
+            .iter()
+            .map(|finding| finding_json(finding, registry))
+            .collect(),
+        diagnostics: report
+            .diagnostics
+            .iter()
+            .map(|diagnostic| JsonDiagnostic {
+                path: &diagnostic.path,
+                message: &diagnostic.message,
+            })
+            .collect(),
+        summary: Summary {
+            files_scanned: stats.files_scanned,
+            bytes_scanned: stats.bytes_scanned,
+            findings: report.findings.len(),
+            errors: report.count(Level::Error),
+            warnings: report.count(Level::Warning),
+            notes: report.count(Level::Note),
+            skipped_binary: stats.skipped_binary,
+            skipped_large: stats.skipped_large,
+            unreadable: stats.unreadable,
+        },
+    };
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    writeln!(out)
+}

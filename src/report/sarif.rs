@@ -1,0 +1,296 @@
+//! The SARIF 2.1.0 reporter, for GitHub and Azure DevOps code scanning and for editors.
+//!
+//! One run; `tool.driver.rules` comes from the registry (every rule, with its docs and the
+//! managed-identity advice as help text); results point at the secret with paths relative to
+//! `%SRCROOT%` and carry fingerprints built from the secret's hash, never from line numbers.
+
+use serde::Serialize;
+use serde_json::{Value, json};
+use std::io::{self, Write};
+use std::path::Path;
+
+use super::{ReportContext, advice_for};
+use crate::finding::{Finding, Level};
+use crate::remediation::{Knowledge, Profile};
+use crate::rules::{Registry, Rule};
+use crate::scan::ScanReport;
+
+const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+const INFORMATION_URI: &str = "https://github.com/keyless-lint/keyless";
+/// GitHub code scanning rejects runs with more results than this.
+const MAX_RESULTS: usize = 25_000;
+
+#[derive(Serialize)]
+struct Log {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    version: &'static str,
+    runs: Vec<Value>,
+}
+
+fn sarif_level(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Note => "note",
+    }
+}
+
+/// GitHub's `security-severity`: 9.0+ critical, 7.0+ high, 4.0+ medium.
+fn security_severity(level: Level) -> &'static str {
+    match level {
+        Level::Error => "8.5",
+        Level::Warning => "5.0",
+        Level::Note => "2.0",
+    }
+}
+
+/// `storage-account-key` → `StorageAccountKey`, SARIF's conventional rule name shape.
+fn pascal_case(id: &str) -> String {
+    id.split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            chars
+                .next()
+                .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Help for a rule in markdown: what, why, instead, and the roles of its remediation profile.
+pub(crate) fn help_markdown(rule: &Rule, knowledge: &Knowledge) -> String {
+    let docs = &rule.spec.docs;
+    let mut help = format!(
+        "**What.** {}\n\n**Why.** {}\n\n**Instead.** {}\n",
+        docs.what, docs.why, docs.instead
+    );
+    if let Some(profile) = knowledge.profile(rule.remediation_id()) {
+        help.push_str(&profile_markdown(profile, knowledge));
+    }
+    if !rule.spec.references.is_empty() {
+        help.push_str("\n**References.**\n");
+        for reference in &rule.spec.references {
+            help.push_str(&format!("- {reference}\n"));
+        }
+    }
+    help
+}
+
+fn profile_markdown(profile: &Profile, knowledge: &Knowledge) -> String {
+    let mut text = format!(
+        "\n**Managed identity.** {}\n\n{}\n",
+        profile.summary, profile.replacement
+    );
+    if let Some(no_identity) = &profile.no_identity {
+        text.push_str(&format!("\n**No managed identity here.** {no_identity}\n"));
+    }
+    if !profile.settings.is_empty() {
+        text.push_str("\n**Identity-based settings.**\n");
+        for setting in &profile.settings {
+            text.push_str(&format!("- `{setting}`\n"));
+        }
+    }
+    text.push_str("\n| Role | Id | When |\n|---|---|---|\n");
+    for (role, when) in knowledge.roles_of(profile) {
+        text.push_str(&format!(
+            "| {} | `{}` | {} |\n",
+            role.name,
+            role.output_id(),
+            when
+        ));
+    }
+    text.push_str(&format!(
+        "\n**Turn key auth off.** {}\n",
+        profile.disable_key_auth
+    ));
+    text
+}
+
+fn help_text(rule: &Rule, knowledge: &Knowledge) -> String {
+    let docs = &rule.spec.docs;
+    let mut text = format!("{} {} Instead: {}", docs.what, docs.why, docs.instead);
+    if let Some(profile) = knowledge.profile(rule.remediation_id()) {
+        let roles: Vec<String> = knowledge
+            .roles_of(profile)
+            .map(|(role, when)| format!("{} ({}) when {}", role.name, role.output_id(), when))
+            .collect();
+        text.push_str(&format!(" Roles: {}.", roles.join("; ")));
+    }
+    text
+}
+
+fn rule_descriptor(rule: &Rule, knowledge: &Knowledge) -> Value {
+    let spec = &rule.spec;
+    json!({
+        "id": spec.id,
+        "name": pascal_case(&spec.id),
+        "shortDescription": { "text": spec.name },
+        "fullDescription": { "text": format!("{} {}", spec.docs.what, spec.docs.why) },
+        "help": { "text": help_text(rule, knowledge), "markdown": help_markdown(rule, knowledge) },
+        "defaultConfiguration": { "level": sarif_level(spec.level) },
+        "properties": {
+            "tags": ["security", "secrets", "azure", spec.service.as_str()],
+            "precision": if spec.validate.is_some() { "very-high" } else { "high" },
+            "problem.severity": match spec.level { Level::Error => "error", Level::Warning => "warning", Level::Note => "recommendation" },
+            "security-severity": security_severity(spec.level),
+        },
+    })
+}
+
+/// Percent-encodes a relative path for a SARIF `uri`, keeping `/` separators.
+fn uri_path(path: &str) -> String {
+    let mut encoded = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' | b'/' => {
+                encoded.push(byte as char)
+            }
+            other => encoded.push_str(&format!("%{other:02X}")),
+        }
+    }
+    encoded
+}
+
+/// `file://` URI of the directory that finding paths are relative to: the root for a directory,
+/// the working directory for a file argument (whose path is shown as given).
+fn root_uri(root: &Path) -> Option<String> {
+    let directory = if root.is_dir() {
+        std::fs::canonicalize(root).ok()?
+    } else {
+        std::env::current_dir().ok()?
+    };
+    let text = directory.to_string_lossy().replace('\\', "/");
+    let text = text.trim_end_matches('/');
+    let prefix = if text.starts_with('/') {
+        "file://"
+    } else {
+        "file:///"
+    };
+    Some(format!("{prefix}{}/", uri_path(text)))
+}
+
+fn result(finding: &Finding, rule_index: Option<usize>, knowledge: &Knowledge) -> Value {
+    let help = advice_for(knowledge, finding).map(|advice| {
+        let roles: Vec<String> = advice
+            .roles
+            .iter()
+            .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
+            .collect();
+        format!(
+            " Instead: {} Role: {}.",
+            advice.profile.summary,
+            roles.join(" or ")
+        )
+    });
+    let mut value = json!({
+        "ruleId": finding.rule_id,
+        "level": sarif_level(finding.level),
+        "message": { "text": format!("{}.{}", finding.message, help.unwrap_or_default()) },
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": { "uri": uri_path(&finding.path), "uriBaseId": "SRCROOT" },
+                "region": {
+                    "startLine": finding.start.line,
+                    "startColumn": finding.start.column,
+                    "endLine": finding.end.line,
+                    "endColumn": finding.end.column,
+                    "snippet": { "text": finding.snippet.text },
+                },
+            },
+        }],
+        "partialFingerprints": {
+            // Built from the secret, not the line: stable when lines move, new when the secret changes.
+            "primaryLocationLineHash": format!("{}:1", finding.secret_hash.get(..16).unwrap_or(&finding.secret_hash)),
+            "keylessSecretHash/v1": finding.secret_hash,
+        },
+        "properties": { "service": finding.service.as_str(), "remediation": finding.remediation, "secret": finding.masked },
+    });
+    if let (Some(index), Some(object)) = (rule_index, value.as_object_mut()) {
+        object.insert("ruleIndex".into(), json!(index));
+    }
+    value
+}
+
+pub(super) fn write(
+    report: &ScanReport,
+    registry: &Registry,
+    context: &ReportContext,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    let knowledge = registry.knowledge();
+    let rules: Vec<Value> = registry
+        .rules()
+        .iter()
+        .map(|rule| rule_descriptor(rule, knowledge))
+        .collect();
+    let results: Vec<Value> = report
+        .findings
+        .iter()
+        .take(MAX_RESULTS)
+        .map(|finding| {
+            let index = registry
+                .rules()
+                .iter()
+                .position(|rule| rule.spec.id == finding.rule_id);
+            result(finding, index, knowledge)
+        })
+        .collect();
+    let mut notifications: Vec<Value> = report
+        .diagnostics
+        .iter()
+        .map(|diagnostic| {
+            json!({
+                "level": "warning",
+                "message": { "text": format!("{}: {}", diagnostic.path, diagnostic.message) },
+            })
+        })
+        .collect();
+    if report.findings.len() > MAX_RESULTS {
+        notifications.push(json!({
+            "level": "warning",
+            "message": { "text": format!("{} findings; only the first {MAX_RESULTS} are in this log (GitHub's limit)", report.findings.len()) },
+        }));
+    }
+    let mut run = json!({
+        "tool": { "driver": {
+            "name": "keyless",
+            "fullName": "keyless: Azure credentials that should be managed identities",
+            "version": env!("CARGO_PKG_VERSION"),
+            "semanticVersion": env!("CARGO_PKG_VERSION"),
+            "informationUri": INFORMATION_URI,
+            "rules": rules,
+        }},
+        "automationDetails": { "id": "keyless/" },
+        "columnKind": "unicodeCodePoints",
+        "results": results,
+        "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
+    });
+    if let (Some(uri), Some(object)) = (
+        context.roots.first().and_then(|root| root_uri(root)),
+        run.as_object_mut(),
+    ) {
+        object.insert(
+            "originalUriBaseIds".into(),
+            json!({ "SRCROOT": { "uri": uri } }),
+        );
+    }
+    let log = Log {
+        schema: SARIF_SCHEMA,
+        version: "2.1.0",
+        runs: vec![run],
+    };
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    writeln!(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_names_and_uris() {
+        assert_eq!(pascal_case("storage-account-key"), "StorageAccountKey");
+        assert_eq!(uri_path("a dir/web.config"), "a%20dir/web.config");
+    }
+}

@@ -1,0 +1,382 @@
+//! Matching: one prefilter pass picks the candidate rules, then each candidate's regex runs once
+//! over the text and every match goes through filters, validators and context checks.
+//!
+//! Produces [`Finding`]s with masked snippets; knows nothing of files, walking or output formats.
+
+use std::ops::Range;
+
+use super::spec::{FilterTarget, Within};
+use super::validators::{self, Verdict};
+use super::{Context, Registry, Rule};
+use crate::finding::{Finding, Snippet, hash_secret, mask};
+use crate::source::SourceText;
+
+/// Longest stretch of a line shown on either side of a secret in a snippet.
+const SNIPPET_CONTEXT_CHARS: usize = 60;
+
+/// A match that passed every check, before it becomes a [`Finding`].
+struct Candidate<'r> {
+    rule: &'r Rule,
+    secret: Range<usize>,
+    whole: Range<usize>,
+    service: crate::finding::Service,
+    remediation: String,
+    message: String,
+}
+
+/// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
+pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
+    let located = Located { source, path };
+    let text = source.text();
+    let mut candidates = Vec::new();
+    for rule_index in registry.candidate_rules(text) {
+        let Some(rule) = registry.rules().get(rule_index) else {
+            continue;
+        };
+        for captures in rule.regex.captures_iter(text) {
+            let Some(whole) = captures.get(0) else {
+                continue;
+            };
+            let secret = rule
+                .secret_group
+                .and_then(|group| captures.get(group))
+                .unwrap_or(whole);
+            if secret.as_str().is_empty() {
+                continue;
+            }
+            if let Some(candidate) = evaluate(
+                registry,
+                rule,
+                &located,
+                &captures,
+                whole.range(),
+                secret.range(),
+            ) {
+                candidates.push(candidate);
+            }
+        }
+    }
+    let kept = drop_overlaps(candidates);
+    let secrets: Vec<Range<usize>> = kept
+        .iter()
+        .map(|candidate| candidate.secret.clone())
+        .collect();
+    let mut findings: Vec<Finding> = kept
+        .into_iter()
+        .map(|candidate| to_finding(path, source, candidate, &secrets))
+        .collect();
+    findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
+    findings
+}
+
+/// The file being matched: its text and its display path (for `within: path`).
+struct Located<'a> {
+    source: &'a SourceText,
+    path: &'a str,
+}
+
+fn evaluate<'r>(
+    registry: &Registry,
+    rule: &'r Rule,
+    located: &Located<'_>,
+    captures: &regex::Captures<'_>,
+    whole: Range<usize>,
+    secret: Range<usize>,
+) -> Option<Candidate<'r>> {
+    let source = located.source;
+    let text = source.text();
+    let secret_text = text.get(secret.clone())?;
+    let whole_text = text.get(whole.clone())?;
+    let line_text = lines_around(source, &whole, 0);
+    for &filter_index in &rule.filters {
+        let filter = registry.filters().get(filter_index)?;
+        let target = match filter.spec.target {
+            FilterTarget::Secret => secret_text,
+            FilterTarget::Match => whole_text,
+            FilterTarget::Line => text.get(line_text.clone()).unwrap_or(""),
+        };
+        if filter.drops(target) {
+            return None;
+        }
+    }
+    if let Some(minimum) = rule.spec.min_entropy
+        && shannon_entropy(secret_text) < minimum
+    {
+        return None;
+    }
+    let spans = Spans {
+        whole: &whole,
+        secret: &secret,
+    };
+    if !rule
+        .requires
+        .iter()
+        .all(|context| context_found(context, located, &spans))
+    {
+        return None;
+    }
+    if rule
+        .excludes
+        .iter()
+        .any(|context| context_found(context, located, &spans))
+    {
+        return None;
+    }
+    let mut service = rule.spec.service;
+    let mut signed = false;
+    if let Some(validator) = rule.spec.validate {
+        match validators::check(validator, secret_text) {
+            Verdict::Reject => return None,
+            Verdict::Accept(Some(by_signature)) => {
+                service = by_signature;
+                signed = true;
+            }
+            Verdict::Accept(None) => {}
+        }
+    }
+    let hint = rule
+        .hints
+        .iter()
+        .find(|(_, context)| context_found(context, located, &spans))
+        .map(|(hint, _)| hint);
+    if let Some(hinted) = hint.and_then(|hint| hint.service).filter(|_| !signed) {
+        service = hinted;
+    }
+    // An explicit profile wins, then a hint's, then the (possibly refined) service's own.
+    let remediation = rule
+        .spec
+        .remediation
+        .clone()
+        .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
+        .unwrap_or_else(|| service.as_str().to_owned());
+    let message = render_message(&rule.spec.message, captures, secret_text);
+    Some(Candidate {
+        rule,
+        secret,
+        whole,
+        service,
+        remediation,
+        message,
+    })
+}
+
+/// Fills `{group}` placeholders from named captures, `{group|fallback}` with a fallback for a
+/// group that did not take part. The secret (under any group name) is always masked, so a message
+/// never carries a secret.
+fn render_message(template: &str, captures: &regex::Captures<'_>, secret: &str) -> String {
+    let mut message = String::with_capacity(template.len());
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|at| open + at) else {
+            break;
+        };
+        message.push_str(&rest[..open]);
+        let inner = &rest[open + 1..close];
+        let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
+        match captures.name(name) {
+            Some(found) if name == "secret" || found.as_str() == secret => {
+                message.push_str(&mask(found.as_str()))
+            }
+            Some(found) => message.push_str(&truncate_chars(found.as_str(), 64)),
+            None => message.push_str(fallback),
+        }
+        rest = &rest[close + 1..];
+    }
+    message.push_str(rest);
+    message
+}
+
+fn truncate_chars(text: &str, limit: usize) -> String {
+    match text.char_indices().nth(limit) {
+        Some((cut, _)) => format!("{}…", &text[..cut]),
+        None => text.to_owned(),
+    }
+}
+
+/// Byte range of the lines that hold `range`, widened by `extra` lines each side.
+fn lines_around(source: &SourceText, range: &Range<usize>, extra: usize) -> Range<usize> {
+    let first = source
+        .position(range.start)
+        .line
+        .saturating_sub(extra)
+        .max(1);
+    let last = source
+        .position(range.end.saturating_sub(1).max(range.start))
+        .line
+        + extra;
+    let start = source.line_range(first).start;
+    let end = source.line_range(last.min(source.line_count().max(1))).end;
+    start..end.max(start)
+}
+
+/// The run of characters around a match up to whitespace, quotes or angle brackets.
+fn token_around(text: &str, range: &Range<usize>) -> Range<usize> {
+    let is_boundary = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let start = text
+        .get(..range.start)
+        .and_then(|before| {
+            before
+                .rfind(is_boundary)
+                .map(|at| at + before[at..].chars().next().map_or(1, char::len_utf8))
+        })
+        .unwrap_or(0);
+    let end = text
+        .get(range.end..)
+        .and_then(|after| after.find(is_boundary))
+        .map_or(text.len(), |at| range.end + at);
+    start..end
+}
+
+/// The match and the secret inside it.
+struct Spans<'a> {
+    whole: &'a Range<usize>,
+    secret: &'a Range<usize>,
+}
+
+fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) -> bool {
+    let source = located.source;
+    let text = source.text();
+    let region = match context.within {
+        Within::Path => return context.regex.is_match(located.path),
+        Within::Secret => spans.secret.clone(),
+        Within::Match => spans.whole.clone(),
+        Within::Token => token_around(text, spans.whole),
+        Within::Line => lines_around(source, spans.whole, 0),
+        Within::Nearby => lines_around(source, spans.whole, 3),
+        Within::File => 0..text.len(),
+    };
+    text.get(region)
+        .is_some_and(|haystack| context.regex.is_match(haystack))
+}
+
+/// Shannon entropy in bits per character.
+pub fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in text.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    let total = total as f64;
+    counts
+        .values()
+        .map(|&count| {
+            let share = count as f64 / total;
+            -share * share.log2()
+        })
+        .sum()
+}
+
+/// Keeps one finding per secret: where spans overlap, the higher level wins, then the longer
+/// match (more context, more specific advice), then the earlier rule.
+fn drop_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
+    candidates.sort_by(|left, right| {
+        right
+            .rule
+            .spec
+            .level
+            .cmp(&left.rule.spec.level)
+            .then((right.whole.end - right.whole.start).cmp(&(left.whole.end - left.whole.start)))
+    });
+    let mut kept: Vec<Candidate<'_>> = Vec::new();
+    for candidate in candidates {
+        let overlaps = kept.iter().any(|existing| {
+            existing.secret.start < candidate.secret.end
+                && candidate.secret.start < existing.secret.end
+        });
+        if !overlaps {
+            kept.push(candidate);
+        }
+    }
+    kept
+}
+
+fn to_finding(
+    path: &str,
+    source: &SourceText,
+    candidate: Candidate<'_>,
+    secrets: &[Range<usize>],
+) -> Finding {
+    let text = source.text();
+    let secret_text = text.get(candidate.secret.clone()).unwrap_or("");
+    Finding {
+        rule_id: candidate.rule.spec.id.clone(),
+        level: candidate.rule.spec.level,
+        path: path.to_owned(),
+        start: source.position(candidate.secret.start),
+        end: source.position(candidate.secret.end),
+        byte_range: candidate.secret.clone(),
+        service: candidate.service,
+        message: candidate.message,
+        remediation: candidate.remediation,
+        masked: mask(secret_text),
+        secret_hash: hash_secret(secret_text),
+        snippet: snippet(source, &candidate.secret, secrets),
+    }
+}
+
+/// The secret's line, cut to a window around it, with every secret on it masked.
+fn snippet(source: &SourceText, secret: &Range<usize>, secrets: &[Range<usize>]) -> Snippet {
+    let text = source.text();
+    let position = source.position(secret.start);
+    let line = source.line_range(position.line);
+    let window_start = back_chars(text, secret.start, SNIPPET_CONTEXT_CHARS).max(line.start);
+    let secret_end_on_line = secret.end.min(line.end).max(secret.start);
+    let window_end = forward_chars(text, secret_end_on_line, SNIPPET_CONTEXT_CHARS).min(line.end);
+    let mut rendered = String::new();
+    if window_start > line.start {
+        rendered.push('…');
+    }
+    let mut cursor = window_start;
+    let mut highlight = 0..0;
+    let mut on_line: Vec<&Range<usize>> = secrets
+        .iter()
+        .filter(|other| other.start < window_end && other.end > window_start)
+        .collect();
+    on_line.sort_by_key(|other| other.start);
+    for other in on_line {
+        let from = other.start.max(cursor);
+        rendered.push_str(text.get(cursor..from).unwrap_or(""));
+        let masked = mask(text.get(other.clone()).unwrap_or(""));
+        let at = rendered.len();
+        rendered.push_str(&masked);
+        if other == secret {
+            highlight = at..rendered.len();
+        }
+        cursor = other.end.min(window_end).max(cursor);
+    }
+    rendered.push_str(text.get(cursor..window_end).unwrap_or(""));
+    if window_end < line.end {
+        rendered.push('…');
+    }
+    let column_offset = text
+        .get(line.start..window_start)
+        .map_or(0, |prefix| prefix.chars().count());
+    Snippet {
+        line: position.line,
+        text: rendered,
+        highlight,
+        column_offset,
+    }
+}
+
+fn back_chars(text: &str, from: usize, count: usize) -> usize {
+    text.get(..from)
+        .and_then(|before| {
+            before
+                .char_indices()
+                .rev()
+                .nth(count.saturating_sub(1))
+                .map(|(at, _)| at)
+        })
+        .unwrap_or(0)
+}
+
+fn forward_chars(text: &str, from: usize, count: usize) -> usize {
+    text.get(from..)
+        .and_then(|after| after.char_indices().nth(count).map(|(at, _)| from + at))
+        .unwrap_or(text.len())
+}

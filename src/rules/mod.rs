@@ -1,0 +1,468 @@
+//! The rule registry: loads the embedded YAML, validates it and compiles every pattern once.
+//!
+//! Rule files hold lists of [`spec::RuleSpec`]; `filters.yaml`, `roles.yaml` and
+//! `remediation.yaml` hold the shared filters and the remediation knowledge. Loading collects every
+//! problem (file, line, rule id) before failing, so one run shows them all.
+
+pub mod matcher;
+pub mod spec;
+mod validators;
+
+use aho_corasick::AhoCorasick;
+use regex::Regex;
+use std::collections::{BTreeMap, HashSet};
+
+use crate::remediation::{Knowledge, RemediationFile, Role};
+use spec::{ContextSpec, FilterSpec, FilterTarget, RuleSpec, Within};
+
+include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// A problem in the rule data, with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}: {}{message}", rule.as_ref().map(|id| format!("rule `{id}`: ")).unwrap_or_default())]
+pub struct RuleLoadError {
+    /// File name under `rules/`.
+    pub file: String,
+    /// 1-based line of the item with the problem.
+    pub line: usize,
+    /// The rule's id, when known.
+    pub rule: Option<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// A compiled context check.
+#[derive(Debug)]
+pub struct Context {
+    /// The compiled pattern.
+    pub regex: Regex,
+    /// Where it is looked for.
+    pub within: Within,
+}
+
+/// A compiled false-alarm filter.
+#[derive(Debug)]
+pub struct Filter {
+    /// The filter as written.
+    pub spec: FilterSpec,
+    regexes: Vec<Regex>,
+}
+
+impl Filter {
+    /// True when the filter recognises `text` as not a credential.
+    pub fn drops(&self, text: &str) -> bool {
+        let value_hit = match self.spec.target {
+            FilterTarget::Secret => self.spec.values.iter().any(|value| value == text),
+            FilterTarget::Match | FilterTarget::Line => self
+                .spec
+                .values
+                .iter()
+                .any(|value| text.contains(value.as_str())),
+        };
+        value_hit || self.regexes.iter().any(|regex| regex.is_match(text))
+    }
+}
+
+/// A compiled rule.
+#[derive(Debug)]
+pub struct Rule {
+    /// The rule as written.
+    pub spec: RuleSpec,
+    /// File the rule came from.
+    pub file: String,
+    /// The compiled pattern.
+    pub regex: Regex,
+    /// Index of the `secret` capture group, if the pattern has one.
+    pub secret_group: Option<usize>,
+    /// Compiled `requires`.
+    pub requires: Vec<Context>,
+    /// Compiled `excludes`.
+    pub excludes: Vec<Context>,
+    /// Compiled `hints`, with the service and remediation each assigns.
+    pub hints: Vec<(spec::Hint, Context)>,
+    /// Indexes into [`Registry::filters`] that apply to this rule (shared ones included).
+    pub filters: Vec<usize>,
+}
+
+impl Rule {
+    /// The remediation profile this rule's findings point to by default (hints may refine it).
+    pub fn remediation_id(&self) -> &str {
+        self.spec
+            .remediation
+            .as_deref()
+            .unwrap_or(self.spec.service.as_str())
+    }
+}
+
+/// Every rule, filter and piece of remediation knowledge, compiled and cross-checked.
+#[derive(Debug)]
+pub struct Registry {
+    rules: Vec<Rule>,
+    filters: Vec<Filter>,
+    knowledge: Knowledge,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the rules that listed it as a keyword.
+    keyword_rules: Vec<Vec<usize>>,
+}
+
+impl Registry {
+    /// Loads the rule files embedded in the binary.
+    pub fn embedded() -> Result<Self, Vec<RuleLoadError>> {
+        Self::from_files(EMBEDDED_RULE_FILES.iter().copied())
+    }
+
+    /// Loads rules from (file name, contents) pairs.
+    pub fn from_files<'a>(
+        files: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<Self, Vec<RuleLoadError>> {
+        let mut errors = Vec::new();
+        let mut rule_specs = Vec::new();
+        let mut filter_specs = Vec::new();
+        let mut roles: Vec<Role> = Vec::new();
+        let mut remediation: Option<RemediationFile> = None;
+        for (file, text) in files {
+            match file {
+                "roles.yaml" => roles.extend(parse_items::<Role>(file, text, &mut errors)),
+                "filters.yaml" => {
+                    filter_specs.extend(parse_items::<FilterSpec>(file, text, &mut errors))
+                }
+                "remediation.yaml" => match serde_saphyr::from_str::<RemediationFile>(text) {
+                    Ok(parsed) => remediation = Some(parsed),
+                    Err(error) => errors.push(load_error(file, 1, None, error.to_string())),
+                },
+                _ => rule_specs.extend(
+                    parse_items::<RuleSpec>(file, text, &mut errors)
+                        .into_iter()
+                        .map(|spec| (file.to_owned(), spec)),
+                ),
+            }
+        }
+        let knowledge = match remediation {
+            None => {
+                errors.push(load_error(
+                    "remediation.yaml",
+                    1,
+                    None,
+                    "file is missing".into(),
+                ));
+                None
+            }
+            Some(file) => Knowledge::new(roles, file)
+                .map_err(|problems| {
+                    errors.extend(problems.into_iter().map(|problem| {
+                        load_error("remediation.yaml", 1, None, problem.to_string())
+                    }));
+                })
+                .ok(),
+        };
+        let filters = compile_filters(filter_specs, &mut errors);
+        let filter_index: BTreeMap<&str, usize> = filters
+            .iter()
+            .enumerate()
+            .map(|(index, filter)| (filter.spec.id.as_str(), index))
+            .collect();
+        let shared_filters: Vec<usize> = filters
+            .iter()
+            .enumerate()
+            .filter(|(_, filter)| filter.spec.all_rules)
+            .map(|(index, _)| index)
+            .collect();
+        let mut seen_ids = HashSet::new();
+        let mut rules = Vec::new();
+        for (file, spec) in rule_specs {
+            if !seen_ids.insert(spec.id.clone()) {
+                errors.push(load_error(
+                    &file,
+                    1,
+                    Some(&spec.id),
+                    "duplicate rule id".into(),
+                ));
+                continue;
+            }
+            if let Some(rule) = compile_rule(
+                file,
+                spec,
+                &filter_index,
+                &shared_filters,
+                knowledge.as_ref(),
+                &mut errors,
+            ) {
+                rules.push(rule);
+            }
+        }
+        let (prefilter, keyword_rules) = match build_prefilter(&rules) {
+            Ok(built) => built,
+            Err(message) => {
+                errors.push(load_error("rules", 1, None, message));
+                return Err(errors);
+            }
+        };
+        match knowledge {
+            Some(knowledge) if errors.is_empty() => Ok(Self {
+                rules,
+                filters,
+                knowledge,
+                prefilter,
+                keyword_rules,
+            }),
+            _ => Err(errors),
+        }
+    }
+
+    /// Every rule, in file and declaration order.
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// A rule by id.
+    pub fn rule(&self, id: &str) -> Option<&Rule> {
+        self.rules.iter().find(|rule| rule.spec.id == id)
+    }
+
+    /// Every filter.
+    pub fn filters(&self) -> &[Filter] {
+        &self.filters
+    }
+
+    /// Roles and remediation profiles.
+    pub fn knowledge(&self) -> &Knowledge {
+        &self.knowledge
+    }
+
+    /// Indexes of the rules whose keywords occur in `text`, ascending.
+    pub fn candidate_rules(&self, text: &str) -> Vec<usize> {
+        let mut hit = vec![false; self.rules.len()];
+        for found in self.prefilter.find_overlapping_iter(text) {
+            if let Some(owners) = self.keyword_rules.get(found.pattern().as_usize()) {
+                for &rule in owners {
+                    if let Some(flag) = hit.get_mut(rule) {
+                        *flag = true;
+                    }
+                }
+            }
+        }
+        hit.iter()
+            .enumerate()
+            .filter(|(_, flag)| **flag)
+            .map(|(index, _)| index)
+            .collect()
+    }
+}
+
+fn load_error(file: &str, line: usize, rule: Option<&str>, message: String) -> RuleLoadError {
+    RuleLoadError {
+        file: file.to_owned(),
+        line,
+        rule: rule.map(str::to_owned),
+        message,
+    }
+}
+
+/// Parses a YAML list item by item, so that an error names the item's line and id.
+fn parse_items<T: serde::de::DeserializeOwned>(
+    file: &str,
+    text: &str,
+    errors: &mut Vec<RuleLoadError>,
+) -> Vec<T> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let starts: Vec<usize> = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, line)| line.starts_with("- "))
+        .map(|(index, _)| index)
+        .collect();
+    let mut items = Vec::new();
+    for (position, &start) in starts.iter().enumerate() {
+        let end = starts.get(position + 1).copied().unwrap_or(lines.len());
+        let chunk: String = lines.get(start..end).unwrap_or_default().concat();
+        match serde_saphyr::from_str::<Vec<T>>(&chunk) {
+            Ok(parsed) => items.extend(parsed),
+            Err(error) => {
+                let id = chunk
+                    .lines()
+                    .find_map(|line| line.trim_start_matches(['-', ' ']).strip_prefix("id:"))
+                    .map(|id| id.trim().trim_matches(['"', '\'']).to_owned());
+                errors.push(load_error(
+                    file,
+                    start + 1,
+                    id.as_deref(),
+                    error.to_string(),
+                ));
+            }
+        }
+    }
+    items
+}
+
+fn compile_filters(specs: Vec<FilterSpec>, errors: &mut Vec<RuleLoadError>) -> Vec<Filter> {
+    let mut filters = Vec::new();
+    for spec in specs {
+        let mut regexes = Vec::new();
+        for pattern in &spec.patterns {
+            match Regex::new(pattern) {
+                Ok(regex) => regexes.push(regex),
+                Err(error) => errors.push(load_error(
+                    "filters.yaml",
+                    1,
+                    Some(&spec.id),
+                    format!("bad pattern: {error}"),
+                )),
+            }
+        }
+        filters.push(Filter { spec, regexes });
+    }
+    filters
+}
+
+fn compile_context(
+    file: &str,
+    id: &str,
+    specs: &[ContextSpec],
+    errors: &mut Vec<RuleLoadError>,
+) -> Vec<Context> {
+    specs
+        .iter()
+        .filter_map(|spec| match Regex::new(&spec.pattern) {
+            Ok(regex) => Some(Context {
+                regex,
+                within: spec.within,
+            }),
+            Err(error) => {
+                errors.push(load_error(
+                    file,
+                    1,
+                    Some(id),
+                    format!("bad context pattern: {error}"),
+                ));
+                None
+            }
+        })
+        .collect()
+}
+
+fn compile_rule(
+    file: String,
+    spec: RuleSpec,
+    filter_index: &BTreeMap<&str, usize>,
+    shared_filters: &[usize],
+    knowledge: Option<&Knowledge>,
+    errors: &mut Vec<RuleLoadError>,
+) -> Option<Rule> {
+    let before = errors.len();
+    let id = spec.id.clone();
+    let regex = Regex::new(&spec.pattern)
+        .map_err(|error| {
+            errors.push(load_error(
+                &file,
+                1,
+                Some(&id),
+                format!("bad pattern: {error}"),
+            ))
+        })
+        .ok();
+    if spec
+        .keywords
+        .iter()
+        .all(|keyword| keyword.trim().is_empty())
+    {
+        errors.push(load_error(
+            &file,
+            1,
+            Some(&id),
+            "needs at least one keyword".into(),
+        ));
+    }
+    let mut filters = shared_filters.to_vec();
+    for name in &spec.filters {
+        match filter_index.get(name.as_str()) {
+            Some(&index) if !filters.contains(&index) => filters.push(index),
+            Some(_) => {}
+            None => errors.push(load_error(
+                &file,
+                1,
+                Some(&id),
+                format!("unknown filter `{name}`"),
+            )),
+        }
+    }
+    if let Some(knowledge) = knowledge {
+        let named = spec
+            .hints
+            .iter()
+            .filter_map(|hint| hint.remediation.as_deref());
+        for profile in std::iter::once(spec.remediation.as_deref().unwrap_or(spec.service.as_str()))
+            .chain(named)
+        {
+            if knowledge.profile(profile).is_none() {
+                errors.push(load_error(
+                    &file,
+                    1,
+                    Some(&id),
+                    format!("unknown remediation profile `{profile}`"),
+                ));
+            }
+        }
+    }
+    let requires = compile_context(&file, &id, &spec.requires, errors);
+    let excludes = compile_context(&file, &id, &spec.excludes, errors);
+    let hint_specs: Vec<ContextSpec> = spec
+        .hints
+        .iter()
+        .map(|hint| ContextSpec {
+            pattern: hint.pattern.clone(),
+            within: hint.within,
+        })
+        .collect();
+    let hints = spec
+        .hints
+        .iter()
+        .cloned()
+        .zip(compile_context(&file, &id, &hint_specs, errors))
+        .collect();
+    let regex = regex?;
+    if errors.len() != before {
+        return None;
+    }
+    let secret_group = regex
+        .capture_names()
+        .position(|name| name == Some("secret"));
+    Some(Rule {
+        spec,
+        file,
+        regex,
+        secret_group,
+        requires,
+        excludes,
+        hints,
+        filters,
+    })
+}
+
+fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
+    let mut keywords: Vec<String> = Vec::new();
+    let mut owners: Vec<Vec<usize>> = Vec::new();
+    let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
+    for (rule_index, rule) in rules.iter().enumerate() {
+        for keyword in rule
+            .spec
+            .keywords
+            .iter()
+            .filter(|keyword| !keyword.trim().is_empty())
+        {
+            let folded = keyword.to_ascii_lowercase();
+            let slot = *index_of.entry(folded.clone()).or_insert_with(|| {
+                keywords.push(folded);
+                owners.push(Vec::new());
+                keywords.len() - 1
+            });
+            if let Some(list) = owners.get_mut(slot) {
+                list.push(rule_index);
+            }
+        }
+    }
+    let automaton = AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(&keywords)
+        .map_err(|error| format!("cannot build the keyword prefilter: {error}"))?;
+    Ok((automaton, owners))
+}

@@ -1,0 +1,202 @@
+//! Serde types for the rule data in `rules/*.yaml`.
+//!
+//! Every struct denies unknown fields, so a misspelt field fails loading (and the tests) with the
+//! rule id and the file named. These types are the schema; `rules/README.md` documents it.
+
+use serde::Deserialize;
+
+use crate::finding::{Level, Service};
+
+/// One detection rule: metadata, pattern, context checks, docs and executable examples.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Stable kebab-case id that names what is found; never reused.
+    pub id: String,
+    /// Short title shown in rule lists and SARIF.
+    pub name: String,
+    /// Level of a finding (error: leaked secret; warning: key-based auth; note: advice).
+    pub level: Level,
+    /// Service the credential belongs to (may be refined by `service_hints`).
+    pub service: Service,
+    /// Remediation profile id; defaults to the service's own profile.
+    #[serde(default)]
+    pub remediation: Option<String>,
+    /// Regex (Rust `regex` syntax, linear time). The named group `secret` is the span reported
+    /// and masked; without it the whole match is the secret.
+    pub pattern: String,
+    /// Cheap literals (matched ASCII case-insensitively); the pattern only runs on files that hold
+    /// one of them.
+    pub keywords: Vec<String>,
+    /// Named filters from `rules/filters.yaml` this rule applies besides the ones that apply to all.
+    #[serde(default)]
+    pub filters: Vec<String>,
+    /// A small matcher in Rust that checks the secret (checksums).
+    #[serde(default)]
+    pub validate: Option<Validator>,
+    /// Minimum Shannon entropy (bits per character) of the secret.
+    #[serde(default)]
+    pub min_entropy: Option<f64>,
+    /// Context that must be present for the rule to fire.
+    #[serde(default)]
+    pub requires: Vec<ContextSpec>,
+    /// Context that silences the rule.
+    #[serde(default)]
+    pub excludes: Vec<ContextSpec>,
+    /// Context that refines the finding's service or remediation (e.g. Event Hubs vs Service
+    /// Bus, a secret in a CI workflow); the first hint that matches wins.
+    #[serde(default)]
+    pub hints: Vec<Hint>,
+    /// Message template: lowercase, no final period; `{name}` inserts a named capture group,
+    /// `{secret}` the masked secret.
+    pub message: String,
+    /// What it finds, why it is bad, what to do instead.
+    pub docs: Docs,
+    /// Public sources for the format and the advice.
+    #[serde(default)]
+    pub references: Vec<String>,
+    /// Texts the rule must fire on (run through the real pipeline by a test).
+    pub examples: Vec<Example>,
+    /// Texts the rule must stay silent on.
+    pub negative_examples: Vec<Example>,
+}
+
+/// Rule documentation, in clippy's what / why / instead shape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    /// What the rule finds.
+    pub what: String,
+    /// Why that is a problem.
+    pub why: String,
+    /// What to use instead.
+    pub instead: String,
+}
+
+/// A rule example: a bare text (scanned as `example.txt`) or a text with a file name that
+/// selects how it is parsed.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    /// A text scanned as a plain file.
+    Text(String),
+    /// A text scanned as if it were the named file.
+    File {
+        /// File name (e.g. `appsettings.json`), which decides the parser.
+        file: String,
+        /// File contents.
+        text: String,
+    },
+}
+
+impl Example {
+    /// The file name the example is scanned as.
+    pub fn file_name(&self) -> &str {
+        match self {
+            Example::Text(_) => "example.txt",
+            Example::File { file, .. } => file,
+        }
+    }
+
+    /// The example's text.
+    pub fn text(&self) -> &str {
+        match self {
+            Example::Text(text) | Example::File { text, .. } => text,
+        }
+    }
+}
+
+/// Where a context pattern is looked for, relative to the match.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Within {
+    /// The secret capture.
+    Secret,
+    /// The matched text itself.
+    Match,
+    /// The run of non-space, non-quote characters around the match (a URL, a query string).
+    Token,
+    /// The line(s) of the match.
+    Line,
+    /// The lines of the match and three lines either side.
+    Nearby,
+    /// The whole file.
+    File,
+    /// The file's path as shown in output (e.g. `.github/workflows/`).
+    Path,
+}
+
+/// A regex looked for around a match.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContextSpec {
+    /// Regex looked for.
+    pub pattern: String,
+    /// Where it is looked for.
+    pub within: Within,
+}
+
+/// Context that assigns a finding to another service or remediation profile.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hint {
+    /// The service to assign when the pattern is found.
+    #[serde(default)]
+    pub service: Option<Service>,
+    /// The remediation profile to point to when the pattern is found.
+    #[serde(default)]
+    pub remediation: Option<String>,
+    /// Regex looked for.
+    pub pattern: String,
+    /// Where it is looked for.
+    pub within: Within,
+}
+
+/// Small matchers written in Rust, named from rule data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Validator {
+    /// The secret is an Entra client secret whose `8Q~` checksum is valid.
+    EntraChecksum,
+    /// The secret is a Microsoft identifiable key whose embedded checksum is valid; the key's
+    /// signature decides the service.
+    IdentifiableKey,
+    /// The secret is a CASK key with a known provider tag.
+    CaskKey,
+}
+
+/// A named, reusable false-alarm filter from `rules/filters.yaml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FilterSpec {
+    /// Kebab-case id that rules refer to.
+    pub id: String,
+    /// What the filter recognises and why it is not a credential.
+    pub description: String,
+    /// Which text the filter looks at.
+    pub target: FilterTarget,
+    /// When true the filter applies to every rule; otherwise only to rules that name it.
+    #[serde(default)]
+    pub all_rules: bool,
+    /// Regexes; the finding is dropped when one matches the target.
+    #[serde(default)]
+    pub patterns: Vec<String>,
+    /// Exact values; the finding is dropped when the target equals one (or, for `match` and
+    /// `line` targets, contains one).
+    #[serde(default)]
+    pub values: Vec<String>,
+    /// Texts the filter must drop (checked by a test).
+    pub examples: Vec<String>,
+}
+
+/// The text a filter inspects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FilterTarget {
+    /// The secret capture.
+    Secret,
+    /// The whole regex match.
+    Match,
+    /// The line(s) of the match.
+    Line,
+}

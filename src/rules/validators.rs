@@ -1,0 +1,65 @@
+//! Rule validators: the small matchers in Rust that rule data names with `validate:`.
+//!
+//! Each one checks a candidate secret and either rejects it or accepts it, possibly naming the
+//! service its embedded signature belongs to.
+
+use crate::checksum::{self, EntraSecretCheck, IdentifiableKind};
+use crate::finding::Service;
+use crate::rules::spec::Validator;
+
+/// What a validator decided about a candidate secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    /// Not this kind of credential.
+    Reject,
+    /// A credential; `Some` when its signature says which service it belongs to.
+    Accept(Option<Service>),
+}
+
+/// Runs a validator over a candidate secret.
+pub fn check(validator: Validator, secret: &str) -> Verdict {
+    match validator {
+        Validator::EntraChecksum => match checksum::validate_entra_secret(secret) {
+            EntraSecretCheck::ValidChecksum => Verdict::Accept(None),
+            _ => Verdict::Reject,
+        },
+        Validator::IdentifiableKey => checksum::validate_identifiable_key(secret)
+            .and_then(|found| identifiable_service(found.kind))
+            .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
+        Validator::CaskKey => checksum::validate_cask_key(secret)
+            .filter(|found| found.checksum_verified)
+            .and_then(|found| cask_service(found.provider))
+            .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
+    }
+}
+
+fn identifiable_service(kind: IdentifiableKind) -> Option<Service> {
+    Some(match kind {
+        IdentifiableKind::StorageAccount => Service::Storage,
+        IdentifiableKind::CosmosDb => Service::Cosmos,
+        IdentifiableKind::Batch => Service::Batch,
+        IdentifiableKind::Apim => Service::Apim,
+        IdentifiableKind::ServiceBus | IdentifiableKind::Relay => Service::Servicebus,
+        IdentifiableKind::EventHubs => Service::Eventhubs,
+        IdentifiableKind::IotHub => Service::Iothub,
+        IdentifiableKind::CacheForRedis => Service::Redis,
+        IdentifiableKind::EventGrid => Service::Eventgrid,
+        IdentifiableKind::ContainerRegistry => Service::Acr,
+        IdentifiableKind::Search => Service::Search,
+        IdentifiableKind::Functions => Service::Functions,
+        // Azure ML classic web services are outside keyless's vocabulary.
+        IdentifiableKind::MlWebServiceClassic => return None,
+    })
+}
+
+fn cask_service(provider: &str) -> Option<Service> {
+    match provider {
+        "AZAC" => Some(Service::Appconfig),
+        "AZEG" => Some(Service::Eventgrid),
+        "AWPS" => Some(Service::Webpubsub),
+        "AZDO" => Some(Service::Devops),
+        "msql" => Some(Service::Sql),
+        tag if tag.ends_with("COG") => Some(Service::Openai),
+        _ => None,
+    }
+}
