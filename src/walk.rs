@@ -36,7 +36,8 @@ pub struct WalkOptions {
 pub struct WalkedFile {
     /// Path to open.
     pub path: PathBuf,
-    /// Path shown in output: relative to its root, `/`-separated; as given for explicit files.
+    /// Path shown in output, `/`-separated: relative to the root when one directory is scanned,
+    /// otherwise the root as given joined with the path below it (explicit files: as given).
     pub display: String,
     /// True when the file was named on the command line.
     pub explicit: bool,
@@ -118,6 +119,9 @@ where
     }
     let roots = options.roots.clone();
     let filter_roots = roots.clone();
+    // With one directory, paths are relative to it; with several, they keep the root as given so
+    // that two roots' files cannot be confused.
+    let keep_root_prefix = roots.len() > 1;
     let excludes_for_filter = excludes.clone();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
@@ -142,7 +146,7 @@ where
                     let explicit = entry.depth() == 0;
                     let is_file = entry.file_type().is_some_and(|kind| kind.is_file());
                     if is_file {
-                        let display = if explicit {
+                        let display = if explicit || keep_root_prefix {
                             display_given(entry.path())
                         } else {
                             relative_to_root(&roots, entry.path())

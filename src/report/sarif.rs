@@ -7,7 +7,7 @@
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::PathBuf;
 
 use super::{ReportContext, advice_for};
 use crate::finding::{Finding, Level};
@@ -152,13 +152,12 @@ fn uri_path(path: &str) -> String {
     encoded
 }
 
-/// `file://` URI of the directory that finding paths are relative to: the root for a directory,
-/// the working directory for a file argument (whose path is shown as given).
-fn root_uri(root: &Path) -> Option<String> {
-    let directory = if root.is_dir() {
-        std::fs::canonicalize(root).ok()?
-    } else {
-        std::env::current_dir().ok()?
+/// `file://` URI of the directory that finding paths are relative to: the root when one directory
+/// is scanned, otherwise the working directory (paths are then shown as given).
+fn root_uri(roots: &[PathBuf]) -> Option<String> {
+    let directory = match roots {
+        [root] if root.is_dir() => std::fs::canonicalize(root).ok()?,
+        _ => std::env::current_dir().ok()?,
     };
     let text = directory.to_string_lossy().replace('\\', "/");
     let text = text.trim_end_matches('/');
@@ -267,7 +266,7 @@ pub(super) fn write(
         "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
     });
     if let (Some(uri), Some(object)) = (
-        context.roots.first().and_then(|root| root_uri(root)),
+        root_uri(&context.roots),
         run.as_object_mut(),
     ) {
         object.insert(
