@@ -18,14 +18,22 @@ fn stdout_of(args: &[&str]) -> String {
 #[test]
 fn exit_codes_follow_the_contract() {
     let clean = keyless(&fixture("demo-app-clean"), &["scan", "."]);
-    assert_eq!(clean.status.code(), Some(0), "clean tree: {}", String::from_utf8_lossy(&clean.stderr));
+    assert_eq!(
+        clean.status.code(),
+        Some(0),
+        "clean tree: {}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
     let dirty = keyless(&demo(), &["scan", "."]);
     assert_eq!(dirty.status.code(), Some(1));
     let bad_flag = keyless(&demo(), &["scan", "--no-such-flag"]);
     assert_eq!(bad_flag.status.code(), Some(2));
     let missing = keyless(&demo(), &["scan", "does/not/exist"]);
     assert_eq!(missing.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&missing.stderr).contains("does/not/exist: no such file or directory"));
+    assert!(
+        String::from_utf8_lossy(&missing.stderr)
+            .contains("does/not/exist: no such file or directory")
+    );
     let bad_format = keyless(&demo(), &["scan", "--format", "xml", "."]);
     assert_eq!(bad_format.status.code(), Some(2));
 }
@@ -33,10 +41,28 @@ fn exit_codes_follow_the_contract() {
 #[test]
 fn fail_level_decides_the_exit_code() {
     // Every planted credential is an error, so failing on notes or errors still fails ...
-    assert_eq!(keyless(&demo(), &["scan", "--fail-level", "error"]).status.code(), Some(1));
-    assert_eq!(keyless(&demo(), &["scan", "--fail-level", "note"]).status.code(), Some(1));
+    assert_eq!(
+        keyless(&demo(), &["scan", "--fail-level", "error"])
+            .status
+            .code(),
+        Some(1)
+    );
+    assert_eq!(
+        keyless(&demo(), &["scan", "--fail-level", "note"])
+            .status
+            .code(),
+        Some(1)
+    );
     // ... and a tree with nothing stays clean at every level.
-    assert_eq!(keyless(&fixture("demo-app-clean"), &["scan", "--fail-level", "note"]).status.code(), Some(0));
+    assert_eq!(
+        keyless(
+            &fixture("demo-app-clean"),
+            &["scan", "--fail-level", "note"]
+        )
+        .status
+        .code(),
+        Some(0)
+    );
 }
 
 #[test]
@@ -44,31 +70,60 @@ fn summary_line_goes_to_stderr_and_quiet_silences_it() {
     let output = keyless(&demo(), &["scan", "--format", "json"]);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("keyless: 10 files"), "summary: {stderr}");
-    assert!(stderr.contains("22 errors, 0 warnings, 0 notes"), "summary: {stderr}");
+    assert!(
+        stderr.contains("22 errors, 0 warnings, 0 notes"),
+        "summary: {stderr}"
+    );
     let quiet = keyless(&demo(), &["scan", "--quiet", "--format", "json"]);
-    assert!(quiet.stderr.is_empty(), "quiet run printed: {}", String::from_utf8_lossy(&quiet.stderr));
+    assert!(
+        quiet.stderr.is_empty(),
+        "quiet run printed: {}",
+        String::from_utf8_lossy(&quiet.stderr)
+    );
 }
 
 #[test]
 fn json_matches_the_contract() {
     let output = keyless(&demo(), &["scan", "--format", "json"]);
     let document = json_of(&output);
-    let findings = document["findings"].as_array().unwrap_or_else(|| panic!("no findings array"));
+    let findings = document["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no findings array"));
     assert_eq!(findings.len(), 22);
     for finding in findings {
         for field in ["rule_id", "level", "path", "service", "message"] {
             assert!(finding[field].is_string(), "{field} missing in {finding}");
         }
         for field in ["line", "column", "end_line", "end_column"] {
-            assert!(finding[field].as_u64().is_some_and(|value| value >= 1), "{field} not 1-based in {finding}");
+            assert!(
+                finding[field].as_u64().is_some_and(|value| value >= 1),
+                "{field} not 1-based in {finding}"
+            );
         }
-        assert!(["error", "warning", "note"].contains(&finding["level"].as_str().unwrap_or_default()));
-        assert!(!finding["path"].as_str().unwrap_or_default().starts_with('/'), "path is not relative");
+        assert!(
+            ["error", "warning", "note"].contains(&finding["level"].as_str().unwrap_or_default())
+        );
+        assert!(
+            !finding["path"]
+                .as_str()
+                .unwrap_or_default()
+                .starts_with('/'),
+            "path is not relative"
+        );
         let remediation = &finding["remediation"];
-        assert!(remediation["summary"].as_str().is_some_and(|summary| summary.len() > 20));
-        let roles = remediation["roles"].as_array().unwrap_or_else(|| panic!("no roles in {finding}"));
+        assert!(
+            remediation["summary"]
+                .as_str()
+                .is_some_and(|summary| summary.len() > 20)
+        );
+        let roles = remediation["roles"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no roles in {finding}"));
         for role in roles {
-            assert!(role["name"].is_string() && role["id"].is_string(), "role shape in {finding}");
+            assert!(
+                role["name"].is_string() && role["id"].is_string(),
+                "role shape in {finding}"
+            );
         }
     }
     let summary = &document["summary"];
@@ -81,7 +136,10 @@ fn json_output_is_identical_across_thread_counts() {
     let single = stdout_of(&["scan", "--format", "json", "--threads", "1"]);
     let many = stdout_of(&["scan", "--format", "json", "--threads", "4"]);
     assert_eq!(single, many);
-    assert_eq!(stdout_of(&["scan", "--format", "sarif", "-j", "1"]), stdout_of(&["scan", "--format", "sarif", "-j", "3"]));
+    assert_eq!(
+        stdout_of(&["scan", "--format", "sarif", "-j", "1"]),
+        stdout_of(&["scan", "--format", "sarif", "-j", "3"])
+    );
 }
 
 fn redact_versions(text: &str) -> String {
@@ -96,37 +154,61 @@ fn human_output_snapshot() {
 
 #[test]
 fn json_output_snapshot() {
-    insta::assert_snapshot!("json_demo_app", redact_versions(&stdout_of(&["scan", "--format", "json"])));
+    insta::assert_snapshot!(
+        "json_demo_app",
+        redact_versions(&stdout_of(&["scan", "--format", "json"]))
+    );
 }
 
 #[test]
 fn sarif_output_snapshot() {
     let sarif = stdout_of(&["scan", "--format", "sarif"]);
-    let root_uri = serde_json::from_str::<serde_json::Value>(&sarif).ok().and_then(|log| {
-        log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"].as_str().map(str::to_owned)
-    });
+    let root_uri = serde_json::from_str::<serde_json::Value>(&sarif)
+        .ok()
+        .and_then(|log| {
+            log["runs"][0]["originalUriBaseIds"]["SRCROOT"]["uri"]
+                .as_str()
+                .map(str::to_owned)
+        });
     let root_uri = root_uri.unwrap_or_else(|| panic!("no SRCROOT in SARIF"));
-    assert!(root_uri.starts_with("file:///") && root_uri.ends_with("/fixtures/demo-app/"), "{root_uri}");
-    insta::assert_snapshot!("sarif_demo_app", redact_versions(&sarif.replace(&root_uri, "file:///[root]/")));
+    assert!(
+        root_uri.starts_with("file:///") && root_uri.ends_with("/fixtures/demo-app/"),
+        "{root_uri}"
+    );
+    insta::assert_snapshot!(
+        "sarif_demo_app",
+        redact_versions(&sarif.replace(&root_uri, "file:///[root]/"))
+    );
 }
 
 #[test]
 fn sarif_validates_against_the_schema() {
-    let Some(shared) = common::shared_dir("sarif_validates_against_the_schema") else { return };
+    let Some(shared) = common::shared_dir("sarif_validates_against_the_schema") else {
+        return;
+    };
     let has_jsonschema = std::process::Command::new("python3")
         .args(["-c", "import jsonschema"])
         .status()
         .is_ok_and(|status| status.success());
     if !has_jsonschema {
-        assert!(std::env::var_os("CI").is_none(), "CI must install jsonschema (.ci/run does)");
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must install jsonschema (.ci/run does)"
+        );
         eprintln!("notice: SARIF schema check skipped: python3 has no jsonschema");
         return;
     }
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
-    for (name, root) in [("demo.sarif", demo()), ("clean.sarif", fixture("demo-app-clean"))] {
+    for (name, root) in [
+        ("demo.sarif", demo()),
+        ("clean.sarif", fixture("demo-app-clean")),
+    ] {
         let path = directory.path().join(name);
         let path_text = path.to_string_lossy().into_owned();
-        keyless(&root, &["scan", "--format", "sarif", "--output", &path_text]);
+        keyless(
+            &root,
+            &["scan", "--format", "sarif", "--output", &path_text],
+        );
         let validation = std::process::Command::new("python3")
             .arg(shared.join("sarif").join("validate.py"))
             .arg("--github")
@@ -150,12 +232,24 @@ fn no_output_format_carries_a_full_secret() {
     let mut outputs = Vec::new();
     for format in ["human", "json", "sarif"] {
         let output = keyless(&demo(), &["scan", "--format", format]);
-        outputs.push((format.to_owned(), String::from_utf8_lossy(&output.stdout).into_owned()));
-        outputs.push((format!("{format} stderr"), String::from_utf8_lossy(&output.stderr).into_owned()));
+        outputs.push((
+            format.to_owned(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+        ));
+        outputs.push((
+            format!("{format} stderr"),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        ));
         let file = directory.path().join(format!("out.{format}"));
         let file_text = file.to_string_lossy().into_owned();
-        keyless(&demo(), &["scan", "--format", format, "--output", &file_text]);
-        outputs.push((format!("{format} file"), std::fs::read_to_string(&file).unwrap_or_default()));
+        keyless(
+            &demo(),
+            &["scan", "--format", format, "--output", &file_text],
+        );
+        outputs.push((
+            format!("{format} file"),
+            std::fs::read_to_string(&file).unwrap_or_default(),
+        ));
     }
     for secret in &secrets {
         // No 12-character stretch of a secret may appear: masks show at most 4 characters.
@@ -163,7 +257,10 @@ fn no_output_format_carries_a_full_secret() {
         for window in chars.windows(12) {
             let piece: String = window.iter().collect();
             for (name, text) in &outputs {
-                assert!(!text.contains(&piece), "{name} output carries part of a secret: {piece}");
+                assert!(
+                    !text.contains(&piece),
+                    "{name} output carries part of a secret: {piece}"
+                );
             }
         }
     }
@@ -174,11 +271,15 @@ fn output_file_receives_the_report() {
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let path = directory.path().join("report.json");
     let path_text = path.to_string_lossy().into_owned();
-    let output = keyless(&demo(), &["scan", "--format", "json", "--output", &path_text]);
+    let output = keyless(
+        &demo(),
+        &["scan", "--format", "json", "--output", &path_text],
+    );
     assert_eq!(output.status.code(), Some(1));
     assert!(output.stdout.is_empty());
     let written = std::fs::read(&path).unwrap_or_else(|error| panic!("{error}"));
-    let document: serde_json::Value = serde_json::from_slice(&written).unwrap_or_else(|error| panic!("{error}"));
+    let document: serde_json::Value =
+        serde_json::from_slice(&written).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(document["findings"].as_array().map(Vec::len), Some(22));
 }
 
@@ -186,20 +287,47 @@ fn output_file_receives_the_report() {
 fn explicit_files_are_scanned_even_when_ignored() {
     // The repository's .keylessignore ignores /fixtures/; a file named on the command line is
     // scanned anyway, and paths of explicit files are shown as given.
-    let output = keyless(&repo_root(), &["scan", "--format", "json", "fixtures/demo-app/.env"]);
+    let output = keyless(
+        &repo_root(),
+        &["scan", "--format", "json", "fixtures/demo-app/.env"],
+    );
     let document = json_of(&output);
-    let paths: Vec<&str> =
-        document["findings"].as_array().into_iter().flatten().filter_map(|f| f["path"].as_str()).collect();
+    let paths: Vec<&str> = document["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
     assert_eq!(paths, vec!["fixtures/demo-app/.env"; 3]);
 }
 
 #[test]
 fn exclude_globs_skip_files_and_directories() {
-    let document = json_of(&keyless(&demo(), &["scan", "--format", "json", "--exclude", "src", "--exclude", "*.json"]));
-    let paths: Vec<&str> =
-        document["findings"].as_array().into_iter().flatten().filter_map(|f| f["path"].as_str()).collect();
+    let document = json_of(&keyless(
+        &demo(),
+        &[
+            "scan",
+            "--format",
+            "json",
+            "--exclude",
+            "src",
+            "--exclude",
+            "*.json",
+        ],
+    ));
+    let paths: Vec<&str> = document["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f["path"].as_str())
+        .collect();
     assert!(!paths.is_empty());
-    assert!(paths.iter().all(|path| !path.starts_with("src/") && !path.ends_with(".json")), "{paths:?}");
+    assert!(
+        paths
+            .iter()
+            .all(|path| !path.starts_with("src/") && !path.ends_with(".json")),
+        "{paths:?}"
+    );
 }
 
 #[test]
@@ -207,6 +335,10 @@ fn rules_lists_every_rule() {
     let output = keyless(Path::new(env!("CARGO_MANIFEST_DIR")), &["rules"]);
     let text = String::from_utf8_lossy(&output.stdout);
     for rule in common::registry().rules() {
-        assert!(text.contains(&rule.spec.id), "{} missing from `keyless rules`", rule.spec.id);
+        assert!(
+            text.contains(&rule.spec.id),
+            "{} missing from `keyless rules`",
+            rule.spec.id
+        );
     }
 }

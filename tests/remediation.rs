@@ -11,19 +11,29 @@ fn every_service_has_a_profile_with_actionable_text() {
     let registry = common::registry();
     let knowledge = registry.knowledge();
     for service in Service::ALL {
-        let profile = knowledge.profile(service.as_str()).unwrap_or_else(|| panic!("no profile for {service}"));
+        let profile = knowledge
+            .profile(service.as_str())
+            .unwrap_or_else(|| panic!("no profile for {service}"));
         assert_eq!(profile.service, service);
         assert!(profile.summary.len() > 30, "{service}: summary too thin");
-        assert!(profile.disable_key_auth.len() > 10, "{service}: no setting that turns key auth off");
+        assert!(
+            profile.disable_key_auth.len() > 10,
+            "{service}: no setting that turns key auth off"
+        );
     }
     for profile in knowledge.profiles() {
-        assert!(!profile.replacement.trim().is_empty(), "{}: no replacement", profile.id);
+        assert!(
+            !profile.replacement.trim().is_empty(),
+            "{}: no replacement",
+            profile.id
+        );
     }
 }
 
 fn is_guid(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
-    parts.iter().map(|part| part.len()).eq([8, 4, 4, 4, 12]) && text.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
+    parts.iter().map(|part| part.len()).eq([8, 4, 4, 4, 12])
+        && text.chars().all(|c| c == '-' || c.is_ascii_hexdigit())
 }
 
 #[test]
@@ -34,21 +44,36 @@ fn role_guids_match_the_reference() {
             assert!(is_guid(guid), "{}: `{guid}` is not a GUID", role.id);
         }
     }
-    let Some(shared) = common::shared_dir("role_guids_match_the_reference") else { return };
+    let Some(shared) = common::shared_dir("role_guids_match_the_reference") else {
+        return;
+    };
     let reference = std::fs::read_to_string(shared.join("reference").join("azure-credentials.md"))
         .unwrap_or_else(|error| panic!("cannot read the reference: {error}"));
-    let table_rows: Vec<&str> = reference.lines().filter(|line| line.starts_with('|')).collect();
+    let table_rows: Vec<&str> = reference
+        .lines()
+        .filter(|line| line.starts_with('|'))
+        .collect();
     let mut failures = Vec::new();
-    for role in registry.knowledge().roles().filter(|role| role.kind == RoleKind::AzureRbac) {
+    for role in registry
+        .knowledge()
+        .roles()
+        .filter(|role| role.kind == RoleKind::AzureRbac)
+    {
         let guid = role.guid.as_deref().unwrap_or_default();
         let Some(row) = table_rows.iter().find(|row| row.contains(guid)) else {
-            failures.push(format!("{}: GUID {guid} is not in the reference tables", role.id));
+            failures.push(format!(
+                "{}: GUID {guid} is not in the reference tables",
+                role.id
+            ));
             continue;
         };
         // The row names the role, possibly as "Storage Queue Data Reader / Contributor".
         let distinctive = role.name.split_whitespace().last().unwrap_or_default();
         if !row.contains(distinctive) {
-            failures.push(format!("{}: GUID {guid} sits in a row that does not name `{}`", role.id, role.name));
+            failures.push(format!(
+                "{}: GUID {guid} sits in a row that does not name `{}`",
+                role.id, role.name
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

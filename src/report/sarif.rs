@@ -265,10 +265,7 @@ pub(super) fn write(
         "results": results,
         "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
     });
-    if let (Some(uri), Some(object)) = (
-        root_uri(&context.roots),
-        run.as_object_mut(),
-    ) {
+    if let (Some(uri), Some(object)) = (root_uri(&context.roots), run.as_object_mut()) {
         object.insert(
             "originalUriBaseIds".into(),
             json!({ "SRCROOT": { "uri": uri } }),
