@@ -6,9 +6,12 @@
 //! [`remediation`] knowledge. [`scan::scan`] ties it together; the binary only parses flags and
 //! picks a reporter.
 
+pub mod baseline;
 pub mod checksum;
 pub mod cli;
+pub mod config;
 pub mod finding;
+pub mod parse;
 pub mod remediation;
 pub mod report;
 pub mod rules;

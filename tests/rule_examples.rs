@@ -152,3 +152,47 @@ fn a_misspelt_field_fails_loading_with_the_rule_id() {
         "errors do not name the rule and field: {text:?}"
     );
 }
+
+/// The look-alikes the core must never report (issue "Core scanner", scope 4): each appears in at
+/// least one negative example, so the examples test proves the silence.
+const TRAPS: &[&str] = &[
+    "devstoreaccount1",
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==",
+    "UseDevelopmentStorage=true",
+    "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw==",
+    "@Microsoft.KeyVault(",
+    "__fullyQualifiedNamespace",
+    "__accountName",
+    "__serviceUri",
+    "__credential",
+    "${",
+    "$(",
+    "%STORAGE_KEY%",
+    "{{ secrets.",
+    "#{",
+    "[parameters('",
+    "<key>",
+    "{cosmosKey}",
+    "xxxxxxxx",
+    "****",
+    "REPLACE_ME",
+    "AccountKey=...;",
+];
+
+#[test]
+fn every_trap_is_among_the_negative_examples() {
+    let registry = registry();
+    let negatives: Vec<&str> = registry
+        .rules()
+        .iter()
+        .flat_map(|rule| rule.spec.negative_examples.iter().map(Example::text))
+        .collect();
+    let missing: Vec<&&str> = TRAPS
+        .iter()
+        .filter(|trap| !negatives.iter().any(|text| text.contains(**trap)))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "traps with no negative example: {missing:?}"
+    );
+}

@@ -1,0 +1,1 @@
+//! Configuration: `keyless.toml`, found upward from the scanned path or named with `--config`.

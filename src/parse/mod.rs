@@ -1,0 +1,1 @@
+//! Parsing: structure-aware views of config, templates and source code.
