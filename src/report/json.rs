@@ -180,6 +180,6 @@ pub(super) fn write(
             unreadable: stats.unreadable,
         },
     };
-    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::from)?;
     writeln!(out)
 }

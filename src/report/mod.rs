@@ -1,8 +1,10 @@
-//! Reporters: each turns a [`ScanReport`] into one output format.
+//! Reporters: each turns a [`ScanReport`] into one output format; `explain` renders one rule.
 //!
 //! Analysis never prints; reporters never analyse. All of them read the same findings and the
 //! same remediation knowledge, so the advice is identical in every format.
 
+pub mod explain;
+mod github;
 mod human;
 mod json;
 mod sarif;
@@ -24,6 +26,8 @@ pub enum Format {
     Json,
     /// SARIF 2.1.0 for code scanning and editors.
     Sarif,
+    /// GitHub Actions workflow commands: one `::error` annotation per finding.
+    Github,
 }
 
 /// What reporters need besides the findings.
@@ -31,6 +35,9 @@ pub enum Format {
 pub struct ReportContext {
     /// The scanned roots, as given (SARIF's `originalUriBaseIds`).
     pub roots: Vec<PathBuf>,
+    /// The directory finding paths are relative to, when known better than the roots (the
+    /// repository's top level for `--staged`).
+    pub base: Option<PathBuf>,
     /// Colour and Unicode decorations in human output.
     pub color: bool,
     /// Terminal width for human output.
@@ -49,6 +56,7 @@ pub fn write_report(
         Format::Human => human::write(report, registry, context, out),
         Format::Json => json::write(report, registry, out),
         Format::Sarif => sarif::write(report, registry, context, out),
+        Format::Github => github::write(report, registry, out),
     }
 }
 
@@ -64,4 +72,55 @@ pub(crate) fn advice_for<'k>(knowledge: &'k Knowledge, finding: &Finding) -> Opt
         profile,
         roles: knowledge.roles_of(profile).collect(),
     })
+}
+
+/// The managed-identity way out of a profile as numbered steps, least privilege first: turn the
+/// identity on, grant the role, switch the setting or SDK call, turn key auth off, rotate.
+pub(crate) fn identity_steps(profile: &Profile, knowledge: &Knowledge) -> Vec<String> {
+    let mut steps = Vec::new();
+    if let Some(no_identity) = &profile.no_identity {
+        steps.push(format!("No managed identity can replace this key: {no_identity}"));
+    } else {
+        steps.push(
+            "Turn on a managed identity for the app that uses the key: system-assigned for a \
+             single app, user-assigned when several resources share the access or the identity \
+             must exist before the app starts."
+                .to_owned(),
+        );
+    }
+    let roles: Vec<_> = knowledge.roles_of(profile).collect();
+    match roles.as_slice() {
+        [] => {}
+        [(role, _)] => steps.push(format!(
+            "Grant the identity {} (`{}`) on the {} resource itself, not on its resource group \
+             or subscription.",
+            role.name,
+            role.output_id(),
+            profile.title
+        )),
+        [(role, when), ..] => steps.push(format!(
+            "Grant the identity the least-privilege role among those listed, on the {} \
+             resource itself (not its resource group or subscription): for example {} (`{}`) \
+             when {}.",
+            profile.title,
+            role.name,
+            role.output_id(),
+            when
+        )),
+    }
+    let mut switch = profile.replacement.trim().to_owned();
+    if !profile.settings.is_empty() {
+        let settings: Vec<String> = profile
+            .settings
+            .iter()
+            .map(|setting| format!("`{setting}`"))
+            .collect();
+        switch.push_str(&format!(" Settings: {}.", settings.join(", ")));
+    }
+    steps.push(switch);
+    steps.push(profile.disable_key_auth.trim().to_owned());
+    steps.push(
+        "Rotate the exposed key: it stays valid, and in your history, until you do.".to_owned(),
+    );
+    steps
 }

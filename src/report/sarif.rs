@@ -1,15 +1,19 @@
 //! The SARIF 2.1.0 reporter, for GitHub and Azure DevOps code scanning and for editors.
 //!
 //! One run; `tool.driver.rules` comes from the registry (every rule, with its docs and the
-//! managed-identity advice as help text); results point at the secret with paths relative to
-//! `%SRCROOT%` and carry fingerprints built from the secret's hash, never from line numbers.
+//! managed-identity steps and roles as help text); results point at the secret with paths relative
+//! to `%SRCROOT%` and carry fingerprints built from the rule and the secret's hash, never from line
+//! numbers, so an alert survives code moving and closes when the secret changes. GitHub's limits
+//! hold: one run, at most 25,000 results (a notification says what was left out).
 
 use serde::Serialize;
 use serde_json::{Value, json};
 use std::io::{self, Write};
-use std::path::PathBuf;
 
-use super::{ReportContext, advice_for};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+
+use super::{ReportContext, advice_for, identity_steps};
 use crate::finding::{Finding, Level};
 use crate::remediation::{Knowledge, Profile};
 use crate::rules::{Registry, Rule};
@@ -58,7 +62,7 @@ fn pascal_case(id: &str) -> String {
         .collect()
 }
 
-/// Help for a rule in markdown: what, why, instead, and the roles of its remediation profile.
+/// Help for a rule in markdown: what, why, the managed-identity steps with the roles, references.
 pub(crate) fn help_markdown(rule: &Rule, knowledge: &Knowledge) -> String {
     let docs = &rule.spec.docs;
     let mut help = format!(
@@ -79,31 +83,24 @@ pub(crate) fn help_markdown(rule: &Rule, knowledge: &Knowledge) -> String {
 
 fn profile_markdown(profile: &Profile, knowledge: &Knowledge) -> String {
     let mut text = format!(
-        "\n**Managed identity.** {}\n\n{}\n",
-        profile.summary, profile.replacement
+        "\n**Use a managed identity ({}).** {}\n\n",
+        profile.title, profile.summary
     );
-    if let Some(no_identity) = &profile.no_identity {
-        text.push_str(&format!("\n**No managed identity here.** {no_identity}\n"));
+    for (number, step) in identity_steps(profile, knowledge).iter().enumerate() {
+        text.push_str(&format!("{}. {step}\n", number + 1));
     }
-    if !profile.settings.is_empty() {
-        text.push_str("\n**Identity-based settings.**\n");
-        for setting in &profile.settings {
-            text.push_str(&format!("- `{setting}`\n"));
+    let roles: Vec<_> = knowledge.roles_of(profile).collect();
+    if !roles.is_empty() {
+        text.push_str("\n| Role | Id | When |\n|---|---|---|\n");
+        for (role, when) in roles {
+            text.push_str(&format!(
+                "| {} | `{}` | {} |\n",
+                role.name,
+                role.output_id(),
+                when
+            ));
         }
     }
-    text.push_str("\n| Role | Id | When |\n|---|---|---|\n");
-    for (role, when) in knowledge.roles_of(profile) {
-        text.push_str(&format!(
-            "| {} | `{}` | {} |\n",
-            role.name,
-            role.output_id(),
-            when
-        ));
-    }
-    text.push_str(&format!(
-        "\n**Turn key auth off.** {}\n",
-        profile.disable_key_auth
-    ));
     text
 }
 
@@ -130,7 +127,7 @@ fn rule_descriptor(rule: &Rule, knowledge: &Knowledge) -> Value {
         "help": { "text": help_text(rule, knowledge), "markdown": help_markdown(rule, knowledge) },
         "defaultConfiguration": { "level": sarif_level(spec.level) },
         "properties": {
-            "tags": ["security", "secrets", "azure", spec.service.as_str()],
+            "tags": ["security", "secrets", "azure", spec.service.as_str(), "external/cwe/cwe-798"],
             "precision": if spec.validate.is_some() { "very-high" } else { "high" },
             "problem.severity": match spec.level { Level::Error => "error", Level::Warning => "warning", Level::Note => "recommendation" },
             "security-severity": security_severity(spec.level),
@@ -152,24 +149,59 @@ fn uri_path(path: &str) -> String {
     encoded
 }
 
-/// `file://` URI of the directory that finding paths are relative to: the root when one directory
-/// is scanned, otherwise the working directory (paths are then shown as given).
-fn root_uri(roots: &[PathBuf]) -> Option<String> {
-    let directory = match roots {
-        [root] if root.is_dir() => std::fs::canonicalize(root).ok()?,
+/// `file://` URI of the directory that finding paths are relative to: the base the scan reports
+/// (the repository for `--staged`), else the root when one directory is scanned, otherwise the
+/// working directory (paths are then shown as given).
+fn root_uri(context: &ReportContext) -> Option<String> {
+    let directory = match (&context.base, context.roots.as_slice()) {
+        (Some(base), _) => std::fs::canonicalize(base).ok()?,
+        (None, [root]) if root.is_dir() => std::fs::canonicalize(root).ok()?,
         _ => std::env::current_dir().ok()?,
     };
-    let text = directory.to_string_lossy().replace('\\', "/");
+    Some(format!("{}/", file_uri(&directory.to_string_lossy())))
+}
+
+/// `file://` URI of an absolute path.
+fn file_uri(path: &str) -> String {
+    let text = path.replace('\\', "/");
     let text = text.trim_end_matches('/');
     let prefix = if text.starts_with('/') {
         "file://"
     } else {
         "file:///"
     };
-    Some(format!("{prefix}{}/", uri_path(text)))
+    format!("{prefix}{}", uri_path(text))
 }
 
-fn result(finding: &Finding, rule_index: Option<usize>, knowledge: &Knowledge) -> Value {
+/// A finding's `artifactLocation`: relative to `SRCROOT`, or an absolute `file://` URI for paths
+/// given as absolute.
+fn artifact_location(path: &str) -> Value {
+    if std::path::Path::new(path).is_absolute() {
+        json!({ "uri": file_uri(path) })
+    } else {
+        json!({ "uri": uri_path(path), "uriBaseId": "SRCROOT" })
+    }
+}
+
+/// GitHub's `primaryLocationLineHash`, built from the rule and the secret's hash instead of the
+/// line's text: the same secret keeps its alert wherever it moves in the file; the suffix counts
+/// repeats of the same secret in the same file, as GitHub's own hashes do.
+fn location_hash(finding: &Finding, occurrence: usize) -> String {
+    let digest = Sha256::digest(format!("{}\0{}", finding.rule_id, finding.secret_hash));
+    let hex: String = digest
+        .iter()
+        .take(8)
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    format!("{hex}:{occurrence}")
+}
+
+fn result(
+    finding: &Finding,
+    rule_index: Option<usize>,
+    occurrence: usize,
+    knowledge: &Knowledge,
+) -> Value {
     let help = advice_for(knowledge, finding).map(|advice| {
         let roles: Vec<String> = advice
             .roles
@@ -188,7 +220,7 @@ fn result(finding: &Finding, rule_index: Option<usize>, knowledge: &Knowledge) -
         "message": { "text": format!("{}.{}", finding.message, help.unwrap_or_default()) },
         "locations": [{
             "physicalLocation": {
-                "artifactLocation": { "uri": uri_path(&finding.path), "uriBaseId": "SRCROOT" },
+                "artifactLocation": artifact_location(&finding.path),
                 "region": {
                     "startLine": finding.start.line,
                     "startColumn": finding.start.column,
@@ -200,7 +232,7 @@ fn result(finding: &Finding, rule_index: Option<usize>, knowledge: &Knowledge) -
         }],
         "partialFingerprints": {
             // Built from the secret, not the line: stable when lines move, new when the secret changes.
-            "primaryLocationLineHash": format!("{}:1", finding.secret_hash.get(..16).unwrap_or(&finding.secret_hash)),
+            "primaryLocationLineHash": location_hash(finding, occurrence),
             "keylessSecretHash/v1": finding.secret_hash,
         },
         "properties": { "service": finding.service.as_str(), "remediation": finding.remediation, "secret": finding.masked },
@@ -223,6 +255,7 @@ pub(super) fn write(
         .iter()
         .map(|rule| rule_descriptor(rule, knowledge))
         .collect();
+    let mut occurrences: HashMap<(&str, &str, &str), usize> = HashMap::new();
     let results: Vec<Value> = report
         .findings
         .iter()
@@ -232,7 +265,11 @@ pub(super) fn write(
                 .rules()
                 .iter()
                 .position(|rule| rule.spec.id == finding.rule_id);
-            result(finding, index, knowledge)
+            let occurrence = occurrences
+                .entry((&finding.path, &finding.rule_id, &finding.secret_hash))
+                .or_insert(0);
+            *occurrence += 1;
+            result(finding, index, *occurrence, knowledge)
         })
         .collect();
     let mut notifications: Vec<Value> = report
@@ -245,6 +282,16 @@ pub(super) fn write(
             })
         })
         .collect();
+    notifications.extend(report.unused_suppressions.iter().map(|unused| {
+        json!({
+            "level": "warning",
+            "message": { "text": format!("unused suppression: `{}` suppresses nothing", unused.marker) },
+            "locations": [{ "physicalLocation": {
+                "artifactLocation": artifact_location(&unused.path),
+                "region": { "startLine": unused.line, "startColumn": unused.column },
+            }}],
+        })
+    }));
     if report.findings.len() > MAX_RESULTS {
         notifications.push(json!({
             "level": "warning",
@@ -265,7 +312,7 @@ pub(super) fn write(
         "results": results,
         "invocations": [{ "executionSuccessful": true, "toolExecutionNotifications": notifications }],
     });
-    if let (Some(uri), Some(object)) = (root_uri(&context.roots), run.as_object_mut()) {
+    if let (Some(uri), Some(object)) = (root_uri(context), run.as_object_mut()) {
         object.insert(
             "originalUriBaseIds".into(),
             json!({ "SRCROOT": { "uri": uri } }),
@@ -276,7 +323,7 @@ pub(super) fn write(
         version: "2.1.0",
         runs: vec![run],
     };
-    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::other)?;
+    serde_json::to_writer_pretty(&mut *out, &log).map_err(io::Error::from)?;
     writeln!(out)
 }
 

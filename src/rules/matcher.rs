@@ -5,9 +5,11 @@
 
 use std::ops::Range;
 
+use super::settings;
 use super::spec::{FilterTarget, Within};
 use super::validators::{self, Verdict};
-use super::{Context, Registry, Rule};
+use super::{Context, Matcher, Registry, Rule};
+use crate::parse::{self, Document, Format};
 use crate::finding::{Finding, Snippet, hash_secret, mask};
 use crate::source::SourceText;
 
@@ -19,54 +21,107 @@ struct Candidate<'r> {
     rule: &'r Rule,
     secret: Range<usize>,
     whole: Range<usize>,
+    /// True when `secret` really is a secret (masked everywhere); false for settings such as
+    /// `disableLocalAuth: false`, shown as written.
+    is_secret: bool,
     service: crate::finding::Service,
     remediation: String,
     message: String,
+}
+
+/// Named values a message template can use: a regex's capture groups, or a setting's key path,
+/// resource type and value.
+enum Groups<'a> {
+    Captures(&'a regex::Captures<'a>),
+    Setting { key: String, resource: &'a str, value: &'a str },
+}
+
+impl Groups<'_> {
+    fn get(&self, name: &str) -> Option<&str> {
+        match self {
+            Groups::Captures(captures) => captures.name(name).map(|found| found.as_str()),
+            Groups::Setting { key, resource, value } => match name {
+                "key" => Some(key),
+                "resource" => Some(*resource).filter(|resource| !resource.is_empty()),
+                "value" | "secret" => Some(value),
+                _ => None,
+            },
+        }
+    }
 }
 
 /// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
 pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
     let located = Located { source, path };
     let text = source.text();
+    let format = Format::of_path(path);
+    let mut document: Option<Document> = None;
     let mut candidates = Vec::new();
     for rule_index in registry.candidate_rules(text) {
         let Some(rule) = registry.rules().get(rule_index) else {
             continue;
         };
-        for captures in rule.regex.captures_iter(text) {
-            let Some(whole) = captures.get(0) else {
-                continue;
-            };
-            let secret = rule
-                .secret_group
-                .and_then(|group| captures.get(group))
-                .unwrap_or(whole);
-            if secret.as_str().is_empty() {
-                continue;
+        match &rule.matcher {
+            Matcher::Text { regex, secret_group } => {
+                for captures in regex.captures_iter(text) {
+                    let Some(whole) = captures.get(0) else { continue };
+                    let secret = secret_group.and_then(|group| captures.get(group)).unwrap_or(whole);
+                    if secret.as_str().is_empty() {
+                        continue;
+                    }
+                    let matched = Matched { whole: whole.range(), secret: secret.range(), is_secret: rule.spec.secret };
+                    if let Some(candidate) = evaluate(registry, rule, &located, &Groups::Captures(&captures), matched) {
+                        candidates.push(candidate);
+                    }
+                }
             }
-            if let Some(candidate) = evaluate(
-                registry,
-                rule,
-                &located,
-                &captures,
-                whole.range(),
-                secret.range(),
-            ) {
-                candidates.push(candidate);
+            Matcher::Settings(alternatives) => {
+                let Some(format) = format.filter(|format| applies_to(alternatives, *format)) else { continue };
+                // Parsed once per file, and only when a setting rule's keywords occur in it.
+                let document = document.get_or_insert_with(|| parse::parse(format, text));
+                for found in settings::find(document, alternatives, format, text) {
+                    let entry = found.entry;
+                    let value = entry.text(text);
+                    let is_secret = found.literal;
+                    // A secret is reported on its value; a setting on `key: value`.
+                    let same_line = !text.get(entry.key.start..entry.value.end).unwrap_or("\n").contains('\n');
+                    let whole = if same_line && entry.key.start < entry.value.start {
+                        entry.key.start..entry.value.end
+                    } else {
+                        entry.value.clone()
+                    };
+                    let secret = if is_secret { entry.value.clone() } else { whole.clone() };
+                    if secret.is_empty() {
+                        continue;
+                    }
+                    let groups = Groups::Setting { key: found.key, resource: found.resource, value };
+                    if let Some(candidate) =
+                        evaluate(registry, rule, &located, &groups, Matched { whole, secret, is_secret })
+                    {
+                        candidates.push(candidate);
+                    }
+                }
             }
         }
     }
     let kept = drop_overlaps(candidates);
-    let secrets: Vec<Range<usize>> = kept
-        .iter()
-        .map(|candidate| candidate.secret.clone())
-        .collect();
-    let mut findings: Vec<Finding> = kept
-        .into_iter()
-        .map(|candidate| to_finding(path, source, candidate, &secrets))
-        .collect();
+    let secrets: Vec<Range<usize>> =
+        kept.iter().filter(|candidate| candidate.is_secret).map(|candidate| candidate.secret.clone()).collect();
+    let mut findings: Vec<Finding> =
+        kept.into_iter().map(|candidate| to_finding(path, source, candidate, &secrets)).collect();
     findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
     findings
+}
+
+fn applies_to(alternatives: &[super::CompiledSetting], format: Format) -> bool {
+    alternatives.iter().any(|alternative| alternative.formats.is_empty() || alternative.formats.contains(&format))
+}
+
+/// Where a candidate is: the whole match, the secret inside it, and whether it is a secret.
+struct Matched {
+    whole: Range<usize>,
+    secret: Range<usize>,
+    is_secret: bool,
 }
 
 /// The file being matched: its text and its display path (for `within: path`).
@@ -79,10 +134,10 @@ fn evaluate<'r>(
     registry: &Registry,
     rule: &'r Rule,
     located: &Located<'_>,
-    captures: &regex::Captures<'_>,
-    whole: Range<usize>,
-    secret: Range<usize>,
+    groups: &Groups<'_>,
+    matched: Matched,
 ) -> Option<Candidate<'r>> {
+    let Matched { whole, secret, is_secret } = matched;
     let source = located.source;
     let text = source.text();
     let secret_text = text.get(secret.clone())?;
@@ -104,22 +159,11 @@ fn evaluate<'r>(
     {
         return None;
     }
-    let spans = Spans {
-        whole: &whole,
-        secret: &secret,
-    };
-    if !rule
-        .requires
-        .iter()
-        .all(|context| context_found(context, located, &spans))
-    {
+    let spans = Spans { whole: &whole, secret: &secret };
+    if !rule.requires.iter().all(|context| context_found(context, located, &spans)) {
         return None;
     }
-    if rule
-        .excludes
-        .iter()
-        .any(|context| context_found(context, located, &spans))
-    {
+    if rule.excludes.iter().any(|context| context_found(context, located, &spans)) {
         return None;
     }
     let mut service = rule.spec.service;
@@ -134,11 +178,7 @@ fn evaluate<'r>(
             Verdict::Accept(None) => {}
         }
     }
-    let hint = rule
-        .hints
-        .iter()
-        .find(|(_, context)| context_found(context, located, &spans))
-        .map(|(hint, _)| hint);
+    let hint = rule.hints.iter().find(|(_, context)| context_found(context, located, &spans)).map(|(hint, _)| hint);
     if let Some(hinted) = hint.and_then(|hint| hint.service).filter(|_| !signed) {
         service = hinted;
     }
@@ -149,35 +189,24 @@ fn evaluate<'r>(
         .clone()
         .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
         .unwrap_or_else(|| service.as_str().to_owned());
-    let message = render_message(&rule.spec.message, captures, secret_text);
-    Some(Candidate {
-        rule,
-        secret,
-        whole,
-        service,
-        remediation,
-        message,
-    })
+    let message = render_message(&rule.spec.message, groups, secret_text, is_secret);
+    Some(Candidate { rule, secret, whole, is_secret, service, remediation, message })
 }
 
-/// Fills `{group}` placeholders from named captures, `{group|fallback}` with a fallback for a
-/// group that did not take part. The secret (under any group name) is always masked, so a message
-/// never carries a secret.
-fn render_message(template: &str, captures: &regex::Captures<'_>, secret: &str) -> String {
+/// Fills `{group}` placeholders from named values, `{group|fallback}` with a fallback for a
+/// value that is absent. A secret (under any name) is always masked, so a message never carries
+/// one.
+fn render_message(template: &str, groups: &Groups<'_>, secret: &str, is_secret: bool) -> String {
     let mut message = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|at| open + at) else {
-            break;
-        };
+        let Some(close) = rest[open..].find('}').map(|at| open + at) else { break };
         message.push_str(&rest[..open]);
         let inner = &rest[open + 1..close];
         let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
-        match captures.name(name) {
-            Some(found) if name == "secret" || found.as_str() == secret => {
-                message.push_str(&mask(found.as_str()))
-            }
-            Some(found) => message.push_str(&truncate_chars(found.as_str(), 64)),
+        match groups.get(name) {
+            Some(found) if is_secret && (name == "secret" || found == secret) => message.push_str(&mask(found)),
+            Some(found) => message.push_str(&truncate_chars(found, 64)),
             None => message.push_str(fallback),
         }
         rest = &rest[close + 1..];
@@ -312,55 +341,85 @@ fn to_finding(
         service: candidate.service,
         message: candidate.message,
         remediation: candidate.remediation,
-        masked: mask(secret_text),
+        masked: if candidate.is_secret { mask(secret_text) } else { truncate_chars(secret_text, 64) },
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
     }
 }
 
-/// The secret's line, cut to a window around it, with every secret on it masked.
-fn snippet(source: &SourceText, secret: &Range<usize>, secrets: &[Range<usize>]) -> Snippet {
-    let text = source.text();
-    let position = source.position(secret.start);
-    let line = source.line_range(position.line);
-    let window_start = back_chars(text, secret.start, SNIPPET_CONTEXT_CHARS).max(line.start);
-    let secret_end_on_line = secret.end.min(line.end).max(secret.start);
-    let window_end = forward_chars(text, secret_end_on_line, SNIPPET_CONTEXT_CHARS).min(line.end);
-    let mut rendered = String::new();
-    if window_start > line.start {
-        rendered.push('…');
-    }
-    let mut cursor = window_start;
-    let mut highlight = 0..0;
-    let mut on_line: Vec<&Range<usize>> = secrets
-        .iter()
-        .filter(|other| other.start < window_end && other.end > window_start)
-        .collect();
-    on_line.sort_by_key(|other| other.start);
-    for other in on_line {
-        let from = other.start.max(cursor);
-        rendered.push_str(text.get(cursor..from).unwrap_or(""));
-        let masked = mask(text.get(other.clone()).unwrap_or(""));
-        let at = rendered.len();
-        rendered.push_str(&masked);
-        if other == secret {
-            highlight = at..rendered.len();
+/// Builds a snippet's text, tracking where the highlighted target lands in it.
+struct SnippetText<'t> {
+    text: &'t str,
+    rendered: String,
+    cursor: usize,
+    target: Range<usize>,
+    highlight_start: Option<usize>,
+    highlight_end: Option<usize>,
+}
+
+impl SnippetText<'_> {
+    /// Copies source text up to `until`, noting where the target's start and end land.
+    fn copy_until(&mut self, until: usize) {
+        let until = until.max(self.cursor);
+        let copied = self.cursor..=until;
+        if self.highlight_start.is_none() && copied.contains(&self.target.start) {
+            self.highlight_start = Some(self.rendered.len() + (self.target.start - self.cursor));
         }
-        cursor = other.end.min(window_end).max(cursor);
+        if self.highlight_end.is_none() && self.target.end > self.target.start && copied.contains(&self.target.end) {
+            self.highlight_end = Some(self.rendered.len() + (self.target.end - self.cursor));
+        }
+        self.rendered.push_str(self.text.get(self.cursor..until).unwrap_or(""));
+        self.cursor = until;
     }
-    rendered.push_str(text.get(cursor..window_end).unwrap_or(""));
+
+    /// Writes a secret masked in place of its text.
+    fn mask(&mut self, secret: &Range<usize>, window_end: usize) {
+        self.copy_until(secret.start);
+        let at = self.rendered.len();
+        self.rendered.push_str(&mask(self.text.get(secret.clone()).unwrap_or("")));
+        if *secret == self.target {
+            self.highlight_start = Some(at);
+            self.highlight_end = Some(self.rendered.len());
+        }
+        self.cursor = secret.end.min(window_end).max(self.cursor);
+    }
+}
+
+/// The target's line, cut to a window around it, with every secret on it masked. The target is
+/// highlighted whether or not it is a secret itself.
+fn snippet(source: &SourceText, target: &Range<usize>, secrets: &[Range<usize>]) -> Snippet {
+    let text = source.text();
+    let position = source.position(target.start);
+    let line = source.line_range(position.line);
+    let window_start = back_chars(text, target.start, SNIPPET_CONTEXT_CHARS).max(line.start);
+    let target_end = target.end.min(line.end).max(target.start);
+    let window_end = forward_chars(text, target_end, SNIPPET_CONTEXT_CHARS).min(line.end);
+    let mut builder = SnippetText {
+        text,
+        rendered: String::new(),
+        cursor: window_start,
+        target: target.start..target_end,
+        highlight_start: None,
+        highlight_end: None,
+    };
+    if window_start > line.start {
+        builder.rendered.push('…');
+    }
+    let mut on_line: Vec<&Range<usize>> =
+        secrets.iter().filter(|other| other.start < window_end && other.end > window_start).collect();
+    on_line.sort_by_key(|other| other.start);
+    for secret in on_line {
+        builder.mask(secret, window_end);
+    }
+    builder.copy_until(window_end);
     if window_end < line.end {
-        rendered.push('…');
+        builder.rendered.push('…');
     }
-    let column_offset = text
-        .get(line.start..window_start)
-        .map_or(0, |prefix| prefix.chars().count());
-    Snippet {
-        line: position.line,
-        text: rendered,
-        highlight,
-        column_offset,
-    }
+    let rendered = builder.rendered;
+    let start = builder.highlight_start.unwrap_or(0).min(rendered.len());
+    let end = builder.highlight_end.unwrap_or(start).clamp(start, rendered.len());
+    let column_offset = text.get(line.start..window_start).map_or(0, |prefix| prefix.chars().count());
+    Snippet { line: position.line, text: rendered, highlight: start..end, column_offset }
 }
 
 fn back_chars(text: &str, from: usize, count: usize) -> usize {

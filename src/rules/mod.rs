@@ -5,6 +5,7 @@
 //! problem (file, line, rule id) before failing, so one run shows them all.
 
 pub mod matcher;
+mod settings;
 pub mod spec;
 mod validators;
 
@@ -63,6 +64,46 @@ impl Filter {
     }
 }
 
+/// A compiled value test.
+#[derive(Debug)]
+pub struct CompiledValueTest {
+    /// Values that match, lowercased.
+    pub equals: Vec<String>,
+    /// The value must be a literal string.
+    pub literal: bool,
+    /// Regex the value must match.
+    pub matches: Option<Regex>,
+}
+
+/// A compiled setting alternative.
+#[derive(Debug)]
+pub struct CompiledSetting {
+    /// Formats it applies to (empty: all).
+    pub formats: Vec<crate::parse::Format>,
+    /// Resource types (empty: document-wide keys).
+    pub resources: Vec<String>,
+    /// Regex over the dotted key path.
+    pub key: Regex,
+    /// Test on the value.
+    pub value: CompiledValueTest,
+    /// Tests on siblings: (name regex, value test).
+    pub siblings: Vec<(Regex, CompiledValueTest)>,
+}
+
+/// How a rule finds candidates.
+#[derive(Debug)]
+pub enum Matcher {
+    /// A regex over the text; `secret_group` is the index of the `secret` capture group.
+    Text {
+        /// The compiled pattern.
+        regex: Regex,
+        /// Index of the `secret` capture group, if the pattern has one.
+        secret_group: Option<usize>,
+    },
+    /// Alternatives over the parsed key/value view.
+    Settings(Vec<CompiledSetting>),
+}
+
 /// A compiled rule.
 #[derive(Debug)]
 pub struct Rule {
@@ -70,10 +111,8 @@ pub struct Rule {
     pub spec: RuleSpec,
     /// File the rule came from.
     pub file: String,
-    /// The compiled pattern.
-    pub regex: Regex,
-    /// Index of the `secret` capture group, if the pattern has one.
-    pub secret_group: Option<usize>,
+    /// How it finds candidates.
+    pub matcher: Matcher,
     /// Compiled `requires`.
     pub requires: Vec<Context>,
     /// Compiled `excludes`.
@@ -350,16 +389,7 @@ fn compile_rule(
 ) -> Option<Rule> {
     let before = errors.len();
     let id = spec.id.clone();
-    let regex = Regex::new(&spec.pattern)
-        .map_err(|error| {
-            errors.push(load_error(
-                &file,
-                1,
-                Some(&id),
-                format!("bad pattern: {error}"),
-            ))
-        })
-        .ok();
+    let matcher = compile_matcher(&file, &spec, errors);
     if spec
         .keywords
         .iter()
@@ -419,23 +449,68 @@ fn compile_rule(
         .cloned()
         .zip(compile_context(&file, &id, &hint_specs, errors))
         .collect();
-    let regex = regex?;
+    let matcher = matcher?;
     if errors.len() != before {
         return None;
     }
-    let secret_group = regex
-        .capture_names()
-        .position(|name| name == Some("secret"));
     Some(Rule {
         spec,
         file,
-        regex,
-        secret_group,
+        matcher,
         requires,
         excludes,
         hints,
         filters,
     })
+}
+
+fn compile_regex(file: &str, id: &str, what: &str, pattern: &str, errors: &mut Vec<RuleLoadError>) -> Option<Regex> {
+    Regex::new(pattern).map_err(|error| errors.push(load_error(file, 1, Some(id), format!("bad {what}: {error}")))).ok()
+}
+
+fn compile_value_test(file: &str, id: &str, test: &spec::ValueTest, errors: &mut Vec<RuleLoadError>) -> CompiledValueTest {
+    CompiledValueTest {
+        equals: test.equals.iter().map(|value| value.to_ascii_lowercase()).collect(),
+        literal: test.literal,
+        matches: test.matches.as_deref().and_then(|pattern| compile_regex(file, id, "value pattern", pattern, errors)),
+    }
+}
+
+fn compile_matcher(file: &str, spec: &RuleSpec, errors: &mut Vec<RuleLoadError>) -> Option<Matcher> {
+    let id = spec.id.as_str();
+    match (&spec.pattern, spec.settings.is_empty()) {
+        (Some(pattern), true) => {
+            let regex = compile_regex(file, id, "pattern", pattern, errors)?;
+            let secret_group = regex.capture_names().position(|name| name == Some("secret"));
+            Some(Matcher::Text { regex, secret_group })
+        }
+        (None, false) => {
+            let mut compiled = Vec::new();
+            for setting in &spec.settings {
+                let key = compile_regex(file, id, "setting key", &setting.key, errors)?;
+                let siblings = setting
+                    .siblings
+                    .iter()
+                    .filter_map(|sibling| {
+                        let name = compile_regex(file, id, "sibling key", &sibling.key, errors)?;
+                        Some((name, compile_value_test(file, id, &sibling.value, errors)))
+                    })
+                    .collect();
+                compiled.push(CompiledSetting {
+                    formats: setting.formats.clone(),
+                    resources: setting.resources.clone(),
+                    key,
+                    value: compile_value_test(file, id, &setting.value, errors),
+                    siblings,
+                });
+            }
+            Some(Matcher::Settings(compiled))
+        }
+        _ => {
+            errors.push(load_error(file, 1, Some(id), "needs exactly one of `pattern` and `settings`".into()));
+            None
+        }
+    }
 }
 
 fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {

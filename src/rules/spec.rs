@@ -22,9 +22,18 @@ pub struct RuleSpec {
     /// Remediation profile id; defaults to the service's own profile.
     #[serde(default)]
     pub remediation: Option<String>,
-    /// Regex (Rust `regex` syntax, linear time). The named group `secret` is the span reported
-    /// and masked; without it the whole match is the secret.
-    pub pattern: String,
+    /// Text rules: a regex (Rust `regex` syntax, linear time) run over the whole file. The named
+    /// group `secret` is the span reported and masked. Exactly one of `pattern` and `settings`.
+    #[serde(default)]
+    pub pattern: Option<String>,
+    /// Text rules: whether the `secret` group is a secret (masked everywhere). False for rules
+    /// that point at key-based wiring such as a `listKeys()` call.
+    #[serde(default = "default_true")]
+    pub secret: bool,
+    /// Setting rules: alternatives matched on the parsed key/value view of structured files
+    /// (ARM, Bicep, Terraform, YAML, XML, JSON and key=value config); any one that matches fires.
+    #[serde(default)]
+    pub settings: Vec<SettingSpec>,
     /// Cheap literals (matched ASCII case-insensitively); the pattern only runs on files that hold
     /// one of them.
     pub keywords: Vec<String>,
@@ -61,6 +70,10 @@ pub struct RuleSpec {
     pub negative_examples: Vec<Example>,
 }
 
+fn default_true() -> bool {
+    true
+}
+
 /// Rule documentation, in clippy's what / why / instead shape.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -71,6 +84,53 @@ pub struct Docs {
     pub why: String,
     /// What to use instead.
     pub instead: String,
+}
+
+/// One way a setting can be wrong, in one family of files.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingSpec {
+    /// Formats this alternative applies to; empty: every structured format.
+    #[serde(default)]
+    pub formats: Vec<crate::parse::Format>,
+    /// Resource types (ARM type without API version, or Terraform type) whose settings are
+    /// matched; `key` is then relative to the resource. Empty: keys anywhere in the document.
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Regex over the key path joined with `.` (relative to the resource when `resources` is set).
+    pub key: String,
+    /// What the value must be.
+    #[serde(default)]
+    pub value: ValueTest,
+    /// Conditions on sibling entries (same parent path), e.g. a parameter's `type`.
+    #[serde(default)]
+    pub siblings: Vec<SiblingTest>,
+}
+
+/// A condition on an entry's value. Every condition given must hold.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValueTest {
+    /// The value text equals one of these, ignoring ASCII case (`true`, `false`, `securestring`).
+    #[serde(default)]
+    pub equals: Vec<String>,
+    /// The value is a string literal written in the file: not an expression, a reference or a
+    /// placeholder (the shared filters apply), and not empty. Findings then mask the value.
+    #[serde(default)]
+    pub literal: bool,
+    /// Regex the value text must match.
+    #[serde(default)]
+    pub matches: Option<String>,
+}
+
+/// A condition on a sibling entry.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiblingTest {
+    /// Regex over the sibling's name (the last key of its path).
+    pub key: String,
+    /// What the sibling's value must be.
+    pub value: ValueTest,
 }
 
 /// A rule example: a bare text (scanned as `example.txt`) or a text with a file name that

@@ -1,0 +1,855 @@
+//! Bicep and `.bicepparam` (tree-sitter-bicep) into the [`Document`] view, normalised to the
+//! shape the equivalent ARM template has, so one setting rule covers ARM and Bicep.
+//!
+//! This module owns the Bicep mapping and, shared with [`super::hcl`], the bounded tree-sitter
+//! parse ([`parse_bounded`]) and the re-parse of broken regions ([`chunk_starts`]).
+//!
+//! Mapping (paths are [`Entry::path`]s; "synthetic" entries have no key in the source, their key
+//! span is empty at the value's start):
+//! - `resource sym 'Microsoft.Storage/storageAccounts@2023-01-01' = {...}` (also `existing`,
+//!   `= if (c) {...}`, `= [for x in xs: {...}]`, `[for ...: if (c) {...}]`): a [`Resource`] with
+//!   `type_name` `Microsoft.Storage/storageAccounts`, `header` the whole type string's contents
+//!   (with `@api`) and `path` `["resources", "sym"]`; entries `resources.sym` (object, the whole
+//!   declaration), synthetic `resources.sym.type` (string: the type *without* `@api`, as written),
+//!   `resources.sym.apiVersion` (string after `@`), `resources.sym.condition` (expression inside `if (...)`), then the body:
+//!   `resources.sym.name`, `resources.sym.properties.disableLocalAuth`, ... A loop's body is
+//!   mapped as if it were declared once.
+//! - A child resource nested in a parent's body (`resource blob 'blobServices' = {...}`) gets the
+//!   joined type `Microsoft.Storage/storageAccounts/blobServices` and path
+//!   `["resources", "blob"]`; a fully qualified nested type (with a `/`) and a top-level resource
+//!   with `parent: x` keep their own type. Its `resources.blob.type` entry is the text as written.
+//! - `param x string = 'v'`: `parameters.x` (object), synthetic `parameters.x.type` whose value
+//!   span is the declared type (`string`, `int`, `bool`, `object`, `array`, `string[]`, a user
+//!   type; `string?` and `(...)` are unwrapped), and `parameters.x.defaultValue`. The ARM type a
+//!   `@secure()` decorator makes (`securestring` / `secureObject`) cannot be expressed as a span
+//!   of the source, so for now the entry's text is the declared type; see [`is_secure`].
+//!   `.bicepparam`: `param x = 'v'` yields `parameters.x` and `parameters.x.value`; `using` is
+//!   ignored.
+//! - `output o string = e`: `outputs.o`, `outputs.o.type`, `outputs.o.value`;
+//!   `var v = e`: `variables.v`; `metadata m = e`: `metadata.m`;
+//!   `module m './x.bicep' = {...}`: `modules.m` and the body as is (`modules.m.params.k`), with
+//!   `modules.m.condition` like resources. `type`, `func`, `import`, `targetScope`, `assert` and
+//!   `extension` are ignored.
+//! - Values: a string literal without interpolation is [`ValueKind::String`] (span inside the
+//!   quotes; for `'''` strings inside the delimiters, without the newline right after the opening
+//!   `'''`, which Bicep drops); an interpolated string is [`ValueKind::Expression`] with the same
+//!   inside-the-quotes span; any other expression (call, member access, symbol, ternary, `!x`,
+//!   loop) is an expression spanning its text; `true`/`false`, numbers, `null` as such; objects
+//!   and arrays cover their text and have their properties / items (`"0"`, `"1"`, ...) below.
+//!   Quoted keys are unescaped; their key span is inside the quotes.
+//!
+//! Robustness: the parse is bounded in time (tree-sitter's error recovery is super-linear on
+//! some broken input, for example thousands of unclosed `{`), values more than
+//! [`MAX_DEPTH`] keys deep are not walked, and the total size of the paths is capped relative to
+//! the input; any of these marks the document incomplete. Broken regions (top-level `ERROR`
+//! nodes) are split at column-0 declarations and re-parsed piece by piece, and what is still
+//! broken is salvaged token by token (`resource x 'T' = {`, `key: value`, `key: {` ... `}`).
+//! Two known grammar quirks of tree-sitter-bicep 1.1 are not counted as errors: `.bicepparam`'s
+//! `param x = v` (parsed with an `ERROR` `=` or a missing type) and `output x resource 'T' = y`.
+
+use std::ops::{ControlFlow, Range};
+use std::rc::Rc;
+use std::time::{Duration, Instant};
+
+use tree_sitter::{Node, ParseOptions, ParseState, Parser, Point, Tree};
+
+use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
+
+/// A reusable Bicep (tree-sitter-bicep) parser; see the [module documentation](self) for the
+/// mapping.
+pub struct BicepParser {
+    /// `None` if the grammar could not be loaded (ABI mismatch); every parse is then empty.
+    parser: Option<Parser>,
+}
+
+impl Default for BicepParser {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BicepParser {
+    /// Creates the parser.
+    pub fn new() -> Self {
+        let mut parser = Parser::new();
+        let loaded = parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).is_ok();
+        Self { parser: loaded.then_some(parser) }
+    }
+
+    /// Parses Bicep or `.bicepparam` text; never panics, a broken file yields what could be
+    /// recovered with `complete = false`.
+    pub fn parse(&mut self, text: &str) -> Document {
+        let mut builder = Builder::new(text);
+        let Some(parser) = self.parser.as_mut() else {
+            builder.complete = false;
+            return builder.finish();
+        };
+        match parse_bounded(parser, text, None, Instant::now() + budget(text.len())) {
+            Some(tree) => {
+                let root = tree.root_node();
+                if has_real_error(root, text) {
+                    builder.complete = false;
+                }
+                builder.statements(root, Some(parser));
+            }
+            None => {
+                builder.complete = false;
+                builder.reparse(parser, 0..text.len(), None);
+            }
+        }
+        builder.finish()
+    }
+}
+
+/// Time allowed for parsing `len` bytes: far above what real files take (a few ms per MB), low
+/// enough that pathological input cannot stall a scan.
+pub(super) fn budget(len: usize) -> Duration {
+    Duration::from_millis(250) + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
+}
+
+/// Parses `text` (or only `range` of it) with `parser`, giving up at `deadline`. `None` when
+/// cancelled; the parser is then reset for the next use.
+pub(super) fn parse_bounded(parser: &mut Parser, text: &str, range: Option<Range<usize>>, deadline: Instant) -> Option<Tree> {
+    let ranges = match range {
+        Some(range) => vec![tree_sitter::Range {
+            start_byte: range.start,
+            end_byte: range.end,
+            start_point: point_at(text, range.start),
+            end_point: point_at(text, range.end),
+        }],
+        None => Vec::new(),
+    };
+    parser.set_included_ranges(&ranges).ok()?;
+    let bytes = text.as_bytes();
+    let mut progress = |_: &ParseState| {
+        if Instant::now() >= deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+    };
+    let tree = parser.parse_with_options(
+        &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
+        None,
+        Some(ParseOptions::new().progress_callback(&mut progress)),
+    );
+    if tree.is_none() {
+        parser.reset();
+    }
+    tree
+}
+
+/// Row and column of a byte offset (tree-sitter wants both for included ranges).
+fn point_at(text: &str, offset: usize) -> Point {
+    let before = text.as_bytes().get(..offset).unwrap_or_default();
+    let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |at| at + 1);
+    Point { row: before.iter().filter(|&&byte| byte == b'\n').count(), column: offset - line_start }
+}
+
+/// Where to split `range` of `text` into independently parsable pieces: its start, and every
+/// later line that `starts_declaration` (a line right after a decorator line `@...` does not
+/// split, so decorators stay with their declaration).
+pub(super) fn chunk_starts(text: &str, range: Range<usize>, starts_declaration: fn(&str) -> bool) -> Vec<usize> {
+    let mut starts = vec![range.start];
+    let mut offset = range.start;
+    let mut after_decorator = true;
+    for line in text.get(range.clone()).unwrap_or_default().split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if line.trim().is_empty() {
+            continue;
+        }
+        if at != range.start && !after_decorator && starts_declaration(line) {
+            starts.push(at);
+        }
+        after_decorator = line.starts_with('@');
+    }
+    starts
+}
+
+/// Whether a line of Bicep starts a declaration at column 0.
+fn bicep_declaration(line: &str) -> bool {
+    const KEYWORDS: &[&str] =
+        &["resource", "param", "var", "output", "module", "metadata", "type", "func", "import", "using", "targetScope", "extension"];
+    line.starts_with('@')
+        || KEYWORDS.iter().any(|keyword| {
+            line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '='))
+        })
+}
+
+/// Whether a tree has syntax errors other than the known tree-sitter-bicep 1.1 quirks on valid
+/// input (`.bicepparam` assignments, `output x resource 'T' = y`).
+fn has_real_error(root: Node, text: &str) -> bool {
+    if !root.has_error() {
+        return false;
+    }
+    let mut stack = vec![root];
+    let mut cursor = root.walk();
+    while let Some(node) = stack.pop() {
+        if node.is_error() || node.is_missing() {
+            if !is_quirk(node, text) {
+                return true;
+            }
+            continue;
+        }
+        stack.extend(node.children(&mut cursor).filter(|child| child.has_error()));
+    }
+    false
+}
+
+fn is_quirk(node: Node, text: &str) -> bool {
+    let Some(parent) = node.parent() else { return false };
+    if node.is_error() {
+        let word = text.get(node.byte_range()).unwrap_or_default().trim();
+        return (parent.kind() == "parameter_declaration" && word == "=")
+            || (parent.kind() == "output_declaration" && word == "resource");
+    }
+    node.kind() == "identifier"
+        && parent.kind() == "type"
+        && parent.byte_range().is_empty()
+        && parent.parent().is_some_and(|declaration| declaration.kind() == "parameter_declaration")
+}
+
+/// Whether a `decorators` node holds `@secure()` (or `@sys.secure()`).
+pub fn is_secure(decorators: Node, text: &str) -> bool {
+    let mut cursor = decorators.walk();
+    let mut calls = Vec::new();
+    for decorator in decorators.named_children(&mut cursor) {
+        let mut inner = decorator.walk();
+        calls.extend(decorator.named_children(&mut inner).filter(|call| call.kind() == "call_expression"));
+    }
+    calls.into_iter().any(|call| {
+        let Some(function) = call.child_by_field_name("function") else { return false };
+        let name = match function.kind() {
+            "member_expression" => function.child_by_field_name("property"),
+            _ => Some(function),
+        };
+        name.and_then(|name| text.get(name.byte_range())) == Some("secure")
+    })
+}
+
+/// Work for the iterative walk (no recursion: input can nest 100,000 deep).
+enum Task<'t> {
+    /// An entry for `node` at `path`, then its properties or items.
+    Value { node: Node<'t>, path: Vec<String>, key: Range<usize>, parent: Option<Rc<str>> },
+    /// A `resource_declaration`, nested in a resource of type `parent` or not.
+    Resource { node: Node<'t>, parent: Option<Rc<str>> },
+    /// A top-level declaration found inside an `ERROR` node.
+    Statement { node: Node<'t>, secure: bool },
+    /// An entry made up while salvaging an `ERROR` node.
+    Emit(Entry),
+    /// A resource found while salvaging an `ERROR` node.
+    AddResource(Resource),
+}
+
+/// Accumulates the document.
+struct Builder<'s> {
+    text: &'s str,
+    entries: Vec<Entry>,
+    resources: Vec<Resource>,
+    complete: bool,
+    /// Path segments still allowed (caps memory on wide and deep input).
+    segments_left: usize,
+}
+
+impl<'s> Builder<'s> {
+    fn new(text: &'s str) -> Self {
+        Self {
+            text,
+            entries: Vec::new(),
+            resources: Vec::new(),
+            complete: true,
+            segments_left: text.len().saturating_mul(8).saturating_add(1 << 16),
+        }
+    }
+
+    fn finish(self) -> Document {
+        Document { entries: self.entries, resources: self.resources, complete: self.complete }
+    }
+
+    fn slice(&self, range: Range<usize>) -> &'s str {
+        self.text.get(range).unwrap_or_default()
+    }
+
+    fn node_text(&self, node: Node) -> &'s str {
+        self.slice(node.byte_range())
+    }
+
+    /// Adds an entry unless the path budget is spent.
+    fn push(&mut self, path: Vec<String>, key: Range<usize>, value: Range<usize>, kind: ValueKind) {
+        if self.segments_left < path.len() {
+            self.complete = false;
+            return;
+        }
+        self.segments_left -= path.len();
+        self.entries.push(Entry { path, key, value, kind });
+    }
+
+    /// The top-level statements of a tree. With a parser, broken regions are re-parsed in pieces.
+    fn statements(&mut self, root: Node<'_>, mut parser: Option<&mut Parser>) {
+        let mut secure = false;
+        for node in named(root) {
+            match node.kind() {
+                "decorators" => {
+                    secure |= is_secure(node, self.text);
+                    continue;
+                }
+                "ERROR" => match parser.as_deref_mut() {
+                    Some(parser) => self.reparse(parser, node.byte_range(), Some(node)),
+                    None => {
+                        let tasks = self.salvage(node, &[], None, true);
+                        self.run(tasks);
+                    }
+                },
+                _ => self.statement(node, secure),
+            }
+            secure = false;
+        }
+    }
+
+    /// Re-parses `range` in pieces split at column-0 declarations (after the whole text ran out
+    /// of time, or for a top-level `ERROR` node); a range that does not split is salvaged from
+    /// `error` as it is (or skipped, without one).
+    fn reparse(&mut self, parser: &mut Parser, range: Range<usize>, error: Option<Node<'_>>) {
+        self.complete = false;
+        let starts = chunk_starts(self.text, range.clone(), bicep_declaration);
+        if starts.len() < 2 {
+            if let Some(error) = error {
+                let tasks = self.salvage(error, &[], None, true);
+                self.run(tasks);
+            }
+            return;
+        }
+        let deadline = Instant::now() + budget(range.len());
+        let ends = starts.iter().skip(1).copied().chain([range.end]);
+        for (start, end) in starts.iter().copied().zip(ends) {
+            if let Some(tree) = parse_bounded(parser, self.text, Some(start..end), deadline) {
+                self.statements(tree.root_node(), None);
+            }
+        }
+    }
+
+    fn statement(&mut self, node: Node<'_>, secure: bool) {
+        match node.kind() {
+            "parameter_declaration" => self.declaration(node, "parameters", secure),
+            "output_declaration" => self.declaration(node, "outputs", secure),
+            "variable_declaration" => self.declaration(node, "variables", secure),
+            "metadata_declaration" => self.declaration(node, "metadata", secure),
+            "resource_declaration" => self.run(vec![Task::Resource { node, parent: None }]),
+            "module_declaration" => self.module(node),
+            _ => {}
+        }
+    }
+
+    /// `param`, `output`, `var` and `metadata`.
+    fn declaration(&mut self, node: Node<'_>, group: &str, _secure: bool) {
+        let parts = Parts::of(node, self.text);
+        let Some(name) = parts.name else { return };
+        let base = vec![group.to_string(), self.node_text(name).to_string()];
+        let value_path = |last: &str| {
+            let mut path = base.clone();
+            path.push(last.to_string());
+            path
+        };
+        let value = match group {
+            "parameters" | "outputs" => {
+                self.push(base.clone(), name.byte_range(), node.byte_range(), ValueKind::Object);
+                if let Some(declared) = parts.declared {
+                    let declared = declared_type(declared);
+                    let span = match declared.kind() {
+                        "string" => string_span(declared, self.text),
+                        _ => declared.byte_range(),
+                    };
+                    self.push(value_path("type"), span.start..span.start, span, ValueKind::String);
+                }
+                let last = match (group, parts.declared) {
+                    ("outputs", _) | (_, None) => "value",
+                    _ => "defaultValue",
+                };
+                parts.value.map(|value| (value, value_path(last), empty_at(value)))
+            }
+            _ => parts.value.map(|value| (value, base.clone(), name.byte_range())),
+        };
+        if let Some((node, path, key)) = value {
+            self.run(vec![Task::Value { node, path, key, parent: None }]);
+        }
+    }
+
+    fn module(&mut self, node: Node<'_>) {
+        let kids = named(node);
+        let Some(name) = kids.iter().find(|kid| kid.kind() == "identifier") else { return };
+        let path = vec!["modules".to_string(), self.node_text(*name).to_string()];
+        self.push(path.clone(), name.byte_range(), node.byte_range(), ValueKind::Object);
+        let body = kids.iter().find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
+        let tasks = self.body(body.copied(), &path, None);
+        self.run(tasks);
+    }
+
+    /// Entries for a resource's or module's body (`{}`, `if (c) {}`, `[for ...: {}]`) below
+    /// `path`: the condition, then the properties' tasks.
+    fn body<'t>(&mut self, body: Option<Node<'t>>, path: &[String], parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+        let mut object = body;
+        let mut condition = None;
+        for _ in 0..3 {
+            match object.map(|node| node.kind()) {
+                Some("for_statement") => object = object.and_then(|node| node.child_by_field_name("body")),
+                Some("if_statement") => {
+                    let kids = object.map(named).unwrap_or_default();
+                    condition = kids.iter().find(|kid| kid.kind() == "parenthesized_expression").copied();
+                    object = kids.iter().find(|kid| kid.kind() == "object").copied();
+                }
+                _ => break,
+            }
+        }
+        if let Some(condition) = condition {
+            let inner = named(condition).first().copied().unwrap_or(condition);
+            let mut condition_path = path.to_vec();
+            condition_path.push("condition".to_string());
+            self.push(condition_path, empty_at(inner), inner.byte_range(), ValueKind::Expression);
+        }
+        match object {
+            Some(object) if object.kind() == "object" => self.properties(object, path, parent),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Runs tasks in order (the first task first).
+    fn run<'t>(&mut self, mut tasks: Vec<Task<'t>>) {
+        tasks.reverse();
+        while let Some(task) = tasks.pop() {
+            match task {
+                Task::Value { node, path, key, parent } => {
+                    let children = self.value(node, path, key, parent);
+                    tasks.extend(children.into_iter().rev());
+                }
+                Task::Resource { node, parent } => {
+                    let children = self.resource(node, parent);
+                    tasks.extend(children.into_iter().rev());
+                }
+                Task::Statement { node, secure } => self.statement(node, secure),
+                Task::Emit(entry) => self.push(entry.path, entry.key, entry.value, entry.kind),
+                Task::AddResource(resource) => self.resources.push(resource),
+            }
+        }
+    }
+
+    /// The entry for one value; returns the tasks for its properties or items.
+    fn value<'t>(&mut self, node: Node<'t>, path: Vec<String>, key: Range<usize>, parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+        if node.is_missing() {
+            return Vec::new();
+        }
+        let node = unwrap_type(node);
+        let (kind, span) = self.classify(node);
+        if !matches!(kind, ValueKind::Object | ValueKind::Array) {
+            self.push(path, key, span, kind);
+            return Vec::new();
+        }
+        self.push(path.clone(), key, span, kind);
+        if path.len() >= MAX_DEPTH {
+            self.complete = false;
+            return Vec::new();
+        }
+        if kind == ValueKind::Object {
+            return self.properties(node, &path, parent);
+        }
+        let mut tasks = Vec::new();
+        for item in named(node) {
+            if matches!(item.kind(), "decorators" | "ERROR") {
+                continue;
+            }
+            let mut item_path = path.clone();
+            item_path.push(tasks.len().to_string());
+            tasks.push(Task::Value { node: item, path: item_path, key: empty_at(item), parent: parent.clone() });
+        }
+        tasks
+    }
+
+    /// Tasks for an object's properties (and what can be salvaged from `ERROR`s among them).
+    fn properties<'t>(&mut self, object: Node<'t>, path: &[String], parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+        let mut tasks = Vec::new();
+        for child in named(object) {
+            match child.kind() {
+                "object_property" => tasks.extend(self.property(child, path, parent.clone())),
+                "ERROR" => tasks.extend(self.salvage(child, path, parent.clone(), false)),
+                _ => {}
+            }
+        }
+        tasks
+    }
+
+    fn property<'t>(&self, property: Node<'t>, path: &[String], parent: Option<Rc<str>>) -> Option<Task<'t>> {
+        let kids = named(property);
+        if let Some(resource) = kids.iter().find(|kid| kid.kind() == "resource_declaration") {
+            return Some(Task::Resource { node: *resource, parent });
+        }
+        let (key, value) = (kids.first()?, kids.get(1)?);
+        let (name, key_span) = self.key(*key);
+        let mut value_path = path.to_vec();
+        value_path.push(name);
+        Some(Task::Value { node: *value, path: value_path, key: key_span, parent })
+    }
+
+    /// A property key's name and span (inside the quotes for a quoted key).
+    fn key(&self, key: Node) -> (String, Range<usize>) {
+        if key.kind() == "string" {
+            let span = string_span(key, self.text);
+            return (unescape(self.slice(span.clone())), span);
+        }
+        (self.node_text(key).to_string(), key.byte_range())
+    }
+
+    fn classify(&self, node: Node) -> (ValueKind, Range<usize>) {
+        let kind = match node.kind() {
+            "string" => {
+                let mut cursor = node.walk();
+                let interpolated = node.named_children(&mut cursor).any(|child| child.kind() == "interpolation");
+                let kind = if interpolated || node.has_error() { ValueKind::Expression } else { ValueKind::String };
+                return (kind, string_span(node, self.text));
+            }
+            "boolean" => ValueKind::Bool,
+            "number" => ValueKind::Number,
+            "null" => ValueKind::Null,
+            "object" => ValueKind::Object,
+            "array" => ValueKind::Array,
+            _ => ValueKind::Expression,
+        };
+        let kind = match kind {
+            ValueKind::Bool | ValueKind::Number | ValueKind::Null if node.has_error() => ValueKind::Expression,
+            kind => kind,
+        };
+        (kind, node.byte_range())
+    }
+
+    /// The entries for a resource's header; returns the tasks for its body.
+    fn resource<'t>(&mut self, node: Node<'t>, parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+        let mut cursor = node.walk();
+        let kids: Vec<Node<'t>> = node.children(&mut cursor).collect();
+        let symbol = kids.iter().find(|kid| kid.kind() == "identifier");
+        let Some(type_string) = kids.iter().find(|kid| kid.kind() == "string") else { return Vec::new() };
+        let body = kids.iter().find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
+        let (resource, entries) = self.resource_header(symbol.copied(), *type_string, node.byte_range(), parent.as_deref());
+        let path = resource.path.clone();
+        let type_name = Rc::from(resource.type_name.as_str());
+        self.resources.push(resource);
+        for entry in entries {
+            self.push(entry.path, entry.key, entry.value, entry.kind);
+        }
+        self.body(body.copied(), &path, Some(type_name))
+    }
+
+    /// A resource (not yet added) and its header entries: the resource object, `type` (without
+    /// `@api`) and `apiVersion`.
+    fn resource_header(
+        &self,
+        symbol: Option<Node>,
+        type_string: Node,
+        declaration: Range<usize>,
+        parent: Option<&str>,
+    ) -> (Resource, Vec<Entry>) {
+        let header = string_span(type_string, self.text);
+        let full = self.slice(header.clone());
+        let (type_span, api) = match full.find('@') {
+            Some(at) => (header.start..header.start + at, Some(header.start + at + 1..header.end)),
+            None => (header.clone(), None),
+        };
+        let written = self.slice(type_span.clone());
+        let type_name = match parent {
+            Some(parent) if !written.contains('/') => format!("{parent}/{written}"),
+            _ => written.to_string(),
+        };
+        let name = symbol.map(|symbol| self.node_text(symbol)).unwrap_or_default();
+        let path = vec!["resources".to_string(), name.to_string()];
+        let key = symbol.map_or(declaration.start..declaration.start, |symbol| symbol.byte_range());
+        let below = |last: &str| {
+            let mut below = path.clone();
+            below.push(last.to_string());
+            below
+        };
+        let mut entries = vec![
+            Entry { path: path.clone(), key, value: declaration, kind: ValueKind::Object },
+            Entry { path: below("type"), key: type_span.start..type_span.start, value: type_span, kind: ValueKind::String },
+        ];
+        if let Some(api) = api {
+            entries.push(Entry { path: below("apiVersion"), key: api.start..api.start, value: api, kind: ValueKind::String });
+        }
+        (Resource { type_name, header, path }, entries)
+    }
+
+    /// What can be recovered from an `ERROR` node, read as a token stream: whole nodes
+    /// (properties, declarations, values) are kept; `resource x 'T' = {`, `param x T = v`,
+    /// `key: v` and `key: {` ... `}` are reassembled. `top` says the node is at the top level
+    /// (declaration keywords count only there). Returns the tasks in document order.
+    fn salvage<'t>(&mut self, error: Node<'t>, base: &[String], parent: Option<Rc<str>>, top: bool) -> Vec<Task<'t>> {
+        self.complete = false;
+        let items = flatten_errors(error);
+        let end = error.end_byte();
+        let mut tasks = Vec::new();
+        let mut path = base.to_vec();
+        let mut levels: Vec<usize> = Vec::new();
+        let mut parent = parent;
+        // Where the next value goes, and its key span (`None`: synthetic, empty at the value).
+        let mut pending: Option<(Vec<String>, Option<Range<usize>>)> = None;
+        let mut secure = false;
+        let mut index = 0;
+        while let Some(&item) = items.get(index) {
+            index += 1;
+            let keyword = !item.is_named();
+            match item.kind() {
+                "resource" if keyword && top => {
+                    let symbol = peek(&items, index, &["identifier"]);
+                    let Some(type_string) = peek(&items, index + usize::from(symbol.is_some()), &["string"]) else { continue };
+                    index += 1 + usize::from(symbol.is_some());
+                    let (resource, entries) = self.resource_header(symbol, type_string, item.start_byte()..end, None);
+                    parent = Some(Rc::from(resource.type_name.as_str()));
+                    path = resource.path.clone();
+                    levels.clear();
+                    pending = None;
+                    // Added when the tasks run, to keep document order.
+                    tasks.push(Task::AddResource(resource));
+                    tasks.extend(entries.into_iter().map(Task::Emit));
+                }
+                "param" | "var" | "output" | "metadata" | "module" if keyword && top => {
+                    let Some(name) = peek(&items, index, &["identifier"]) else { continue };
+                    index += 1;
+                    let group = match item.kind() {
+                        "param" => "parameters",
+                        "var" => "variables",
+                        "output" => "outputs",
+                        "module" => "modules",
+                        _ => "metadata",
+                    };
+                    let mut at = vec![group.to_string(), self.node_text(name).to_string()];
+                    if matches!(group, "variables" | "metadata") {
+                        pending = Some((at, Some(name.byte_range())));
+                        continue;
+                    }
+                    tasks.push(Task::Emit(Entry {
+                        path: at.clone(),
+                        key: name.byte_range(),
+                        value: item.start_byte()..end,
+                        kind: ValueKind::Object,
+                    }));
+                    if group == "modules" {
+                        index += usize::from(peek(&items, index, &["string"]).is_some());
+                        path = at;
+                        levels.clear();
+                        pending = None;
+                        continue;
+                    }
+                    let declared =
+                        peek(&items, index, &["type", "primitive_type", "identifier", "string", "int", "bool", "object", "array"]);
+                    if let Some(declared) = declared {
+                        index += 1;
+                        let span = declared.byte_range();
+                        let mut type_path = at.clone();
+                        type_path.push("type".to_string());
+                        let key = span.start..span.start;
+                        tasks.push(Task::Emit(Entry { path: type_path, key, value: span, kind: ValueKind::String }));
+                    }
+                    at.push(if group == "parameters" && declared.is_some() { "defaultValue" } else { "value" }.to_string());
+                    pending = Some((at, None));
+                }
+                "identifier" if peek(&items, index, &[":"]).is_some() => {
+                    index += 1;
+                    if path.len() < MAX_DEPTH {
+                        let mut at = path.clone();
+                        at.push(self.node_text(item).to_string());
+                        pending = Some((at, Some(item.byte_range())));
+                    } else {
+                        pending = None;
+                    }
+                }
+                "{" | "[" if keyword => {
+                    levels.push(path.len());
+                    if let Some((at, key)) = pending.take() {
+                        let key = key.unwrap_or(item.start_byte()..item.start_byte());
+                        let kind = if item.kind() == "{" { ValueKind::Object } else { ValueKind::Array };
+                        tasks.push(Task::Emit(Entry { path: at.clone(), key, value: item.start_byte()..end, kind }));
+                        path = at;
+                    }
+                }
+                "}" | "]" if keyword => {
+                    if let Some(length) = levels.pop() {
+                        path.truncate(length.max(base.len()));
+                    }
+                    pending = None;
+                }
+                "decorators" => secure |= is_secure(item, self.text),
+                "object_property" => tasks.extend(self.property(item, &path, parent.clone())),
+                "resource_declaration" if !top => tasks.push(Task::Resource { node: item, parent: parent.clone() }),
+                "parameter_declaration" | "output_declaration" | "variable_declaration" | "metadata_declaration"
+                | "resource_declaration" | "module_declaration" => {
+                    if top {
+                        tasks.push(Task::Statement { node: item, secure });
+                    }
+                    secure = false;
+                }
+                _ if item.is_named() => {
+                    if let Some((at, key)) = pending.take() {
+                        let key = key.unwrap_or_else(|| empty_at(item));
+                        tasks.push(Task::Value { node: item, path: at, key, parent: parent.clone() });
+                    }
+                }
+                _ => {}
+            }
+        }
+        tasks
+    }
+}
+
+/// The item at `index` if it is one of `kinds` (and not a missing node).
+fn peek<'t>(items: &[Node<'t>], index: usize, kinds: &[&str]) -> Option<Node<'t>> {
+    items.get(index).filter(|node| !node.is_missing() && kinds.contains(&node.kind())).copied()
+}
+
+/// A declaration's name, declared type and value (tolerating the `.bicepparam` quirks).
+struct Parts<'t> {
+    name: Option<Node<'t>>,
+    declared: Option<Node<'t>>,
+    value: Option<Node<'t>>,
+}
+
+impl<'t> Parts<'t> {
+    fn of(node: Node<'t>, text: &str) -> Self {
+        let mut parts = Parts { name: None, declared: None, value: None };
+        let mut after_equals = false;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.is_missing() || matches!(child.kind(), "comment" | "diagnostic_comment") {
+                continue;
+            }
+            match child.kind() {
+                "=" => after_equals = true,
+                "ERROR" => after_equals |= text.get(child.byte_range()).unwrap_or_default().trim() == "=",
+                _ if !child.is_named() => {}
+                _ if after_equals => {
+                    parts.value = parts.value.or(Some(child));
+                }
+                "identifier" if parts.name.is_none() => parts.name = Some(child),
+                "type" if parts.declared.is_none() && !child.byte_range().is_empty() => parts.declared = Some(child),
+                _ => {}
+            }
+        }
+        parts
+    }
+}
+
+/// The node a declared type's text is taken from: `string?` → `string`, `(T)` → `T`.
+fn declared_type(node: Node) -> Node {
+    let mut node = node;
+    for _ in 0..8 {
+        let inner = match node.kind() {
+            "type" | "nullable_type" | "parenthesized_type" => named(node).into_iter().find(|child| child.kind() != "?"),
+            _ => None,
+        };
+        match inner {
+            Some(inner) if !matches!(inner.kind(), "union_type" | "array_type") || node.kind() != "type" => node = inner,
+            Some(inner) => return inner,
+            None => break,
+        }
+    }
+    node
+}
+
+/// `.bicepparam` values parse as a `type` wrapping the value; unwrap it.
+fn unwrap_type(node: Node) -> Node {
+    if node.kind() != "type" {
+        return node;
+    }
+    let kids = named(node);
+    match kids.as_slice() {
+        [only] => *only,
+        _ => node,
+    }
+}
+
+/// The span of a string's contents: inside `'...'`, or inside `'''...'''` without the newline
+/// right after the opening delimiter. Tolerates a missing closing quote.
+fn string_span(node: Node, text: &str) -> Range<usize> {
+    let mut cursor = node.walk();
+    let kids: Vec<Node> = node.children(&mut cursor).collect();
+    let (Some(first), Some(last)) = (kids.first(), kids.last()) else { return node.byte_range() };
+    let mut start = if first.is_named() { node.start_byte() } else { first.end_byte() };
+    let closed = kids.len() >= 2 && !last.is_named() && !last.is_missing() && last.kind() == first.kind();
+    let end = if closed { last.start_byte() } else { node.end_byte() };
+    if first.kind() == "'''" {
+        let contents = text.get(start..end).unwrap_or_default();
+        if contents.starts_with("\r\n") {
+            start += 2;
+        } else if contents.starts_with('\n') {
+            start += 1;
+        }
+    }
+    start.min(end)..end
+}
+
+/// Bicep string escapes (`\'`, `\\`, `\n`, `\r`, `\t`, `\$`, `\u{...}`) resolved.
+fn unescape(raw: &str) -> String {
+    if !raw.contains('\\') {
+        return raw.to_string();
+    }
+    let mut out = String::with_capacity(raw.len());
+    let mut chars = raw.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('u') => {
+                let rest = chars.as_str();
+                let code = rest
+                    .strip_prefix('{')
+                    .and_then(|rest| rest.split_once('}'))
+                    .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).map(|c| (c, hex.len() + 2)));
+                match code {
+                    Some((c, length)) => {
+                        out.push(c);
+                        chars = rest.get(length..).unwrap_or_default().chars();
+                    }
+                    None => out.push_str("\\u"),
+                }
+            }
+            Some(other) => out.push(other),
+            None => out.push('\\'),
+        }
+    }
+    out
+}
+
+/// Named children without comments.
+fn named(node: Node) -> Vec<Node> {
+    let mut cursor = node.walk();
+    node.named_children(&mut cursor).filter(|child| !matches!(child.kind(), "comment" | "diagnostic_comment")).collect()
+}
+
+/// The nodes of an `ERROR` node in order, nested `ERROR`s opened (iteratively), comments left
+/// out; anonymous tokens are kept.
+fn flatten_errors(error: Node) -> Vec<Node> {
+    let mut items = Vec::new();
+    let mut stack = vec![error];
+    let mut cursor = error.walk();
+    while let Some(node) = stack.pop() {
+        let start = stack.len();
+        for child in node.children(&mut cursor) {
+            if matches!(child.kind(), "comment" | "diagnostic_comment") {
+                continue;
+            }
+            stack.push(child);
+        }
+        stack.get_mut(start..).unwrap_or_default().reverse();
+        // Pop in order: non-ERROR nodes go to the output, ERRORs are opened.
+        while let Some(&top) = stack.last() {
+            if top.is_error() {
+                break;
+            }
+            items.push(top);
+            stack.pop();
+        }
+    }
+    items
+}
+
+/// An empty range at the node's start (the key span of array items and synthetic entries).
+fn empty_at(node: Node) -> Range<usize> {
+    node.start_byte()..node.start_byte()
+}

@@ -1,0 +1,115 @@
+//! The GitHub Actions reporter: one workflow command per finding, which GitHub shows as an
+//! annotation on the pull request's diff and the run's summary.
+//!
+//! `::error file=…,line=…,col=…,endLine=…,endColumn=…,title=…::message`. Values are escaped as
+//! the runner expects (`%`, CR and LF in the message; also `:` and `,` in properties) so a path or
+//! message can never end the command early or start another one. The message carries the masked
+//! secret at most, never the secret.
+
+use std::io::{self, Write};
+
+use super::advice_for;
+use crate::finding::Level;
+use crate::rules::Registry;
+use crate::scan::ScanReport;
+
+fn command(level: Level) -> &'static str {
+    match level {
+        Level::Error => "error",
+        Level::Warning => "warning",
+        Level::Note => "notice",
+    }
+}
+
+/// Escapes the data part of a workflow command (after `::`).
+fn escape_data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a property value (`file=`, `title=`): the data escapes plus `:` and `,`.
+fn escape_property(text: &str) -> String {
+    escape_data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub(super) fn write(
+    report: &ScanReport,
+    registry: &Registry,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    for finding in &report.findings {
+        let title = registry.rule(&finding.rule_id).map_or_else(
+            || finding.rule_id.clone(),
+            |rule| format!("{} ({})", rule.spec.name, rule.spec.id),
+        );
+        // The rule's message already names the masked secret where the rule wants it shown.
+        let mut message = format!("{}.", finding.message);
+        if let Some(advice) = advice_for(registry.knowledge(), finding) {
+            let profile = advice.profile;
+            message.push_str(&format!(
+                "\n{}",
+                profile.no_identity.as_deref().unwrap_or(&profile.summary)
+            ));
+            let roles: Vec<String> = advice
+                .roles
+                .iter()
+                .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
+                .collect();
+            if !roles.is_empty() {
+                message.push_str(&format!("\nRole: {}.", roles.join(" or ")));
+            }
+        }
+        message.push_str(&format!(
+            "\nMore: keyless explain {}",
+            finding.rule_id
+        ));
+        writeln!(
+            out,
+            "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",
+            command(finding.level),
+            escape_property(&finding.path),
+            finding.start.line,
+            finding.start.column,
+            finding.end.line,
+            finding.end.column,
+            escape_property(&title),
+            escape_data(&message)
+        )?;
+    }
+    for unused in &report.unused_suppressions {
+        writeln!(
+            out,
+            "::warning file={},line={},col={},title={}::{}",
+            escape_property(&unused.path),
+            unused.line,
+            unused.column,
+            escape_property("keyless: unused suppression"),
+            escape_data(&format!("`{}` suppresses nothing", unused.marker))
+        )?;
+    }
+    for diagnostic in &report.diagnostics {
+        writeln!(
+            out,
+            "::warning file={},title={}::{}",
+            escape_property(&diagnostic.path),
+            escape_property("keyless: file not scanned"),
+            escape_data(&diagnostic.message)
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_cannot_be_broken_out_of() {
+        assert_eq!(escape_data("50%\r\nnext"), "50%25%0D%0Anext");
+        assert_eq!(
+            escape_property("a,b:c\n::error::x"),
+            "a%2Cb%3Ac%0A%3A%3Aerror%3A%3Ax"
+        );
+    }
+}
