@@ -69,16 +69,19 @@ fn main() {
     } else if let Some(tag) = kind.strip_prefix("cask-long:") {
         checksum::generate_cask_key_long_form(&cask_tag(tag), &random)
     } else {
-        let (name, seed) = kind.split_once(':').map_or((kind.as_str(), None), |(name, seed)| {
-            (name, Some(seed))
-        });
+        let (name, seed) = kind
+            .split_once(':')
+            .map_or((kind.as_str(), None), |(name, seed)| (name, Some(seed)));
         let Some((kind, default_seed)) = identifiable(name) else {
             eprintln!("unknown kind `{kind}`");
             return;
         };
         let seed = seed.unwrap_or(default_seed);
         if !kind.seed_names().contains(&seed) {
-            eprintln!("`{seed}` is not a seed of {kind:?}: {:?}", kind.seed_names());
+            eprintln!(
+                "`{seed}` is not a seed of {kind:?}: {:?}",
+                kind.seed_names()
+            );
             return;
         }
         checksum::generate_identifiable_key(kind, seed, &random)

@@ -491,7 +491,10 @@ mod tests {
             .err()
             .map(|error| error.to_string())
             .unwrap_or_default();
-        assert!(error.starts_with("keyless.toml:4:1: unknown field `disabel`"), "{error}");
+        assert!(
+            error.starts_with("keyless.toml:4:1: unknown field `disabel`"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -104,12 +104,13 @@ fn prepare(
     let file = config.as_ref().map(|config| &config.file);
     let mut excludes = file.map(|file| file.exclude.clone()).unwrap_or_default();
     excludes.extend(input.exclude.iter().cloned());
-    let policy = Policy::new(registry, file, &rules.disable, &rules.enable).map_err(|error| {
-        match &config {
-            Some(config) => anyhow::anyhow!("{}: {error}", config.path.display()),
-            None => anyhow::anyhow!("{error}"),
-        }
-    })?;
+    let policy =
+        Policy::new(registry, file, &rules.disable, &rules.enable).map_err(
+            |error| match &config {
+                Some(config) => anyhow::anyhow!("{}: {error}", config.path.display()),
+                None => anyhow::anyhow!("{error}"),
+            },
+        )?;
     let prepared = Prepared {
         options: ScanOptions {
             walk: WalkOptions {
@@ -129,7 +130,9 @@ fn prepare(
             suppress: suppress::Options::default(),
             force_exclude: input.force_exclude,
         },
-        fail_level: file.and_then(|file| file.fail_level).unwrap_or(Level::Warning),
+        fail_level: file
+            .and_then(|file| file.fail_level)
+            .unwrap_or(Level::Warning),
     };
     Ok((prepared, config))
 }
@@ -141,8 +144,7 @@ fn run_with_progress(
 ) -> anyhow::Result<ScanReport> {
     let files_seen = AtomicUsize::new(0);
     let done = AtomicBool::new(false);
-    let show_progress =
-        !quiet && io::stderr().is_terminal() && std::env::var_os("CI").is_none();
+    let show_progress = !quiet && io::stderr().is_terminal() && std::env::var_os("CI").is_none();
     let scanned = std::thread::scope(|scope| {
         if show_progress {
             scope.spawn(|| progress_bar(&files_seen, &done));
@@ -159,9 +161,18 @@ fn run_scan(registry: &Registry, args: ScanArgs) -> anyhow::Result<u8> {
     let config_start = if args.staged {
         current.clone()
     } else {
-        args.paths.first().cloned().unwrap_or_else(|| current.clone())
+        args.paths
+            .first()
+            .cloned()
+            .unwrap_or_else(|| current.clone())
     };
-    let (mut prepared, _) = prepare(registry, &args.paths, &config_start, &args.input, &args.rules)?;
+    let (mut prepared, _) = prepare(
+        registry,
+        &args.paths,
+        &config_start,
+        &args.input,
+        &args.rules,
+    )?;
     prepared.settings.suppress.report_unused = args.report_unused_suppressions;
     if let Some(level) = args.fail_level {
         prepared.fail_level = level.into();
@@ -241,7 +252,13 @@ fn run_scan(registry: &Registry, args: ScanArgs) -> anyhow::Result<u8> {
 
 fn run_baseline(registry: &Registry, args: &BaselineArgs) -> anyhow::Result<u8> {
     let config_start = args.paths.first().cloned().unwrap_or_else(|| ".".into());
-    let (prepared, _) = prepare(registry, &args.paths, &config_start, &args.input, &args.rules)?;
+    let (prepared, _) = prepare(
+        registry,
+        &args.paths,
+        &config_start,
+        &args.input,
+        &args.rules,
+    )?;
     let mut baseline = Baseline::load(&args.file)?;
     let scanned = run_with_progress(args.quiet, |progress| {
         scan::scan_with(registry, &prepared.options, &prepared.settings, progress)
@@ -255,7 +272,10 @@ fn run_baseline(registry: &Registry, args: &BaselineArgs) -> anyhow::Result<u8> 
             "stale: {} in {} (secret sha256 {}…)",
             entry.rule,
             entry.path,
-            entry.secret_sha256.get(..12).unwrap_or(&entry.secret_sha256)
+            entry
+                .secret_sha256
+                .get(..12)
+                .unwrap_or(&entry.secret_sha256)
         )?;
     }
     out.flush()?;

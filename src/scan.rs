@@ -284,7 +284,9 @@ impl FileContext<'_> {
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
         let mut findings = matcher::scan_source(self.registry, path, &source);
         let policy = self.settings.policy.apply(&mut findings);
-        counters.allowed.fetch_add(policy.allowed, Ordering::Relaxed);
+        counters
+            .allowed
+            .fetch_add(policy.allowed, Ordering::Relaxed);
         counters
             .disabled
             .fetch_add(policy.disabled, Ordering::Relaxed);
@@ -474,11 +476,21 @@ pub fn scan_staged(
     .into_iter()
     .map(Into::into)
     .collect();
-    arguments.extend(options.walk.roots.iter().map(|root| root.as_os_str().into()));
+    arguments.extend(
+        options
+            .walk
+            .roots
+            .iter()
+            .map(|root| root.as_os_str().into()),
+    );
     let listing = git_output(directory, &arguments)?;
     let staged = parse_raw_diff(&listing);
     let excludes = walk::compile_excludes(&options.walk.excludes)?;
-    let filter = PathFilter::new(excludes, options.walk.respect_ignore_files, Some(top.clone()));
+    let filter = PathFilter::new(
+        excludes,
+        options.walk.respect_ignore_files,
+        Some(top.clone()),
+    );
     let wanted: Vec<(String, String)> = staged
         .into_iter()
         .filter(|(path, _)| !filter.excluded(path, Path::new(path)))

@@ -167,9 +167,8 @@ fn find_markers(source: &SourceText, base: usize, text: &str) -> Vec<Marker> {
         };
         let keyless = captures.name("keyless").is_some();
         let after = text.get(whole.end()..).and_then(|rest| rest.chars().next());
-        let malformed_list = keyless
-            && captures.name("rules").is_none()
-            && after.is_some_and(|next| next == '[');
+        let malformed_list =
+            keyless && captures.name("rules").is_none() && after.is_some_and(|next| next == '[');
         // `keyless:ignored`, `nosemgrep_rules` and the like are words, not markers.
         let runs_on = after.is_some_and(|next| next.is_alphanumeric() || next == '_');
         if runs_on && !whole.as_str().ends_with('=') {
@@ -237,9 +236,11 @@ fn is_comment_only(prefix: &str) -> bool {
 /// True when `prefix` contains a comment opener (the marker is in a comment, not in code).
 fn has_comment_opener(prefix: &str) -> bool {
     let lower = prefix.to_ascii_lowercase();
-    ["#", "//", "/*", "<!--", "--", ";", "'", "%", "{#", "(*", "@*"]
-        .iter()
-        .any(|opener| lower.contains(opener))
+    [
+        "#", "//", "/*", "<!--", "--", ";", "'", "%", "{#", "(*", "@*",
+    ]
+    .iter()
+    .any(|opener| lower.contains(opener))
         || is_comment_only(prefix)
         || lower.trim_start().starts_with("rem ")
         || lower.contains(" rem ")

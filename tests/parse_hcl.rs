@@ -7,10 +7,21 @@ fn dump() {
     let text = std::fs::read_to_string(path).unwrap();
     let doc = HclParser::new().parse(&text);
     for e in &doc.entries {
-        println!("{:<60} {:?} key={:?} {:?}", e.path.join("."), e.kind, &text[e.key.clone()], &text[e.value.clone()].chars().take(50).collect::<String>());
+        println!(
+            "{:<60} {:?} key={:?} {:?}",
+            e.path.join("."),
+            e.kind,
+            &text[e.key.clone()],
+            &text[e.value.clone()].chars().take(50).collect::<String>()
+        );
     }
     for r in &doc.resources {
-        println!("RES {} {:?} {:?}", r.type_name, &text[r.header.clone()], r.path);
+        println!(
+            "RES {} {:?} {:?}",
+            r.type_name,
+            &text[r.header.clone()],
+            r.path
+        );
     }
     println!("complete={}", doc.complete);
 }
@@ -27,8 +38,8 @@ fn timing() {
     println!("raw parse {:?}", t0.elapsed());
     drop(t);
     if std::env::var("FULL").is_ok() {
-    let t0 = std::time::Instant::now();
-    let doc = HclParser::new().parse(&text);
-    println!("full {:?} entries={}", t0.elapsed(), doc.entries.len());
+        let t0 = std::time::Instant::now();
+        let doc = HclParser::new().parse(&text);
+        println!("full {:?} entries={}", t0.elapsed(), doc.entries.len());
     }
 }

@@ -2,8 +2,8 @@
 //! that rule id, each negative must yield nothing at all. Failures are collected so that one run
 //! names every broken rule and example.
 
-use keyless::rules::{Matcher, Registry};
 use keyless::rules::spec::Example;
+use keyless::rules::{Matcher, Registry};
 use keyless::scan_text;
 
 fn registry() -> Registry {
@@ -86,25 +86,40 @@ fn every_rule_has_enough_examples_docs_and_a_well_formed_message() {
             ));
         }
         let first_word = message.split_whitespace().next().unwrap_or_default();
-        let starts_lowercase = first_word.chars().find(|c| c.is_alphabetic()).is_some_and(|c| c.is_lowercase());
+        let starts_lowercase = first_word
+            .chars()
+            .find(|c| c.is_alphabetic())
+            .is_some_and(|c| c.is_lowercase());
         if !starts_lowercase && !spec.name.split_whitespace().any(|word| word == first_word) {
             failures.push(format!(
                 "{id}: message starts lowercase unless with a product name"
             ));
         }
         let groups: Vec<&str> = match &rule.matcher {
-            Matcher::Text { regex, secret_group } => {
+            Matcher::Text {
+                regex,
+                secret_group,
+            } => {
                 if secret_group.is_none() {
-                    failures.push(format!("{id}: pattern needs a `secret` group for the span and the mask"));
+                    failures.push(format!(
+                        "{id}: pattern needs a `secret` group for the span and the mask"
+                    ));
                 }
                 regex.capture_names().flatten().collect()
             }
             Matcher::Settings(_) => vec!["key", "resource", "value", "secret"],
+            Matcher::Calls(_) => vec!["callee", "name"],
         };
-        for placeholder in message.split('{').skip(1).filter_map(|rest| rest.split('}').next()) {
+        for placeholder in message
+            .split('{')
+            .skip(1)
+            .filter_map(|rest| rest.split('}').next())
+        {
             let name = placeholder.split('|').next().unwrap_or_default();
             if !groups.contains(&name) {
-                failures.push(format!("{id}: message placeholder `{{{name}}}` is not a capture group"));
+                failures.push(format!(
+                    "{id}: message placeholder `{{{name}}}` is not a capture group"
+                ));
             }
         }
     }

@@ -72,8 +72,12 @@ impl BicepParser {
     /// Creates the parser.
     pub fn new() -> Self {
         let mut parser = Parser::new();
-        let loaded = parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).is_ok();
-        Self { parser: loaded.then_some(parser) }
+        let loaded = parser
+            .set_language(&tree_sitter_bicep::LANGUAGE.into())
+            .is_ok();
+        Self {
+            parser: loaded.then_some(parser),
+        }
     }
 
     /// Parses Bicep or `.bicepparam` text; never panics, a broken file yields what could be
@@ -104,12 +108,18 @@ impl BicepParser {
 /// Time allowed for parsing `len` bytes: far above what real files take (a few ms per MB), low
 /// enough that pathological input cannot stall a scan.
 pub(super) fn budget(len: usize) -> Duration {
-    Duration::from_millis(250) + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
+    Duration::from_millis(250)
+        + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
 }
 
 /// Parses `text` (or only `range` of it) with `parser`, giving up at `deadline`. `None` when
 /// cancelled; the parser is then reset for the next use.
-pub(super) fn parse_bounded(parser: &mut Parser, text: &str, range: Option<Range<usize>>, deadline: Instant) -> Option<Tree> {
+pub(super) fn parse_bounded(
+    parser: &mut Parser,
+    text: &str,
+    range: Option<Range<usize>>,
+    deadline: Instant,
+) -> Option<Tree> {
     let ranges = match range {
         Some(range) => vec![tree_sitter::Range {
             start_byte: range.start,
@@ -122,7 +132,11 @@ pub(super) fn parse_bounded(parser: &mut Parser, text: &str, range: Option<Range
     parser.set_included_ranges(&ranges).ok()?;
     let bytes = text.as_bytes();
     let mut progress = |_: &ParseState| {
-        if Instant::now() >= deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if Instant::now() >= deadline {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     };
     let tree = parser.parse_with_options(
         &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
@@ -138,18 +152,32 @@ pub(super) fn parse_bounded(parser: &mut Parser, text: &str, range: Option<Range
 /// Row and column of a byte offset (tree-sitter wants both for included ranges).
 fn point_at(text: &str, offset: usize) -> Point {
     let before = text.as_bytes().get(..offset).unwrap_or_default();
-    let line_start = before.iter().rposition(|&byte| byte == b'\n').map_or(0, |at| at + 1);
-    Point { row: before.iter().filter(|&&byte| byte == b'\n').count(), column: offset - line_start }
+    let line_start = before
+        .iter()
+        .rposition(|&byte| byte == b'\n')
+        .map_or(0, |at| at + 1);
+    Point {
+        row: before.iter().filter(|&&byte| byte == b'\n').count(),
+        column: offset - line_start,
+    }
 }
 
 /// Where to split `range` of `text` into independently parsable pieces: its start, and every
 /// later line that `starts_declaration` (a line right after a decorator line `@...` does not
 /// split, so decorators stay with their declaration).
-pub(super) fn chunk_starts(text: &str, range: Range<usize>, starts_declaration: fn(&str) -> bool) -> Vec<usize> {
+pub(super) fn chunk_starts(
+    text: &str,
+    range: Range<usize>,
+    starts_declaration: fn(&str) -> bool,
+) -> Vec<usize> {
     let mut starts = vec![range.start];
     let mut offset = range.start;
     let mut after_decorator = true;
-    for line in text.get(range.clone()).unwrap_or_default().split_inclusive('\n') {
+    for line in text
+        .get(range.clone())
+        .unwrap_or_default()
+        .split_inclusive('\n')
+    {
         let at = offset;
         offset += line.len();
         if line.trim().is_empty() {
@@ -165,11 +193,24 @@ pub(super) fn chunk_starts(text: &str, range: Range<usize>, starts_declaration: 
 
 /// Whether a line of Bicep starts a declaration at column 0.
 fn bicep_declaration(line: &str) -> bool {
-    const KEYWORDS: &[&str] =
-        &["resource", "param", "var", "output", "module", "metadata", "type", "func", "import", "using", "targetScope", "extension"];
+    const KEYWORDS: &[&str] = &[
+        "resource",
+        "param",
+        "var",
+        "output",
+        "module",
+        "metadata",
+        "type",
+        "func",
+        "import",
+        "using",
+        "targetScope",
+        "extension",
+    ];
     line.starts_with('@')
         || KEYWORDS.iter().any(|keyword| {
-            line.strip_prefix(keyword).is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '='))
+            line.strip_prefix(keyword)
+                .is_some_and(|rest| rest.starts_with(|c: char| c.is_whitespace() || c == '='))
         })
 }
 
@@ -194,7 +235,9 @@ fn has_real_error(root: Node, text: &str) -> bool {
 }
 
 fn is_quirk(node: Node, text: &str) -> bool {
-    let Some(parent) = node.parent() else { return false };
+    let Some(parent) = node.parent() else {
+        return false;
+    };
     if node.is_error() {
         let word = text.get(node.byte_range()).unwrap_or_default().trim();
         return (parent.kind() == "parameter_declaration" && word == "=")
@@ -203,7 +246,9 @@ fn is_quirk(node: Node, text: &str) -> bool {
     node.kind() == "identifier"
         && parent.kind() == "type"
         && parent.byte_range().is_empty()
-        && parent.parent().is_some_and(|declaration| declaration.kind() == "parameter_declaration")
+        && parent
+            .parent()
+            .is_some_and(|declaration| declaration.kind() == "parameter_declaration")
 }
 
 /// Whether a `decorators` node holds `@secure()` (or `@sys.secure()`).
@@ -212,10 +257,16 @@ pub fn is_secure(decorators: Node, text: &str) -> bool {
     let mut calls = Vec::new();
     for decorator in decorators.named_children(&mut cursor) {
         let mut inner = decorator.walk();
-        calls.extend(decorator.named_children(&mut inner).filter(|call| call.kind() == "call_expression"));
+        calls.extend(
+            decorator
+                .named_children(&mut inner)
+                .filter(|call| call.kind() == "call_expression"),
+        );
     }
     calls.into_iter().any(|call| {
-        let Some(function) = call.child_by_field_name("function") else { return false };
+        let Some(function) = call.child_by_field_name("function") else {
+            return false;
+        };
         let name = match function.kind() {
             "member_expression" => function.child_by_field_name("property"),
             _ => Some(function),
@@ -227,9 +278,17 @@ pub fn is_secure(decorators: Node, text: &str) -> bool {
 /// Work for the iterative walk (no recursion: input can nest 100,000 deep).
 enum Task<'t> {
     /// An entry for `node` at `path`, then its properties or items.
-    Value { node: Node<'t>, path: Vec<String>, key: Range<usize>, parent: Option<Rc<str>> },
+    Value {
+        node: Node<'t>,
+        path: Vec<String>,
+        key: Range<usize>,
+        parent: Option<Rc<str>>,
+    },
     /// A `resource_declaration`, nested in a resource of type `parent` or not.
-    Resource { node: Node<'t>, parent: Option<Rc<str>> },
+    Resource {
+        node: Node<'t>,
+        parent: Option<Rc<str>>,
+    },
     /// A top-level declaration found inside an `ERROR` node.
     Statement { node: Node<'t>, secure: bool },
     /// An entry made up while salvaging an `ERROR` node.
@@ -260,7 +319,11 @@ impl<'s> Builder<'s> {
     }
 
     fn finish(self) -> Document {
-        Document { entries: self.entries, resources: self.resources, complete: self.complete }
+        Document {
+            entries: self.entries,
+            resources: self.resources,
+            complete: self.complete,
+        }
     }
 
     fn slice(&self, range: Range<usize>) -> &'s str {
@@ -278,13 +341,24 @@ impl<'s> Builder<'s> {
             return;
         }
         self.segments_left -= path.len();
-        self.entries.push(Entry { path, key, value, kind });
+        self.entries.push(Entry {
+            path,
+            key,
+            value,
+            kind,
+        });
     }
 
     /// The top-level statements of a tree. With a parser, broken regions are re-parsed in pieces.
     fn statements(&mut self, root: Node<'_>, mut parser: Option<&mut Parser>) {
         let mut secure = false;
-        for node in named(root) {
+        // Some broken files have an `ERROR` root instead of an `infrastructure`.
+        let children = if root.is_error() {
+            vec![root]
+        } else {
+            named(root)
+        };
+        for node in children {
             match node.kind() {
                 "decorators" => {
                     secure |= is_secure(node, self.text);
@@ -349,49 +423,87 @@ impl<'s> Builder<'s> {
         };
         let value = match group {
             "parameters" | "outputs" => {
-                self.push(base.clone(), name.byte_range(), node.byte_range(), ValueKind::Object);
+                self.push(
+                    base.clone(),
+                    name.byte_range(),
+                    node.byte_range(),
+                    ValueKind::Object,
+                );
                 if let Some(declared) = parts.declared {
                     let declared = declared_type(declared);
                     let span = match declared.kind() {
                         "string" => string_span(declared, self.text),
                         _ => declared.byte_range(),
                     };
-                    self.push(value_path("type"), span.start..span.start, span, ValueKind::String);
+                    self.push(
+                        value_path("type"),
+                        span.start..span.start,
+                        span,
+                        ValueKind::String,
+                    );
                 }
                 let last = match (group, parts.declared) {
                     ("outputs", _) | (_, None) => "value",
                     _ => "defaultValue",
                 };
-                parts.value.map(|value| (value, value_path(last), empty_at(value)))
+                parts
+                    .value
+                    .map(|value| (value, value_path(last), empty_at(value)))
             }
-            _ => parts.value.map(|value| (value, base.clone(), name.byte_range())),
+            _ => parts
+                .value
+                .map(|value| (value, base.clone(), name.byte_range())),
         };
         if let Some((node, path, key)) = value {
-            self.run(vec![Task::Value { node, path, key, parent: None }]);
+            self.run(vec![Task::Value {
+                node,
+                path,
+                key,
+                parent: None,
+            }]);
         }
     }
 
     fn module(&mut self, node: Node<'_>) {
         let kids = named(node);
-        let Some(name) = kids.iter().find(|kid| kid.kind() == "identifier") else { return };
+        let Some(name) = kids.iter().find(|kid| kid.kind() == "identifier") else {
+            return;
+        };
         let path = vec!["modules".to_string(), self.node_text(*name).to_string()];
-        self.push(path.clone(), name.byte_range(), node.byte_range(), ValueKind::Object);
-        let body = kids.iter().find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
+        self.push(
+            path.clone(),
+            name.byte_range(),
+            node.byte_range(),
+            ValueKind::Object,
+        );
+        let body = kids
+            .iter()
+            .find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
         let tasks = self.body(body.copied(), &path, None);
         self.run(tasks);
     }
 
     /// Entries for a resource's or module's body (`{}`, `if (c) {}`, `[for ...: {}]`) below
     /// `path`: the condition, then the properties' tasks.
-    fn body<'t>(&mut self, body: Option<Node<'t>>, path: &[String], parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+    fn body<'t>(
+        &mut self,
+        body: Option<Node<'t>>,
+        path: &[String],
+        parent: Option<Rc<str>>,
+    ) -> Vec<Task<'t>> {
         let mut object = body;
         let mut condition = None;
         for _ in 0..3 {
             match object.map(|node| node.kind()) {
-                Some("for_statement") => object = object.and_then(|node| node.child_by_field_name("body")),
+                Some("for_statement") => {
+                    object = object.and_then(|node| node.child_by_field_name("body"))
+                }
                 Some("if_statement") => {
                     let kids = object.map(named).unwrap_or_default();
-                    condition = kids.iter().find(|kid| kid.kind() == "parenthesized_expression").copied();
+                    condition = kids
+                        .iter()
+                        .find(|kid| kid.kind() == "parenthesized_expression")
+                        .copied();
                     object = kids.iter().find(|kid| kid.kind() == "object").copied();
                 }
                 _ => break,
@@ -401,7 +513,12 @@ impl<'s> Builder<'s> {
             let inner = named(condition).first().copied().unwrap_or(condition);
             let mut condition_path = path.to_vec();
             condition_path.push("condition".to_string());
-            self.push(condition_path, empty_at(inner), inner.byte_range(), ValueKind::Expression);
+            self.push(
+                condition_path,
+                empty_at(inner),
+                inner.byte_range(),
+                ValueKind::Expression,
+            );
         }
         match object {
             Some(object) if object.kind() == "object" => self.properties(object, path, parent),
@@ -414,7 +531,12 @@ impl<'s> Builder<'s> {
         tasks.reverse();
         while let Some(task) = tasks.pop() {
             match task {
-                Task::Value { node, path, key, parent } => {
+                Task::Value {
+                    node,
+                    path,
+                    key,
+                    parent,
+                } => {
                     let children = self.value(node, path, key, parent);
                     tasks.extend(children.into_iter().rev());
                 }
@@ -430,7 +552,13 @@ impl<'s> Builder<'s> {
     }
 
     /// The entry for one value; returns the tasks for its properties or items.
-    fn value<'t>(&mut self, node: Node<'t>, path: Vec<String>, key: Range<usize>, parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+    fn value<'t>(
+        &mut self,
+        node: Node<'t>,
+        path: Vec<String>,
+        key: Range<usize>,
+        parent: Option<Rc<str>>,
+    ) -> Vec<Task<'t>> {
         if node.is_missing() {
             return Vec::new();
         }
@@ -455,13 +583,23 @@ impl<'s> Builder<'s> {
             }
             let mut item_path = path.clone();
             item_path.push(tasks.len().to_string());
-            tasks.push(Task::Value { node: item, path: item_path, key: empty_at(item), parent: parent.clone() });
+            tasks.push(Task::Value {
+                node: item,
+                path: item_path,
+                key: empty_at(item),
+                parent: parent.clone(),
+            });
         }
         tasks
     }
 
     /// Tasks for an object's properties (and what can be salvaged from `ERROR`s among them).
-    fn properties<'t>(&mut self, object: Node<'t>, path: &[String], parent: Option<Rc<str>>) -> Vec<Task<'t>> {
+    fn properties<'t>(
+        &mut self,
+        object: Node<'t>,
+        path: &[String],
+        parent: Option<Rc<str>>,
+    ) -> Vec<Task<'t>> {
         let mut tasks = Vec::new();
         for child in named(object) {
             match child.kind() {
@@ -473,16 +611,29 @@ impl<'s> Builder<'s> {
         tasks
     }
 
-    fn property<'t>(&self, property: Node<'t>, path: &[String], parent: Option<Rc<str>>) -> Option<Task<'t>> {
+    fn property<'t>(
+        &self,
+        property: Node<'t>,
+        path: &[String],
+        parent: Option<Rc<str>>,
+    ) -> Option<Task<'t>> {
         let kids = named(property);
         if let Some(resource) = kids.iter().find(|kid| kid.kind() == "resource_declaration") {
-            return Some(Task::Resource { node: *resource, parent });
+            return Some(Task::Resource {
+                node: *resource,
+                parent,
+            });
         }
         let (key, value) = (kids.first()?, kids.get(1)?);
         let (name, key_span) = self.key(*key);
         let mut value_path = path.to_vec();
         value_path.push(name);
-        Some(Task::Value { node: *value, path: value_path, key: key_span, parent })
+        Some(Task::Value {
+            node: *value,
+            path: value_path,
+            key: key_span,
+            parent,
+        })
     }
 
     /// A property key's name and span (inside the quotes for a quoted key).
@@ -498,8 +649,14 @@ impl<'s> Builder<'s> {
         let kind = match node.kind() {
             "string" => {
                 let mut cursor = node.walk();
-                let interpolated = node.named_children(&mut cursor).any(|child| child.kind() == "interpolation");
-                let kind = if interpolated || node.has_error() { ValueKind::Expression } else { ValueKind::String };
+                let interpolated = node
+                    .named_children(&mut cursor)
+                    .any(|child| child.kind() == "interpolation");
+                let kind = if interpolated || node.has_error() {
+                    ValueKind::Expression
+                } else {
+                    ValueKind::String
+                };
                 return (kind, string_span(node, self.text));
             }
             "boolean" => ValueKind::Bool,
@@ -510,7 +667,9 @@ impl<'s> Builder<'s> {
             _ => ValueKind::Expression,
         };
         let kind = match kind {
-            ValueKind::Bool | ValueKind::Number | ValueKind::Null if node.has_error() => ValueKind::Expression,
+            ValueKind::Bool | ValueKind::Number | ValueKind::Null if node.has_error() => {
+                ValueKind::Expression
+            }
             kind => kind,
         };
         (kind, node.byte_range())
@@ -521,9 +680,18 @@ impl<'s> Builder<'s> {
         let mut cursor = node.walk();
         let kids: Vec<Node<'t>> = node.children(&mut cursor).collect();
         let symbol = kids.iter().find(|kid| kid.kind() == "identifier");
-        let Some(type_string) = kids.iter().find(|kid| kid.kind() == "string") else { return Vec::new() };
-        let body = kids.iter().find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
-        let (resource, entries) = self.resource_header(symbol.copied(), *type_string, node.byte_range(), parent.as_deref());
+        let Some(type_string) = kids.iter().find(|kid| kid.kind() == "string") else {
+            return Vec::new();
+        };
+        let body = kids
+            .iter()
+            .find(|kid| matches!(kid.kind(), "object" | "if_statement" | "for_statement"));
+        let (resource, entries) = self.resource_header(
+            symbol.copied(),
+            *type_string,
+            node.byte_range(),
+            parent.as_deref(),
+        );
         let path = resource.path.clone();
         let type_name = Rc::from(resource.type_name.as_str());
         self.resources.push(resource);
@@ -545,7 +713,10 @@ impl<'s> Builder<'s> {
         let header = string_span(type_string, self.text);
         let full = self.slice(header.clone());
         let (type_span, api) = match full.find('@') {
-            Some(at) => (header.start..header.start + at, Some(header.start + at + 1..header.end)),
+            Some(at) => (
+                header.start..header.start + at,
+                Some(header.start + at + 1..header.end),
+            ),
             None => (header.clone(), None),
         };
         let written = self.slice(type_span.clone());
@@ -553,29 +724,61 @@ impl<'s> Builder<'s> {
             Some(parent) if !written.contains('/') => format!("{parent}/{written}"),
             _ => written.to_string(),
         };
-        let name = symbol.map(|symbol| self.node_text(symbol)).unwrap_or_default();
+        let name = symbol
+            .map(|symbol| self.node_text(symbol))
+            .unwrap_or_default();
         let path = vec!["resources".to_string(), name.to_string()];
-        let key = symbol.map_or(declaration.start..declaration.start, |symbol| symbol.byte_range());
+        let key = symbol.map_or(declaration.start..declaration.start, |symbol| {
+            symbol.byte_range()
+        });
         let below = |last: &str| {
             let mut below = path.clone();
             below.push(last.to_string());
             below
         };
         let mut entries = vec![
-            Entry { path: path.clone(), key, value: declaration, kind: ValueKind::Object },
-            Entry { path: below("type"), key: type_span.start..type_span.start, value: type_span, kind: ValueKind::String },
+            Entry {
+                path: path.clone(),
+                key,
+                value: declaration,
+                kind: ValueKind::Object,
+            },
+            Entry {
+                path: below("type"),
+                key: type_span.start..type_span.start,
+                value: type_span,
+                kind: ValueKind::String,
+            },
         ];
         if let Some(api) = api {
-            entries.push(Entry { path: below("apiVersion"), key: api.start..api.start, value: api, kind: ValueKind::String });
+            entries.push(Entry {
+                path: below("apiVersion"),
+                key: api.start..api.start,
+                value: api,
+                kind: ValueKind::String,
+            });
         }
-        (Resource { type_name, header, path }, entries)
+        (
+            Resource {
+                type_name,
+                header,
+                path,
+            },
+            entries,
+        )
     }
 
     /// What can be recovered from an `ERROR` node, read as a token stream: whole nodes
     /// (properties, declarations, values) are kept; `resource x 'T' = {`, `param x T = v`,
     /// `key: v` and `key: {` ... `}` are reassembled. `top` says the node is at the top level
     /// (declaration keywords count only there). Returns the tasks in document order.
-    fn salvage<'t>(&mut self, error: Node<'t>, base: &[String], parent: Option<Rc<str>>, top: bool) -> Vec<Task<'t>> {
+    fn salvage<'t>(
+        &mut self,
+        error: Node<'t>,
+        base: &[String],
+        parent: Option<Rc<str>>,
+        top: bool,
+    ) -> Vec<Task<'t>> {
         self.complete = false;
         let items = flatten_errors(error);
         let end = error.end_byte();
@@ -593,9 +796,14 @@ impl<'s> Builder<'s> {
             match item.kind() {
                 "resource" if keyword && top => {
                     let symbol = peek(&items, index, &["identifier"]);
-                    let Some(type_string) = peek(&items, index + usize::from(symbol.is_some()), &["string"]) else { continue };
+                    let Some(type_string) =
+                        peek(&items, index + usize::from(symbol.is_some()), &["string"])
+                    else {
+                        continue;
+                    };
                     index += 1 + usize::from(symbol.is_some());
-                    let (resource, entries) = self.resource_header(symbol, type_string, item.start_byte()..end, None);
+                    let (resource, entries) =
+                        self.resource_header(symbol, type_string, item.start_byte()..end, None);
                     parent = Some(Rc::from(resource.type_name.as_str()));
                     path = resource.path.clone();
                     levels.clear();
@@ -605,7 +813,9 @@ impl<'s> Builder<'s> {
                     tasks.extend(entries.into_iter().map(Task::Emit));
                 }
                 "param" | "var" | "output" | "metadata" | "module" if keyword && top => {
-                    let Some(name) = peek(&items, index, &["identifier"]) else { continue };
+                    let Some(name) = peek(&items, index, &["identifier"]) else {
+                        continue;
+                    };
                     index += 1;
                     let group = match item.kind() {
                         "param" => "parameters",
@@ -632,17 +842,41 @@ impl<'s> Builder<'s> {
                         pending = None;
                         continue;
                     }
-                    let declared =
-                        peek(&items, index, &["type", "primitive_type", "identifier", "string", "int", "bool", "object", "array"]);
+                    let declared = peek(
+                        &items,
+                        index,
+                        &[
+                            "type",
+                            "primitive_type",
+                            "identifier",
+                            "string",
+                            "int",
+                            "bool",
+                            "object",
+                            "array",
+                        ],
+                    );
                     if let Some(declared) = declared {
                         index += 1;
                         let span = declared.byte_range();
                         let mut type_path = at.clone();
                         type_path.push("type".to_string());
                         let key = span.start..span.start;
-                        tasks.push(Task::Emit(Entry { path: type_path, key, value: span, kind: ValueKind::String }));
+                        tasks.push(Task::Emit(Entry {
+                            path: type_path,
+                            key,
+                            value: span,
+                            kind: ValueKind::String,
+                        }));
                     }
-                    at.push(if group == "parameters" && declared.is_some() { "defaultValue" } else { "value" }.to_string());
+                    at.push(
+                        if group == "parameters" && declared.is_some() {
+                            "defaultValue"
+                        } else {
+                            "value"
+                        }
+                        .to_string(),
+                    );
                     pending = Some((at, None));
                 }
                 "identifier" if peek(&items, index, &[":"]).is_some() => {
@@ -659,8 +893,17 @@ impl<'s> Builder<'s> {
                     levels.push(path.len());
                     if let Some((at, key)) = pending.take() {
                         let key = key.unwrap_or(item.start_byte()..item.start_byte());
-                        let kind = if item.kind() == "{" { ValueKind::Object } else { ValueKind::Array };
-                        tasks.push(Task::Emit(Entry { path: at.clone(), key, value: item.start_byte()..end, kind }));
+                        let kind = if item.kind() == "{" {
+                            ValueKind::Object
+                        } else {
+                            ValueKind::Array
+                        };
+                        tasks.push(Task::Emit(Entry {
+                            path: at.clone(),
+                            key,
+                            value: item.start_byte()..end,
+                            kind,
+                        }));
                         path = at;
                     }
                 }
@@ -672,9 +915,16 @@ impl<'s> Builder<'s> {
                 }
                 "decorators" => secure |= is_secure(item, self.text),
                 "object_property" => tasks.extend(self.property(item, &path, parent.clone())),
-                "resource_declaration" if !top => tasks.push(Task::Resource { node: item, parent: parent.clone() }),
-                "parameter_declaration" | "output_declaration" | "variable_declaration" | "metadata_declaration"
-                | "resource_declaration" | "module_declaration" => {
+                "resource_declaration" if !top => tasks.push(Task::Resource {
+                    node: item,
+                    parent: parent.clone(),
+                }),
+                "parameter_declaration"
+                | "output_declaration"
+                | "variable_declaration"
+                | "metadata_declaration"
+                | "resource_declaration"
+                | "module_declaration" => {
                     if top {
                         tasks.push(Task::Statement { node: item, secure });
                     }
@@ -683,7 +933,12 @@ impl<'s> Builder<'s> {
                 _ if item.is_named() => {
                     if let Some((at, key)) = pending.take() {
                         let key = key.unwrap_or_else(|| empty_at(item));
-                        tasks.push(Task::Value { node: item, path: at, key, parent: parent.clone() });
+                        tasks.push(Task::Value {
+                            node: item,
+                            path: at,
+                            key,
+                            parent: parent.clone(),
+                        });
                     }
                 }
                 _ => {}
@@ -695,7 +950,10 @@ impl<'s> Builder<'s> {
 
 /// The item at `index` if it is one of `kinds` (and not a missing node).
 fn peek<'t>(items: &[Node<'t>], index: usize, kinds: &[&str]) -> Option<Node<'t>> {
-    items.get(index).filter(|node| !node.is_missing() && kinds.contains(&node.kind())).copied()
+    items
+        .get(index)
+        .filter(|node| !node.is_missing() && kinds.contains(&node.kind()))
+        .copied()
 }
 
 /// A declaration's name, declared type and value (tolerating the `.bicepparam` quirks).
@@ -707,7 +965,11 @@ struct Parts<'t> {
 
 impl<'t> Parts<'t> {
     fn of(node: Node<'t>, text: &str) -> Self {
-        let mut parts = Parts { name: None, declared: None, value: None };
+        let mut parts = Parts {
+            name: None,
+            declared: None,
+            value: None,
+        };
         let mut after_equals = false;
         let mut cursor = node.walk();
         for child in node.children(&mut cursor) {
@@ -716,13 +978,17 @@ impl<'t> Parts<'t> {
             }
             match child.kind() {
                 "=" => after_equals = true,
-                "ERROR" => after_equals |= text.get(child.byte_range()).unwrap_or_default().trim() == "=",
+                "ERROR" => {
+                    after_equals |= text.get(child.byte_range()).unwrap_or_default().trim() == "="
+                }
                 _ if !child.is_named() => {}
                 _ if after_equals => {
                     parts.value = parts.value.or(Some(child));
                 }
                 "identifier" if parts.name.is_none() => parts.name = Some(child),
-                "type" if parts.declared.is_none() && !child.byte_range().is_empty() => parts.declared = Some(child),
+                "type" if parts.declared.is_none() && !child.byte_range().is_empty() => {
+                    parts.declared = Some(child)
+                }
                 _ => {}
             }
         }
@@ -735,11 +1001,18 @@ fn declared_type(node: Node) -> Node {
     let mut node = node;
     for _ in 0..8 {
         let inner = match node.kind() {
-            "type" | "nullable_type" | "parenthesized_type" => named(node).into_iter().find(|child| child.kind() != "?"),
+            "type" | "nullable_type" | "parenthesized_type" => {
+                named(node).into_iter().find(|child| child.kind() != "?")
+            }
             _ => None,
         };
         match inner {
-            Some(inner) if !matches!(inner.kind(), "union_type" | "array_type") || node.kind() != "type" => node = inner,
+            Some(inner)
+                if !matches!(inner.kind(), "union_type" | "array_type")
+                    || node.kind() != "type" =>
+            {
+                node = inner
+            }
             Some(inner) => return inner,
             None => break,
         }
@@ -764,10 +1037,21 @@ fn unwrap_type(node: Node) -> Node {
 fn string_span(node: Node, text: &str) -> Range<usize> {
     let mut cursor = node.walk();
     let kids: Vec<Node> = node.children(&mut cursor).collect();
-    let (Some(first), Some(last)) = (kids.first(), kids.last()) else { return node.byte_range() };
-    let mut start = if first.is_named() { node.start_byte() } else { first.end_byte() };
-    let closed = kids.len() >= 2 && !last.is_named() && !last.is_missing() && last.kind() == first.kind();
-    let end = if closed { last.start_byte() } else { node.end_byte() };
+    let (Some(first), Some(last)) = (kids.first(), kids.last()) else {
+        return node.byte_range();
+    };
+    let mut start = if first.is_named() {
+        node.start_byte()
+    } else {
+        first.end_byte()
+    };
+    let closed =
+        kids.len() >= 2 && !last.is_named() && !last.is_missing() && last.kind() == first.kind();
+    let end = if closed {
+        last.start_byte()
+    } else {
+        node.end_byte()
+    };
     if first.kind() == "'''" {
         let contents = text.get(start..end).unwrap_or_default();
         if contents.starts_with("\r\n") {
@@ -800,7 +1084,12 @@ fn unescape(raw: &str) -> String {
                 let code = rest
                     .strip_prefix('{')
                     .and_then(|rest| rest.split_once('}'))
-                    .and_then(|(hex, _)| u32::from_str_radix(hex, 16).ok().and_then(char::from_u32).map(|c| (c, hex.len() + 2)));
+                    .and_then(|(hex, _)| {
+                        u32::from_str_radix(hex, 16)
+                            .ok()
+                            .and_then(char::from_u32)
+                            .map(|c| (c, hex.len() + 2))
+                    });
                 match code {
                     Some((c, length)) => {
                         out.push(c);
@@ -819,7 +1108,9 @@ fn unescape(raw: &str) -> String {
 /// Named children without comments.
 fn named(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).filter(|child| !matches!(child.kind(), "comment" | "diagnostic_comment")).collect()
+    node.named_children(&mut cursor)
+        .filter(|child| !matches!(child.kind(), "comment" | "diagnostic_comment"))
+        .collect()
 }
 
 /// The nodes of an `ERROR` node in order, nested `ERROR`s opened (iteratively), comments left

@@ -60,8 +60,12 @@ impl HclParser {
     /// Creates the parser.
     pub fn new() -> Self {
         let mut parser = Parser::new();
-        let loaded = parser.set_language(&tree_sitter_hcl::LANGUAGE.into()).is_ok();
-        Self { parser: loaded.then_some(parser) }
+        let loaded = parser
+            .set_language(&tree_sitter_hcl::LANGUAGE.into())
+            .is_ok();
+        Self {
+            parser: loaded.then_some(parser),
+        }
     }
 
     /// Parses Terraform / HCL text; never panics, a broken file yields what could be recovered
@@ -98,16 +102,26 @@ fn hcl_line_start(line: &str) -> bool {
 fn top_level_block(block_type: &str, labels: usize) -> bool {
     matches!(
         (block_type, labels),
-        ("resource" | "data", 2) | ("variable" | "output" | "module" | "provider", 1) | ("locals", 0)
+        ("resource" | "data", 2)
+            | ("variable" | "output" | "module" | "provider", 1)
+            | ("locals", 0)
     )
 }
 
 /// Work for the iterative walk (no recursion: input can nest 100,000 deep).
 enum Task<'t> {
     /// An entry for the expression `node` at `path`, then its contents.
-    Value { node: Node<'t>, path: Vec<String>, key: Range<usize> },
+    Value {
+        node: Node<'t>,
+        path: Vec<String>,
+        key: Range<usize>,
+    },
     /// A block whose enclosing body is at `base` (`top`: the file's body).
-    Block { node: Node<'t>, base: Vec<String>, top: bool },
+    Block {
+        node: Node<'t>,
+        base: Vec<String>,
+        top: bool,
+    },
 }
 
 /// Accumulates the document.
@@ -135,7 +149,11 @@ impl<'s> Builder<'s> {
     }
 
     fn finish(self) -> Document {
-        Document { entries: self.entries, resources: self.resources, complete: self.complete }
+        Document {
+            entries: self.entries,
+            resources: self.resources,
+            complete: self.complete,
+        }
     }
 
     fn slice(&self, range: Range<usize>) -> &'s str {
@@ -153,12 +171,23 @@ impl<'s> Builder<'s> {
             return;
         }
         self.segments_left -= path.len();
-        self.entries.push(Entry { path, key, value, kind });
+        self.entries.push(Entry {
+            path,
+            key,
+            value,
+            kind,
+        });
     }
 
     /// A `config_file` root. With a parser, top-level `ERROR`s are re-parsed in pieces.
     fn file(&mut self, root: Node<'_>, mut parser: Option<&mut Parser>) {
-        for child in named(root) {
+        // Some broken files have an `ERROR` root instead of a `config_file`.
+        let children = if root.is_error() {
+            vec![root]
+        } else {
+            named(root)
+        };
+        for child in children {
             match child.kind() {
                 "body" => {
                     let mut tasks = Vec::new();
@@ -215,7 +244,11 @@ impl<'s> Builder<'s> {
     fn body_item<'t>(&mut self, item: Node<'t>, base: &[String], top: bool) -> Vec<Task<'t>> {
         match item.kind() {
             "attribute" => self.attribute(item, base).into_iter().collect(),
-            "block" => vec![Task::Block { node: item, base: base.to_vec(), top }],
+            "block" => vec![Task::Block {
+                node: item,
+                base: base.to_vec(),
+                top,
+            }],
             "ERROR" => self.salvage(item, base, top),
             _ => Vec::new(),
         }
@@ -227,7 +260,11 @@ impl<'s> Builder<'s> {
         let value = kids.iter().find(|kid| kid.kind() == "expression")?;
         let mut path = base.to_vec();
         path.push(self.node_text(*name).to_string());
-        Some(Task::Value { node: *value, path, key: name.byte_range() })
+        Some(Task::Value {
+            node: *value,
+            path,
+            key: name.byte_range(),
+        })
     }
 
     /// Runs tasks in order (the first task first).
@@ -246,7 +283,9 @@ impl<'s> Builder<'s> {
     fn block<'t>(&mut self, block: Node<'t>, base: &[String], top: bool) -> Vec<Task<'t>> {
         let mut cursor = block.walk();
         let kids: Vec<Node<'t>> = block.named_children(&mut cursor).collect();
-        let Some(type_node) = kids.first().filter(|kid| kid.kind() == "identifier") else { return Vec::new() };
+        let Some(type_node) = kids.first().filter(|kid| kid.kind() == "identifier") else {
+            return Vec::new();
+        };
         let block_type = self.node_text(*type_node);
         let labels: Vec<(String, Range<usize>)> = kids
             .iter()
@@ -266,7 +305,9 @@ impl<'s> Builder<'s> {
             && block_type == "content"
             && labels.is_empty()
             && base.len() >= 2
-            && base.get(base.len() - 2).is_some_and(|segment| segment == "dynamic");
+            && base
+                .get(base.len() - 2)
+                .is_some_and(|segment| segment == "dynamic");
         if dynamic_content {
             // `dynamic "x" { content { ... } }` is written out as `x { ... }`.
             let label = path.pop();
@@ -282,10 +323,16 @@ impl<'s> Builder<'s> {
         }
         if top && block_type == "resource" {
             if let Some((type_name, header)) = labels.first() {
-                self.resources.push(Resource { type_name: type_name.clone(), header: header.clone(), path: path.clone() });
+                self.resources.push(Resource {
+                    type_name: type_name.clone(),
+                    header: header.clone(),
+                    path: path.clone(),
+                });
             }
         }
-        let key = labels.last().map_or(type_node.byte_range(), |(_, span)| span.clone());
+        let key = labels
+            .last()
+            .map_or(type_node.byte_range(), |(_, span)| span.clone());
         self.push(path.clone(), key, block.byte_range(), ValueKind::Object);
         let mut tasks = Vec::new();
         for body in kids.iter().filter(|kid| kid.kind() == "body") {
@@ -323,7 +370,11 @@ impl<'s> Builder<'s> {
             let mut item_path = path.clone();
             item_path.push(tasks.len().to_string());
             let key = item.start_byte()..item.start_byte();
-            tasks.push(Task::Value { node: item, path: item_path, key });
+            tasks.push(Task::Value {
+                node: item,
+                path: item_path,
+                key,
+            });
         }
         tasks
     }
@@ -334,14 +385,20 @@ impl<'s> Builder<'s> {
         for element in named(object) {
             match element.kind() {
                 "object_elem" => {
-                    let (Some(key), Some(value)) = (element.child_by_field_name("key"), element.child_by_field_name("val"))
-                    else {
+                    let (Some(key), Some(value)) = (
+                        element.child_by_field_name("key"),
+                        element.child_by_field_name("val"),
+                    ) else {
                         continue;
                     };
                     let (name, key_span) = self.key(key);
                     let mut element_path = path.to_vec();
                     element_path.push(name);
-                    tasks.push(Task::Value { node: value, path: element_path, key: key_span });
+                    tasks.push(Task::Value {
+                        node: value,
+                        path: element_path,
+                        key: key_span,
+                    });
                 }
                 "ERROR" => {
                     self.complete = false;
@@ -389,9 +446,13 @@ impl<'s> Builder<'s> {
     /// A heredoc's lines: from the line after `<<EOT` to the start of the closing line.
     fn heredoc_span(&self, heredoc: Node) -> Range<usize> {
         let mut cursor = heredoc.walk();
-        let markers: Vec<Node> =
-            heredoc.named_children(&mut cursor).filter(|child| child.kind() == "heredoc_identifier").collect();
-        let Some(open) = markers.first() else { return heredoc.byte_range() };
+        let markers: Vec<Node> = heredoc
+            .named_children(&mut cursor)
+            .filter(|child| child.kind() == "heredoc_identifier")
+            .collect();
+        let Some(open) = markers.first() else {
+            return heredoc.byte_range();
+        };
         let bytes = self.text.as_bytes();
         let after_open = open.end_byte();
         let start = bytes
@@ -420,12 +481,18 @@ impl<'s> Builder<'s> {
             match item.kind() {
                 "attribute" | "block" => tasks.extend(self.body_item(item, base, top)),
                 "identifier" if items.get(index).is_some_and(|node| node.kind() == "=") => {
-                    let value = items.get(index + 1).filter(|node| node.kind() == "expression");
+                    let value = items
+                        .get(index + 1)
+                        .filter(|node| node.kind() == "expression");
                     if let Some(value) = value {
                         index += 2;
                         let mut path = base.to_vec();
                         path.push(self.node_text(item).to_string());
-                        tasks.push(Task::Value { node: *value, path, key: item.byte_range() });
+                        tasks.push(Task::Value {
+                            node: *value,
+                            path,
+                            key: item.byte_range(),
+                        });
                     }
                 }
                 _ => {}
@@ -440,7 +507,10 @@ fn unwrap(node: Node) -> Node {
     let mut node = node;
     // Each step goes one level down; the bound only guards against surprises.
     for _ in 0..16 {
-        let wrapper = matches!(node.kind(), "expression" | "literal_value" | "collection_value" | "template_expr");
+        let wrapper = matches!(
+            node.kind(),
+            "expression" | "literal_value" | "collection_value" | "template_expr"
+        );
         match node.child(0) {
             Some(child) if wrapper && node.child_count() == 1 => node = child,
             _ => break,
@@ -451,19 +521,34 @@ fn unwrap(node: Node) -> Node {
 
 /// `-1.5`: a unary minus on a number literal.
 fn is_negative_number(operation: Node) -> bool {
-    let Some(unary) = operation.child(0).filter(|child| child.kind() == "unary_operation") else { return false };
+    let Some(unary) = operation
+        .child(0)
+        .filter(|child| child.kind() == "unary_operation")
+    else {
+        return false;
+    };
     let operator = unary.child(0).is_some_and(|child| child.kind() == "-");
-    let operand = unary.child(1).map(unwrap).is_some_and(|child| child.kind() == "numeric_lit");
+    let operand = unary
+        .child(1)
+        .map(unwrap)
+        .is_some_and(|child| child.kind() == "numeric_lit");
     operator && operand && unary.child_count() == 2
 }
 
 /// A template with interpolation or directives is an expression, else a string.
 fn template_kind(template: Node) -> ValueKind {
     let mut cursor = template.walk();
-    let dynamic = template
-        .named_children(&mut cursor)
-        .any(|child| matches!(child.kind(), "template_interpolation" | "template_directive"));
-    if dynamic || template.has_error() { ValueKind::Expression } else { ValueKind::String }
+    let dynamic = template.named_children(&mut cursor).any(|child| {
+        matches!(
+            child.kind(),
+            "template_interpolation" | "template_directive"
+        )
+    });
+    if dynamic || template.has_error() {
+        ValueKind::Expression
+    } else {
+        ValueKind::String
+    }
 }
 
 /// The span inside a quoted string or template's quotes (to its end if unterminated).
@@ -484,7 +569,9 @@ fn quoted_span(node: Node) -> Range<usize> {
 /// Named children without comments.
 fn named(node: Node) -> Vec<Node> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).filter(|child| child.kind() != "comment").collect()
+    node.named_children(&mut cursor)
+        .filter(|child| child.kind() != "comment")
+        .collect()
 }
 
 /// The nodes of an `ERROR` node in order, nested `ERROR`s opened (iteratively), comments left
@@ -495,7 +582,10 @@ fn flatten_errors(error: Node) -> Vec<Node> {
     let mut cursor = error.walk();
     while let Some(node) = stack.pop() {
         let start = stack.len();
-        stack.extend(node.children(&mut cursor).filter(|child| child.kind() != "comment"));
+        stack.extend(
+            node.children(&mut cursor)
+                .filter(|child| child.kind() != "comment"),
+        );
         stack.get_mut(start..).unwrap_or_default().reverse();
         while let Some(&next) = stack.last() {
             if next.is_error() {

@@ -46,12 +46,22 @@ impl JsonParser {
             return Document::default();
         };
         let root = tree.root_node();
-        let mut document = Document { complete: !root.has_error(), ..Document::default() };
+        let mut document = Document {
+            complete: !root.has_error(),
+            ..Document::default()
+        };
         let mut stack: Vec<Pending<'_>> = Vec::new();
         let mut cursor = root.walk();
-        let top: Vec<Node<'_>> = root.named_children(&mut cursor).filter(|node| node.kind() != "comment").collect();
+        let top: Vec<Node<'_>> = root
+            .named_children(&mut cursor)
+            .filter(|node| node.kind() != "comment")
+            .collect();
         for node in top.into_iter().rev() {
-            stack.push(Pending { node, path: Vec::new(), key: None });
+            stack.push(Pending {
+                node,
+                path: Vec::new(),
+                key: None,
+            });
         }
         while let Some(Pending { node, path, key }) = stack.pop() {
             if path.len() > MAX_DEPTH {
@@ -62,49 +72,91 @@ impl JsonParser {
             match node.kind() {
                 "object" => {
                     if !path.is_empty() {
-                        document.entries.push(entry(&path, key_span, node.byte_range(), ValueKind::Object));
+                        document.entries.push(entry(
+                            &path,
+                            key_span,
+                            node.byte_range(),
+                            ValueKind::Object,
+                        ));
                     }
                     let mut members = Vec::new();
                     let mut walker = node.walk();
-                    for pair in node.named_children(&mut walker).filter(|child| child.kind() == "pair") {
-                        let (Some(key_node), Some(value)) =
-                            (pair.child_by_field_name("key"), pair.child_by_field_name("value"))
-                        else {
+                    for pair in node
+                        .named_children(&mut walker)
+                        .filter(|child| child.kind() == "pair")
+                    {
+                        let (Some(key_node), Some(value)) = (
+                            pair.child_by_field_name("key"),
+                            pair.child_by_field_name("value"),
+                        ) else {
                             continue;
                         };
                         let key_range = string_contents(key_node, text);
                         let name = text.get(key_range.clone()).unwrap_or_default().to_owned();
                         let mut child_path = path.clone();
                         child_path.push(name);
-                        members.push(Pending { node: value, path: child_path, key: Some(key_range) });
+                        members.push(Pending {
+                            node: value,
+                            path: child_path,
+                            key: Some(key_range),
+                        });
                     }
                     stack.extend(members.into_iter().rev());
                 }
                 "array" => {
                     if !path.is_empty() {
-                        document.entries.push(entry(&path, key_span, node.byte_range(), ValueKind::Array));
+                        document.entries.push(entry(
+                            &path,
+                            key_span,
+                            node.byte_range(),
+                            ValueKind::Array,
+                        ));
                     }
                     let mut walker = node.walk();
-                    let items: Vec<Node<'_>> =
-                        node.named_children(&mut walker).filter(|child| child.kind() != "comment").collect();
+                    let items: Vec<Node<'_>> = node
+                        .named_children(&mut walker)
+                        .filter(|child| child.kind() != "comment")
+                        .collect();
                     for (index, item) in items.into_iter().enumerate().rev() {
                         let mut child_path = path.clone();
                         child_path.push(index.to_string());
-                        stack.push(Pending { node: item, path: child_path, key: None });
+                        stack.push(Pending {
+                            node: item,
+                            path: child_path,
+                            key: None,
+                        });
                     }
                 }
                 "string" => {
                     let contents = string_contents(node, text);
-                    let kind = if is_arm_expression(text.get(contents.clone()).unwrap_or_default()) {
+                    let kind = if is_arm_expression(text.get(contents.clone()).unwrap_or_default())
+                    {
                         ValueKind::Expression
                     } else {
                         ValueKind::String
                     };
-                    document.entries.push(entry(&path, key_span, contents, kind));
+                    document
+                        .entries
+                        .push(entry(&path, key_span, contents, kind));
                 }
-                "number" => document.entries.push(entry(&path, key_span, node.byte_range(), ValueKind::Number)),
-                "true" | "false" => document.entries.push(entry(&path, key_span, node.byte_range(), ValueKind::Bool)),
-                "null" => document.entries.push(entry(&path, key_span, node.byte_range(), ValueKind::Null)),
+                "number" => document.entries.push(entry(
+                    &path,
+                    key_span,
+                    node.byte_range(),
+                    ValueKind::Number,
+                )),
+                "true" | "false" => document.entries.push(entry(
+                    &path,
+                    key_span,
+                    node.byte_range(),
+                    ValueKind::Bool,
+                )),
+                "null" => document.entries.push(entry(
+                    &path,
+                    key_span,
+                    node.byte_range(),
+                    ValueKind::Null,
+                )),
                 _ => document.complete = false,
             }
         }
@@ -114,14 +166,23 @@ impl JsonParser {
 }
 
 fn entry(path: &[String], key: Range<usize>, value: Range<usize>, kind: ValueKind) -> Entry {
-    Entry { path: path.to_vec(), key, value, kind }
+    Entry {
+        path: path.to_vec(),
+        key,
+        value,
+        kind,
+    }
 }
 
 /// The byte range inside a string node's quotes (the whole node when it is not quoted).
 fn string_contents(node: Node<'_>, text: &str) -> Range<usize> {
     let range = node.byte_range();
     let raw = text.get(range.clone()).unwrap_or_default();
-    if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') { range.start + 1..range.end - 1 } else { range }
+    if raw.len() >= 2 && raw.starts_with('"') && raw.ends_with('"') {
+        range.start + 1..range.end - 1
+    } else {
+        range
+    }
 }
 
 /// `[concat(...)]` is an ARM expression; `[[literal]` is the escape for a literal `[`.
@@ -132,32 +193,44 @@ fn is_arm_expression(value: &str) -> bool {
 
 /// Resources: objects in a `resources` array or object with a string `type` and an `apiVersion`.
 fn arm_resources(entries: &[Entry], text: &str) -> Vec<Resource> {
+    let with_api_version: std::collections::HashSet<&[String]> = entries
+        .iter()
+        .filter(|entry| entry.name().eq_ignore_ascii_case("apiVersion"))
+        .filter_map(|entry| entry.path.split_last().map(|(_, parent)| parent))
+        .collect();
     let mut resources: Vec<Resource> = Vec::new();
     for entry in entries {
-        let Some((last, parent)) = entry.path.split_last() else { continue };
-        if last != "type" || entry.kind != ValueKind::String {
+        let Some((last, parent)) = entry.path.split_last() else {
+            continue;
+        };
+        if last != "type" || entry.kind != ValueKind::String || !with_api_version.contains(parent) {
             continue;
         }
-        let Some((_, container)) = parent.split_last() else { continue };
+        let Some((_, container)) = parent.split_last() else {
+            continue;
+        };
         if container.last().map(String::as_str) != Some("resources") {
-            continue;
-        }
-        let has_api_version = entries.iter().any(|other| {
-            other.path.len() == entry.path.len()
-                && other.path.starts_with(parent)
-                && other.name().eq_ignore_ascii_case("apiVersion")
-        });
-        if !has_api_version {
             continue;
         }
         let declared = entry.text(text);
         let declared = declared.split('@').next().unwrap_or(declared);
-        let is_full_type = declared.split('/').next().is_some_and(|namespace| namespace.contains('.'));
-        let type_name = match resources.iter().rev().find(|outer| parent.starts_with(&outer.path)) {
+        let is_full_type = declared
+            .split('/')
+            .next()
+            .is_some_and(|namespace| namespace.contains('.'));
+        let type_name = match resources
+            .iter()
+            .rev()
+            .find(|outer| parent.starts_with(&outer.path))
+        {
             Some(outer) if !is_full_type => format!("{}/{declared}", outer.type_name),
             _ => declared.to_owned(),
         };
-        resources.push(Resource { type_name, header: entry.value.clone(), path: parent.to_vec() });
+        resources.push(Resource {
+            type_name,
+            header: entry.value.clone(),
+            path: parent.to_vec(),
+        });
     }
     resources
 }
@@ -170,8 +243,14 @@ mod tests {
         JsonParser::new().parse(text)
     }
 
-    fn value_at<'t>(document: &Document, text: &'t str, path: &[&str]) -> Option<(&'t str, ValueKind)> {
-        document.get(path).map(|entry| (entry.text(text), entry.kind))
+    fn value_at<'t>(
+        document: &Document,
+        text: &'t str,
+        path: &[&str],
+    ) -> Option<(&'t str, ValueKind)> {
+        document
+            .get(path)
+            .map(|entry| (entry.text(text), entry.kind))
     }
 
     #[test]
@@ -180,10 +259,22 @@ mod tests {
   "s": "v" }"#;
         let document = parse(text);
         assert!(document.complete);
-        assert_eq!(value_at(&document, text, &["a", "b", "0"]), Some(("1", ValueKind::Number)));
-        assert_eq!(value_at(&document, text, &["a", "b", "1"]), Some(("x", ValueKind::String)));
-        assert_eq!(value_at(&document, text, &["a", "b", "2"]), Some(("true", ValueKind::Bool)));
-        assert_eq!(value_at(&document, text, &["a", "b", "3"]), Some(("null", ValueKind::Null)));
+        assert_eq!(
+            value_at(&document, text, &["a", "b", "0"]),
+            Some(("1", ValueKind::Number))
+        );
+        assert_eq!(
+            value_at(&document, text, &["a", "b", "1"]),
+            Some(("x", ValueKind::String))
+        );
+        assert_eq!(
+            value_at(&document, text, &["a", "b", "2"]),
+            Some(("true", ValueKind::Bool))
+        );
+        assert_eq!(
+            value_at(&document, text, &["a", "b", "3"]),
+            Some(("null", ValueKind::Null))
+        );
         assert_eq!(
             value_at(&document, text, &["a", "b", "4", "c"]),
             Some(("[parameters('p')]", ValueKind::Expression))
@@ -204,10 +295,23 @@ mod tests {
   ]
 }"#;
         let document = parse(text);
-        let types: Vec<&str> = document.resources.iter().map(|resource| resource.type_name.as_str()).collect();
-        assert_eq!(types, ["Microsoft.Web/sites", "Microsoft.Web/sites/config", "Microsoft.Storage/storageAccounts"]);
+        let types: Vec<&str> = document
+            .resources
+            .iter()
+            .map(|resource| resource.type_name.as_str())
+            .collect();
+        assert_eq!(
+            types,
+            [
+                "Microsoft.Web/sites",
+                "Microsoft.Web/sites/config",
+                "Microsoft.Storage/storageAccounts"
+            ]
+        );
         let storage = &document.resources[2];
-        let setting = document.below(&storage.path).find(|(rest, _)| rest.join(".") == "properties.allowSharedKeyAccess");
+        let setting = document
+            .below(&storage.path)
+            .find(|(rest, _)| rest.join(".") == "properties.allowSharedKeyAccess");
         assert_eq!(setting.map(|(_, entry)| entry.text(text)), Some("true"));
         let v2 = r#"{ "languageVersion": "2.0", "resources": { "sb": { "type": "Microsoft.ServiceBus/namespaces", "apiVersion": "2022-10-01-preview" } } }"#;
         assert_eq!(parse(v2).resources.len(), 1);
@@ -215,7 +319,14 @@ mod tests {
 
     #[test]
     fn broken_and_hostile_input_never_panics() {
-        for text in ["", "{", "{\"a\": [1, 2", "}}}]]]", "\"unterminated", "{\"a\":}"] {
+        for text in [
+            "",
+            "{",
+            "{\"a\": [1, 2",
+            "}}}]]]",
+            "\"unterminated",
+            "{\"a\":}",
+        ] {
             let _ = parse(text);
         }
         let deep = "[".repeat(100_000) + &"]".repeat(100_000);

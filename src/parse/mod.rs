@@ -50,16 +50,21 @@ impl Format {
     /// The format of a file, from its name; `None` for files that are not parsed.
     pub fn of_path(path: &str) -> Option<Format> {
         let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        let extension = name.rsplit_once('.').map(|(_, extension)| extension).unwrap_or("");
+        let extension = name
+            .rsplit_once('.')
+            .map(|(_, extension)| extension)
+            .unwrap_or("");
         Some(match extension {
             "json" | "jsonc" => Format::Json,
             "bicep" | "bicepparam" => Format::Bicep,
             "tf" | "tfvars" | "hcl" => Format::Terraform,
             "yaml" | "yml" => Format::Yaml,
-            "xml" | "config" | "csproj" | "vbproj" | "fsproj" | "props" | "targets" | "pubxml" | "cscfg" | "csdef"
-            | "resx" => Format::Xml,
+            "xml" | "config" | "csproj" | "vbproj" | "fsproj" | "props" | "targets" | "pubxml"
+            | "cscfg" | "csdef" | "resx" => Format::Xml,
             "env" | "properties" | "ini" | "cfg" | "conf" => Format::KeyValue,
-            _ if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") => Format::KeyValue,
+            _ if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") => {
+                Format::KeyValue
+            }
             _ => return None,
         })
     }
@@ -136,11 +141,20 @@ pub struct Document {
 impl Document {
     /// The entry at exactly `path`.
     pub fn get(&self, path: &[&str]) -> Option<&Entry> {
-        self.entries.iter().find(|entry| entry.path.iter().map(String::as_str).eq(path.iter().copied()))
+        self.entries.iter().find(|entry| {
+            entry
+                .path
+                .iter()
+                .map(String::as_str)
+                .eq(path.iter().copied())
+        })
     }
 
     /// Entries below `prefix` (not the prefix itself), with their path relative to it.
-    pub fn below<'d>(&'d self, prefix: &'d [String]) -> impl Iterator<Item = (&'d [String], &'d Entry)> + 'd {
+    pub fn below<'d>(
+        &'d self,
+        prefix: &'d [String],
+    ) -> impl Iterator<Item = (&'d [String], &'d Entry)> + 'd {
         self.entries.iter().filter_map(move |entry| {
             let rest = entry.path.strip_prefix(prefix)?;
             (!rest.is_empty()).then_some((rest, entry))
@@ -161,8 +175,14 @@ impl Parsers {
     /// Parses `text` as `format`.
     pub fn parse(&mut self, format: Format, text: &str) -> Document {
         match format {
-            Format::Json => self.json.get_or_insert_with(json::JsonParser::new).parse(text),
-            Format::Bicep => self.bicep.get_or_insert_with(bicep::BicepParser::new).parse(text),
+            Format::Json => self
+                .json
+                .get_or_insert_with(json::JsonParser::new)
+                .parse(text),
+            Format::Bicep => self
+                .bicep
+                .get_or_insert_with(bicep::BicepParser::new)
+                .parse(text),
             Format::Terraform => self.hcl.get_or_insert_with(hcl::HclParser::new).parse(text),
             Format::Xml => self.xml.get_or_insert_with(xml::XmlParser::new).parse(text),
             Format::Yaml => yaml::parse(text),

@@ -60,10 +60,7 @@ pub(super) fn write(
                 message.push_str(&format!("\nRole: {}.", roles.join(" or ")));
             }
         }
-        message.push_str(&format!(
-            "\nMore: keyless explain {}",
-            finding.rule_id
-        ));
+        message.push_str(&format!("\nMore: keyless explain {}", finding.rule_id));
         writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",

@@ -2,7 +2,8 @@
 //!
 //! Shape: `{"version", "findings": [{rule_id, level, path, line, column, end_line, end_column,
 //! service, message, secret, fingerprint, remediation: {summary, roles: [{name, id, ...}], ...}}],
-//! "diagnostics": [...], "summary": {...}}`. Deterministic: no timings, sorted input.
+//! "diagnostics": [...], "unused_suppressions": [...], "summary": {..., "dropped": {...}}}`.
+//! Deterministic: no timings, sorted input.
 
 use serde::Serialize;
 use std::io::{self, Write};
@@ -21,7 +22,26 @@ struct Document<'a> {
     guidance: &'a CommonGuidance,
     findings: Vec<JsonFinding<'a>>,
     diagnostics: Vec<JsonDiagnostic<'a>>,
+    /// `keyless:ignore` markers that suppress nothing (with `--report-unused-suppressions`).
+    unused_suppressions: Vec<JsonUnused<'a>>,
     summary: Summary,
+}
+
+#[derive(Serialize)]
+struct JsonUnused<'a> {
+    path: &'a str,
+    line: usize,
+    column: usize,
+    marker: &'a str,
+}
+
+/// Findings that did not reach the report, by what dropped them.
+#[derive(Serialize)]
+struct Dropped {
+    inline: usize,
+    allowed: usize,
+    disabled: usize,
+    baselined: usize,
 }
 
 #[derive(Serialize)]
@@ -92,6 +112,7 @@ struct Summary {
     skipped_binary: u64,
     skipped_large: u64,
     unreadable: u64,
+    dropped: Dropped,
 }
 
 pub(crate) fn remediation_json<'a>(advice: &Advice<'a>, path: &str) -> JsonRemediation<'a> {
@@ -168,6 +189,16 @@ pub(super) fn write(
                 message: &diagnostic.message,
             })
             .collect(),
+        unused_suppressions: report
+            .unused_suppressions
+            .iter()
+            .map(|unused| JsonUnused {
+                path: &unused.path,
+                line: unused.line,
+                column: unused.column,
+                marker: &unused.marker,
+            })
+            .collect(),
         summary: Summary {
             files_scanned: stats.files_scanned,
             bytes_scanned: stats.bytes_scanned,
@@ -178,6 +209,12 @@ pub(super) fn write(
             skipped_binary: stats.skipped_binary,
             skipped_large: stats.skipped_large,
             unreadable: stats.unreadable,
+            dropped: Dropped {
+                inline: report.dropped.inline,
+                allowed: report.dropped.allowed,
+                disabled: report.dropped.disabled,
+                baselined: report.dropped.baselined,
+            },
         },
     };
     serde_json::to_writer_pretty(&mut *out, &document).map_err(io::Error::from)?;

@@ -79,7 +79,9 @@ pub(crate) fn advice_for<'k>(knowledge: &'k Knowledge, finding: &Finding) -> Opt
 pub(crate) fn identity_steps(profile: &Profile, knowledge: &Knowledge) -> Vec<String> {
     let mut steps = Vec::new();
     if let Some(no_identity) = &profile.no_identity {
-        steps.push(format!("No managed identity can replace this key: {no_identity}"));
+        steps.push(format!(
+            "No managed identity can replace this key: {no_identity}"
+        ));
     } else {
         steps.push(
             "Turn on a managed identity for the app that uses the key: system-assigned for a \

@@ -8,9 +8,11 @@ use std::ops::Range;
 use super::settings;
 use super::spec::{FilterTarget, Within};
 use super::validators::{self, Verdict};
-use super::{Context, Matcher, Registry, Rule};
-use crate::parse::{self, Document, Format};
+use super::{CompiledArgumentTest, Context, Matcher, Registry, Rule};
+use crate::finding::Level;
 use crate::finding::{Finding, Snippet, hash_secret, mask};
+use crate::parse::code::{Argument, Call, CodeView, Language};
+use crate::parse::{self, Document, Format};
 use crate::source::SourceText;
 
 /// Longest stretch of a line shown on either side of a secret in a snippet.
@@ -24,6 +26,9 @@ struct Candidate<'r> {
     /// True when `secret` really is a secret (masked everywhere); false for settings such as
     /// `disableLocalAuth: false`, shown as written.
     is_secret: bool,
+    /// The secret's value when it differs from the text at `secret` (a key joined from pieces).
+    value: Option<String>,
+    level: crate::finding::Level,
     service: crate::finding::Service,
     remediation: String,
     message: String,
@@ -33,17 +38,37 @@ struct Candidate<'r> {
 /// resource type and value.
 enum Groups<'a> {
     Captures(&'a regex::Captures<'a>),
-    Setting { key: String, resource: &'a str, value: &'a str },
+    Setting {
+        key: String,
+        resource: &'a str,
+        value: &'a str,
+    },
+    Call {
+        callee: &'a str,
+        name: &'a str,
+    },
 }
 
 impl Groups<'_> {
     fn get(&self, name: &str) -> Option<&str> {
         match self {
             Groups::Captures(captures) => captures.name(name).map(|found| found.as_str()),
-            Groups::Setting { key, resource, value } => match name {
+            Groups::Setting {
+                key,
+                resource,
+                value,
+            } => match name {
                 "key" => Some(key),
                 "resource" => Some(*resource).filter(|resource| !resource.is_empty()),
                 "value" | "secret" => Some(value),
+                _ => None,
+            },
+            Groups::Call {
+                callee,
+                name: call_name,
+            } => match name {
+                "callee" => Some(callee),
+                "name" => Some(call_name),
                 _ => None,
             },
         }
@@ -55,28 +80,44 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     let located = Located { source, path };
     let text = source.text();
     let format = Format::of_path(path);
+    let language = Language::of_path(path);
     let mut document: Option<Document> = None;
+    let mut code: Option<CodeView> = None;
     let mut candidates = Vec::new();
-    for rule_index in registry.candidate_rules(text) {
+    let candidate_rules = registry.candidate_rules(text);
+    for &rule_index in &candidate_rules {
         let Some(rule) = registry.rules().get(rule_index) else {
             continue;
         };
         match &rule.matcher {
-            Matcher::Text { regex, secret_group } => {
+            Matcher::Text {
+                regex,
+                secret_group,
+            } => {
                 for captures in regex.captures_iter(text) {
-                    let Some(whole) = captures.get(0) else { continue };
-                    let secret = secret_group.and_then(|group| captures.get(group)).unwrap_or(whole);
+                    let Some(whole) = captures.get(0) else {
+                        continue;
+                    };
+                    let secret = secret_group
+                        .and_then(|group| captures.get(group))
+                        .unwrap_or(whole);
                     if secret.as_str().is_empty() {
                         continue;
                     }
-                    let matched = Matched { whole: whole.range(), secret: secret.range(), is_secret: rule.spec.secret };
-                    if let Some(candidate) = evaluate(registry, rule, &located, &Groups::Captures(&captures), matched) {
-                        candidates.push(candidate);
-                    }
+                    let matched = Matched::text(whole.range(), secret.range(), rule.spec.secret);
+                    candidates.extend(evaluate(
+                        registry,
+                        rule,
+                        &located,
+                        &Groups::Captures(&captures),
+                        matched,
+                    ));
                 }
             }
             Matcher::Settings(alternatives) => {
-                let Some(format) = format.filter(|format| applies_to(alternatives, *format)) else { continue };
+                let Some(format) = format.filter(|format| applies_to(alternatives, *format)) else {
+                    continue;
+                };
                 // Parsed once per file, and only when a setting rule's keywords occur in it.
                 let document = document.get_or_insert_with(|| parse::parse(format, text));
                 for found in settings::find(document, alternatives, format, text) {
@@ -84,44 +125,219 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                     let value = entry.text(text);
                     let is_secret = found.literal;
                     // A secret is reported on its value; a setting on `key: value`.
-                    let same_line = !text.get(entry.key.start..entry.value.end).unwrap_or("\n").contains('\n');
+                    let same_line = !text
+                        .get(entry.key.start..entry.value.end)
+                        .unwrap_or("\n")
+                        .contains('\n');
                     let whole = if same_line && entry.key.start < entry.value.start {
                         entry.key.start..entry.value.end
                     } else {
                         entry.value.clone()
                     };
-                    let secret = if is_secret { entry.value.clone() } else { whole.clone() };
+                    let secret = if is_secret {
+                        entry.value.clone()
+                    } else {
+                        whole.clone()
+                    };
                     if secret.is_empty() {
                         continue;
                     }
-                    let groups = Groups::Setting { key: found.key, resource: found.resource, value };
-                    if let Some(candidate) =
-                        evaluate(registry, rule, &located, &groups, Matched { whole, secret, is_secret })
-                    {
-                        candidates.push(candidate);
-                    }
+                    let groups = Groups::Setting {
+                        key: found.key,
+                        resource: found.resource,
+                        value,
+                    };
+                    candidates.extend(evaluate(
+                        registry,
+                        rule,
+                        &located,
+                        &groups,
+                        Matched::text(whole, secret, is_secret),
+                    ));
+                }
+            }
+            Matcher::Calls(alternatives) => {
+                let Some(language) = language.filter(|language| {
+                    alternatives
+                        .iter()
+                        .any(|call| call.languages.is_empty() || call.languages.contains(language))
+                }) else {
+                    continue;
+                };
+                let view = code.get_or_insert_with(|| parse::code::parse(language, text));
+                for call in &view.calls {
+                    let Some(shape) = alternatives.iter().find(|shape| {
+                        (shape.languages.is_empty() || shape.languages.contains(&language))
+                            && shape.callee.is_match(&call.callee)
+                            && shape
+                                .arguments
+                                .iter()
+                                .all(|test| argument_matching(test, call, text).is_some())
+                    }) else {
+                        continue;
+                    };
+                    let groups = Groups::Call {
+                        callee: &call.callee,
+                        name: &call.name,
+                    };
+                    // A literal credential is the leak itself: an error on the literal.
+                    let literal = shape
+                        .credential
+                        .as_ref()
+                        .and_then(|test| argument_matching(test, call, text))
+                        .and_then(|argument| {
+                            argument.value.as_ref().map(|value| (argument, value))
+                        });
+                    let matched = match literal {
+                        Some((argument, value)) => Matched {
+                            whole: call.span.clone(),
+                            secret: argument.span.clone(),
+                            is_secret: true,
+                            value: Some(value.clone()),
+                            level: Some(Level::Error),
+                        },
+                        None => Matched::text(call.span.clone(), call.name_span.clone(), false),
+                    };
+                    candidates.extend(evaluate(registry, rule, &located, &groups, matched));
                 }
             }
         }
     }
+    if let Some(view) = &code {
+        candidates.extend(joined_string_candidates(
+            registry,
+            &candidate_rules,
+            &located,
+            view,
+        ));
+    }
     let kept = drop_overlaps(candidates);
-    let secrets: Vec<Range<usize>> =
-        kept.iter().filter(|candidate| candidate.is_secret).map(|candidate| candidate.secret.clone()).collect();
-    let mut findings: Vec<Finding> =
-        kept.into_iter().map(|candidate| to_finding(path, source, candidate, &secrets)).collect();
+    let secrets: Vec<Range<usize>> = kept
+        .iter()
+        .filter(|candidate| candidate.is_secret)
+        .map(|candidate| candidate.secret.clone())
+        .collect();
+    let mut findings: Vec<Finding> = kept
+        .into_iter()
+        .map(|candidate| to_finding(path, source, candidate, &secrets))
+        .collect();
     findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
     findings
 }
 
-fn applies_to(alternatives: &[super::CompiledSetting], format: Format) -> bool {
-    alternatives.iter().any(|alternative| alternative.formats.is_empty() || alternative.formats.contains(&format))
+/// Text rules over strings that source code builds from pieces (`"abc" + "def"`, consts,
+/// `concat!`): a key split to dodge scanners is matched whole and reported on the expression.
+fn joined_string_candidates<'r>(
+    registry: &'r Registry,
+    candidate_rules: &[usize],
+    located: &Located<'_>,
+    view: &CodeView,
+) -> Vec<Candidate<'r>> {
+    let mut candidates = Vec::new();
+    for joined in &view.joined_strings {
+        // Keywords may only appear once the pieces are joined.
+        let rules = registry.candidate_rules(&joined.value);
+        for rule_index in rules
+            .iter()
+            .chain(candidate_rules)
+            .copied()
+            .collect::<std::collections::BTreeSet<_>>()
+        {
+            let Some(rule) = registry.rules().get(rule_index) else {
+                continue;
+            };
+            let Matcher::Text {
+                regex,
+                secret_group,
+            } = &rule.matcher
+            else {
+                continue;
+            };
+            for captures in regex.captures_iter(&joined.value) {
+                let Some(whole) = captures.get(0) else {
+                    continue;
+                };
+                let secret = secret_group
+                    .and_then(|group| captures.get(group))
+                    .unwrap_or(whole);
+                if secret.as_str().is_empty() || !rule.spec.secret {
+                    continue;
+                }
+                let matched = Matched {
+                    whole: joined.span.clone(),
+                    secret: joined.span.clone(),
+                    is_secret: true,
+                    value: Some(secret.as_str().to_owned()),
+                    level: None,
+                };
+                candidates.extend(evaluate(
+                    registry,
+                    rule,
+                    located,
+                    &Groups::Captures(&captures),
+                    matched,
+                ));
+            }
+        }
+    }
+    candidates
 }
 
-/// Where a candidate is: the whole match, the secret inside it, and whether it is a secret.
+/// The first argument of `call` that passes `test`.
+fn argument_matching<'c>(
+    test: &CompiledArgumentTest,
+    call: &'c Call,
+    text: &str,
+) -> Option<&'c Argument> {
+    call.arguments
+        .iter()
+        .chain(&call.options)
+        .enumerate()
+        .find_map(|(index, argument)| {
+            let positional = index < call.arguments.len();
+            let index_ok = test
+                .index
+                .is_none_or(|wanted| positional && wanted == index);
+            let name_ok = test.name.as_ref().is_none_or(|name| {
+                argument
+                    .name
+                    .as_deref()
+                    .is_some_and(|argument_name| name.is_match(argument_name))
+            });
+            let text_ok = test.matches.as_ref().is_none_or(|pattern| {
+                text.get(argument.span.clone())
+                    .is_some_and(|written| pattern.is_match(written))
+            });
+            (index_ok && name_ok && text_ok).then_some(argument)
+        })
+}
+
+fn applies_to(alternatives: &[super::CompiledSetting], format: Format) -> bool {
+    alternatives
+        .iter()
+        .any(|alternative| alternative.formats.is_empty() || alternative.formats.contains(&format))
+}
+
+/// Where a candidate is: the whole match, the secret inside it, whether it is a secret, its value
+/// when that differs from the text at `secret`, and a level that overrides the rule's.
 struct Matched {
     whole: Range<usize>,
     secret: Range<usize>,
     is_secret: bool,
+    value: Option<String>,
+    level: Option<Level>,
+}
+
+impl Matched {
+    fn text(whole: Range<usize>, secret: Range<usize>, is_secret: bool) -> Self {
+        Self {
+            whole,
+            secret,
+            is_secret,
+            value: None,
+            level: None,
+        }
+    }
 }
 
 /// The file being matched: its text and its display path (for `within: path`).
@@ -137,10 +353,19 @@ fn evaluate<'r>(
     groups: &Groups<'_>,
     matched: Matched,
 ) -> Option<Candidate<'r>> {
-    let Matched { whole, secret, is_secret } = matched;
+    let Matched {
+        whole,
+        secret,
+        is_secret,
+        value,
+        level,
+    } = matched;
     let source = located.source;
     let text = source.text();
-    let secret_text = text.get(secret.clone())?;
+    let secret_text = match &value {
+        Some(value) => value.as_str(),
+        None => text.get(secret.clone())?,
+    };
     let whole_text = text.get(whole.clone())?;
     let line_text = lines_around(source, &whole, 0);
     for &filter_index in &rule.filters {
@@ -159,11 +384,22 @@ fn evaluate<'r>(
     {
         return None;
     }
-    let spans = Spans { whole: &whole, secret: &secret };
-    if !rule.requires.iter().all(|context| context_found(context, located, &spans)) {
+    let spans = Spans {
+        whole: &whole,
+        secret: &secret,
+    };
+    if !rule
+        .requires
+        .iter()
+        .all(|context| context_found(context, located, &spans))
+    {
         return None;
     }
-    if rule.excludes.iter().any(|context| context_found(context, located, &spans)) {
+    if rule
+        .excludes
+        .iter()
+        .any(|context| context_found(context, located, &spans))
+    {
         return None;
     }
     let mut service = rule.spec.service;
@@ -178,7 +414,11 @@ fn evaluate<'r>(
             Verdict::Accept(None) => {}
         }
     }
-    let hint = rule.hints.iter().find(|(_, context)| context_found(context, located, &spans)).map(|(hint, _)| hint);
+    let hint = rule
+        .hints
+        .iter()
+        .find(|(_, context)| context_found(context, located, &spans))
+        .map(|(hint, _)| hint);
     if let Some(hinted) = hint.and_then(|hint| hint.service).filter(|_| !signed) {
         service = hinted;
     }
@@ -190,7 +430,18 @@ fn evaluate<'r>(
         .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
         .unwrap_or_else(|| service.as_str().to_owned());
     let message = render_message(&rule.spec.message, groups, secret_text, is_secret);
-    Some(Candidate { rule, secret, whole, is_secret, service, remediation, message })
+    let level = level.unwrap_or(rule.spec.level);
+    Some(Candidate {
+        rule,
+        secret,
+        whole,
+        is_secret,
+        value,
+        level,
+        service,
+        remediation,
+        message,
+    })
 }
 
 /// Fills `{group}` placeholders from named values, `{group|fallback}` with a fallback for a
@@ -200,12 +451,16 @@ fn render_message(template: &str, groups: &Groups<'_>, secret: &str, is_secret: 
     let mut message = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}').map(|at| open + at) else { break };
+        let Some(close) = rest[open..].find('}').map(|at| open + at) else {
+            break;
+        };
         message.push_str(&rest[..open]);
         let inner = &rest[open + 1..close];
         let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
         match groups.get(name) {
-            Some(found) if is_secret && (name == "secret" || found == secret) => message.push_str(&mask(found)),
+            Some(found) if is_secret && (name == "secret" || found == secret) => {
+                message.push_str(&mask(found))
+            }
             Some(found) => message.push_str(&truncate_chars(found, 64)),
             None => message.push_str(fallback),
         }
@@ -304,10 +559,8 @@ pub fn shannon_entropy(text: &str) -> f64 {
 fn drop_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
     candidates.sort_by(|left, right| {
         right
-            .rule
-            .spec
             .level
-            .cmp(&left.rule.spec.level)
+            .cmp(&left.level)
             .then((right.whole.end - right.whole.start).cmp(&(left.whole.end - left.whole.start)))
     });
     let mut kept: Vec<Candidate<'_>> = Vec::new();
@@ -330,10 +583,13 @@ fn to_finding(
     secrets: &[Range<usize>],
 ) -> Finding {
     let text = source.text();
-    let secret_text = text.get(candidate.secret.clone()).unwrap_or("");
+    let secret_text = candidate
+        .value
+        .as_deref()
+        .unwrap_or_else(|| text.get(candidate.secret.clone()).unwrap_or(""));
     Finding {
         rule_id: candidate.rule.spec.id.clone(),
-        level: candidate.rule.spec.level,
+        level: candidate.level,
         path: path.to_owned(),
         start: source.position(candidate.secret.start),
         end: source.position(candidate.secret.end),
@@ -341,7 +597,11 @@ fn to_finding(
         service: candidate.service,
         message: candidate.message,
         remediation: candidate.remediation,
-        masked: if candidate.is_secret { mask(secret_text) } else { truncate_chars(secret_text, 64) },
+        masked: if candidate.is_secret {
+            mask(secret_text)
+        } else {
+            truncate_chars(secret_text, 64)
+        },
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
     }
@@ -365,10 +625,14 @@ impl SnippetText<'_> {
         if self.highlight_start.is_none() && copied.contains(&self.target.start) {
             self.highlight_start = Some(self.rendered.len() + (self.target.start - self.cursor));
         }
-        if self.highlight_end.is_none() && self.target.end > self.target.start && copied.contains(&self.target.end) {
+        if self.highlight_end.is_none()
+            && self.target.end > self.target.start
+            && copied.contains(&self.target.end)
+        {
             self.highlight_end = Some(self.rendered.len() + (self.target.end - self.cursor));
         }
-        self.rendered.push_str(self.text.get(self.cursor..until).unwrap_or(""));
+        self.rendered
+            .push_str(self.text.get(self.cursor..until).unwrap_or(""));
         self.cursor = until;
     }
 
@@ -376,7 +640,8 @@ impl SnippetText<'_> {
     fn mask(&mut self, secret: &Range<usize>, window_end: usize) {
         self.copy_until(secret.start);
         let at = self.rendered.len();
-        self.rendered.push_str(&mask(self.text.get(secret.clone()).unwrap_or("")));
+        self.rendered
+            .push_str(&mask(self.text.get(secret.clone()).unwrap_or("")));
         if *secret == self.target {
             self.highlight_start = Some(at);
             self.highlight_end = Some(self.rendered.len());
@@ -405,8 +670,10 @@ fn snippet(source: &SourceText, target: &Range<usize>, secrets: &[Range<usize>])
     if window_start > line.start {
         builder.rendered.push('…');
     }
-    let mut on_line: Vec<&Range<usize>> =
-        secrets.iter().filter(|other| other.start < window_end && other.end > window_start).collect();
+    let mut on_line: Vec<&Range<usize>> = secrets
+        .iter()
+        .filter(|other| other.start < window_end && other.end > window_start)
+        .collect();
     on_line.sort_by_key(|other| other.start);
     for secret in on_line {
         builder.mask(secret, window_end);
@@ -417,9 +684,19 @@ fn snippet(source: &SourceText, target: &Range<usize>, secrets: &[Range<usize>])
     }
     let rendered = builder.rendered;
     let start = builder.highlight_start.unwrap_or(0).min(rendered.len());
-    let end = builder.highlight_end.unwrap_or(start).clamp(start, rendered.len());
-    let column_offset = text.get(line.start..window_start).map_or(0, |prefix| prefix.chars().count());
-    Snippet { line: position.line, text: rendered, highlight: start..end, column_offset }
+    let end = builder
+        .highlight_end
+        .unwrap_or(start)
+        .clamp(start, rendered.len());
+    let column_offset = text
+        .get(line.start..window_start)
+        .map_or(0, |prefix| prefix.chars().count());
+    Snippet {
+        line: position.line,
+        text: rendered,
+        highlight: start..end,
+        column_offset,
+    }
 }
 
 fn back_chars(text: &str, from: usize, count: usize) -> usize {

@@ -102,6 +102,32 @@ pub enum Matcher {
     },
     /// Alternatives over the parsed key/value view.
     Settings(Vec<CompiledSetting>),
+    /// Alternatives over the calls of parsed source code.
+    Calls(Vec<CompiledCall>),
+}
+
+/// A compiled call alternative.
+#[derive(Debug)]
+pub struct CompiledCall {
+    /// Languages it applies to (empty: all).
+    pub languages: Vec<crate::parse::code::Language>,
+    /// Regex over the normalised callee.
+    pub callee: Regex,
+    /// Argument conditions.
+    pub arguments: Vec<CompiledArgumentTest>,
+    /// The argument that carries the credential.
+    pub credential: Option<CompiledArgumentTest>,
+}
+
+/// A compiled argument condition.
+#[derive(Debug)]
+pub struct CompiledArgumentTest {
+    /// Only the argument at this position.
+    pub index: Option<usize>,
+    /// Regex over the argument's name.
+    pub name: Option<Regex>,
+    /// Regex over the argument's source text.
+    pub matches: Option<Regex>,
 }
 
 /// A compiled rule.
@@ -464,53 +490,118 @@ fn compile_rule(
     })
 }
 
-fn compile_regex(file: &str, id: &str, what: &str, pattern: &str, errors: &mut Vec<RuleLoadError>) -> Option<Regex> {
-    Regex::new(pattern).map_err(|error| errors.push(load_error(file, 1, Some(id), format!("bad {what}: {error}")))).ok()
+fn compile_regex(
+    file: &str,
+    id: &str,
+    what: &str,
+    pattern: &str,
+    errors: &mut Vec<RuleLoadError>,
+) -> Option<Regex> {
+    Regex::new(pattern)
+        .map_err(|error| {
+            errors.push(load_error(
+                file,
+                1,
+                Some(id),
+                format!("bad {what}: {error}"),
+            ))
+        })
+        .ok()
 }
 
-fn compile_value_test(file: &str, id: &str, test: &spec::ValueTest, errors: &mut Vec<RuleLoadError>) -> CompiledValueTest {
+fn compile_value_test(
+    file: &str,
+    id: &str,
+    test: &spec::ValueTest,
+    errors: &mut Vec<RuleLoadError>,
+) -> CompiledValueTest {
     CompiledValueTest {
-        equals: test.equals.iter().map(|value| value.to_ascii_lowercase()).collect(),
+        equals: test
+            .equals
+            .iter()
+            .map(|value| value.to_ascii_lowercase())
+            .collect(),
         literal: test.literal,
-        matches: test.matches.as_deref().and_then(|pattern| compile_regex(file, id, "value pattern", pattern, errors)),
+        matches: test
+            .matches
+            .as_deref()
+            .and_then(|pattern| compile_regex(file, id, "value pattern", pattern, errors)),
     }
 }
 
-fn compile_matcher(file: &str, spec: &RuleSpec, errors: &mut Vec<RuleLoadError>) -> Option<Matcher> {
+fn compile_matcher(
+    file: &str,
+    spec: &RuleSpec,
+    errors: &mut Vec<RuleLoadError>,
+) -> Option<Matcher> {
     let id = spec.id.as_str();
-    match (&spec.pattern, spec.settings.is_empty()) {
-        (Some(pattern), true) => {
-            let regex = compile_regex(file, id, "pattern", pattern, errors)?;
-            let secret_group = regex.capture_names().position(|name| name == Some("secret"));
-            Some(Matcher::Text { regex, secret_group })
-        }
-        (None, false) => {
-            let mut compiled = Vec::new();
-            for setting in &spec.settings {
-                let key = compile_regex(file, id, "setting key", &setting.key, errors)?;
-                let siblings = setting
-                    .siblings
-                    .iter()
-                    .filter_map(|sibling| {
-                        let name = compile_regex(file, id, "sibling key", &sibling.key, errors)?;
-                        Some((name, compile_value_test(file, id, &sibling.value, errors)))
-                    })
-                    .collect();
-                compiled.push(CompiledSetting {
-                    formats: setting.formats.clone(),
-                    resources: setting.resources.clone(),
-                    key,
-                    value: compile_value_test(file, id, &setting.value, errors),
-                    siblings,
-                });
-            }
-            Some(Matcher::Settings(compiled))
-        }
-        _ => {
-            errors.push(load_error(file, 1, Some(id), "needs exactly one of `pattern` and `settings`".into()));
-            None
-        }
+    let kinds = usize::from(spec.pattern.is_some())
+        + usize::from(!spec.settings.is_empty())
+        + usize::from(!spec.calls.is_empty());
+    if kinds != 1 {
+        errors.push(load_error(
+            file,
+            1,
+            Some(id),
+            "needs exactly one of `pattern`, `settings` and `calls`".into(),
+        ));
+        return None;
     }
+    if let Some(pattern) = &spec.pattern {
+        let regex = compile_regex(file, id, "pattern", pattern, errors)?;
+        let secret_group = regex
+            .capture_names()
+            .position(|name| name == Some("secret"));
+        return Some(Matcher::Text {
+            regex,
+            secret_group,
+        });
+    }
+    if !spec.calls.is_empty() {
+        let mut compiled = Vec::new();
+        for call in &spec.calls {
+            let callee = compile_regex(file, id, "callee", &call.callee, errors)?;
+            let mut compile_test = |test: &spec::ArgumentTest| CompiledArgumentTest {
+                index: test.index,
+                name: test
+                    .name
+                    .as_deref()
+                    .and_then(|pattern| compile_regex(file, id, "argument name", pattern, errors)),
+                matches: test.matches.as_deref().and_then(|pattern| {
+                    compile_regex(file, id, "argument pattern", pattern, errors)
+                }),
+            };
+            let arguments = call.arguments.iter().map(&mut compile_test).collect();
+            let credential = call.credential.as_ref().map(&mut compile_test);
+            compiled.push(CompiledCall {
+                languages: call.languages.clone(),
+                callee,
+                arguments,
+                credential,
+            });
+        }
+        return Some(Matcher::Calls(compiled));
+    }
+    let mut compiled = Vec::new();
+    for setting in &spec.settings {
+        let key = compile_regex(file, id, "setting key", &setting.key, errors)?;
+        let siblings = setting
+            .siblings
+            .iter()
+            .filter_map(|sibling| {
+                let name = compile_regex(file, id, "sibling key", &sibling.key, errors)?;
+                Some((name, compile_value_test(file, id, &sibling.value, errors)))
+            })
+            .collect();
+        compiled.push(CompiledSetting {
+            formats: setting.formats.clone(),
+            resources: setting.resources.clone(),
+            key,
+            value: compile_value_test(file, id, &setting.value, errors),
+            siblings,
+        });
+    }
+    Some(Matcher::Settings(compiled))
 }
 
 fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {

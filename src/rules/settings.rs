@@ -32,13 +32,22 @@ pub fn find<'d>(
             for entry in &document.entries {
                 let key = entry.path.join(".");
                 if matches(alternative, document, entry, &key, text) {
-                    found.push(SettingMatch { entry, key, resource: "", literal: alternative.value.literal });
+                    found.push(SettingMatch {
+                        entry,
+                        key,
+                        resource: "",
+                        literal: alternative.value.literal,
+                    });
                 }
             }
             continue;
         }
         for resource in &document.resources {
-            if !alternative.resources.iter().any(|wanted| wanted.eq_ignore_ascii_case(&resource.type_name)) {
+            if !alternative
+                .resources
+                .iter()
+                .any(|wanted| wanted.eq_ignore_ascii_case(&resource.type_name))
+            {
                 continue;
             }
             for (relative, entry) in document.below(&resource.path) {
@@ -59,29 +68,46 @@ pub fn find<'d>(
     found
 }
 
-fn matches(alternative: &CompiledSetting, document: &Document, entry: &Entry, key: &str, text: &str) -> bool {
+fn matches(
+    alternative: &CompiledSetting,
+    document: &Document,
+    entry: &Entry,
+    key: &str,
+    text: &str,
+) -> bool {
     alternative.key.is_match(key)
         && value_passes(&alternative.value, entry, text)
         && alternative.siblings.iter().all(|(name, test)| {
-            siblings(document, entry).any(|sibling| name.is_match(sibling.name()) && value_passes(test, sibling, text))
+            siblings(document, entry)
+                .any(|sibling| name.is_match(sibling.name()) && value_passes(test, sibling, text))
         })
 }
 
 fn siblings<'d>(document: &'d Document, entry: &'d Entry) -> impl Iterator<Item = &'d Entry> + 'd {
-    let parent = entry.path.split_last().map_or(&[][..], |(_, parent)| parent);
-    document
-        .entries
-        .iter()
-        .filter(move |other| other.path.len() == entry.path.len() && other.path.starts_with(parent) && *other != entry)
+    let parent = entry
+        .path
+        .split_last()
+        .map_or(&[][..], |(_, parent)| parent);
+    document.entries.iter().filter(move |other| {
+        other.path.len() == entry.path.len() && other.path.starts_with(parent) && *other != entry
+    })
 }
 
 fn value_passes(test: &CompiledValueTest, entry: &Entry, text: &str) -> bool {
     let value = entry.text(text);
-    if !test.equals.is_empty() && !test.equals.iter().any(|wanted| wanted.eq_ignore_ascii_case(value.trim())) {
+    if !test.equals.is_empty()
+        && !test
+            .equals
+            .iter()
+            .any(|wanted| wanted.eq_ignore_ascii_case(value.trim()))
+    {
         return false;
     }
-    if test.literal && !(entry.kind == ValueKind::String && !value.trim().is_empty()) {
+    let is_literal = entry.kind == ValueKind::String && !value.trim().is_empty();
+    if test.literal && !is_literal {
         return false;
     }
-    test.matches.as_ref().is_none_or(|regex| regex.is_match(value))
+    test.matches
+        .as_ref()
+        .is_none_or(|regex| regex.is_match(value))
 }

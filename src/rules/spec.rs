@@ -30,6 +30,10 @@ pub struct RuleSpec {
     /// that point at key-based wiring such as a `listKeys()` call.
     #[serde(default = "default_true")]
     pub secret: bool,
+    /// Call rules: alternatives matched on the calls of parsed source code (C#, Python, JS/TS,
+    /// Java, Go, PowerShell, Rust); any one that matches fires.
+    #[serde(default)]
+    pub calls: Vec<CallSpec>,
     /// Setting rules: alternatives matched on the parsed key/value view of structured files
     /// (ARM, Bicep, Terraform, YAML, XML, JSON and key=value config); any one that matches fires.
     #[serde(default)]
@@ -105,6 +109,40 @@ pub struct SettingSpec {
     /// Conditions on sibling entries (same parent path), e.g. a parameter's `type`.
     #[serde(default)]
     pub siblings: Vec<SiblingTest>,
+}
+
+/// One key-based SDK call shape.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// Languages it applies to; empty: every language.
+    #[serde(default)]
+    pub languages: Vec<crate::parse::code::Language>,
+    /// Regex over the normalised callee (`BlobServiceClient.from_connection_string`,
+    /// `new StorageSharedKeyCredential`, `New-AzStorageContext`).
+    pub callee: String,
+    /// Conditions on arguments; each must be met by at least one argument.
+    #[serde(default)]
+    pub arguments: Vec<ArgumentTest>,
+    /// The argument that carries the key or secret: when its value is a literal in the file, the
+    /// finding becomes an `error` on that literal instead of a warning on the call.
+    #[serde(default)]
+    pub credential: Option<ArgumentTest>,
+}
+
+/// A condition on one argument of a call.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ArgumentTest {
+    /// Only the argument at this 0-based position.
+    #[serde(default)]
+    pub index: Option<usize>,
+    /// Regex over the argument's name (keyword arguments, PowerShell parameters, object keys).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Regex over the argument's source text.
+    #[serde(default)]
+    pub matches: Option<String>,
 }
 
 /// A condition on an entry's value. Every condition given must hold.

@@ -33,7 +33,9 @@ pub enum Language {
 impl Language {
     /// The language of a file, from its name.
     pub fn of_path(path: &str) -> Option<Language> {
-        let extension = path.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase())?;
+        let extension = path
+            .rsplit_once('.')
+            .map(|(_, extension)| extension.to_ascii_lowercase())?;
         Some(match extension.as_str() {
             "cs" | "csx" => Language::Csharp,
             "py" | "pyi" => Language::Python,
