@@ -181,6 +181,9 @@ pub struct Finding {
     pub secret_hash: String,
     /// The secret's line, masked, for reporters that show context.
     pub snippet: Snippet,
+    /// Roles inferred from what the code in this file does with the client, narrowest first;
+    /// empty when nothing was inferred (reporters then show the profile's roles).
+    pub roles: Vec<crate::remediation::InferredRole>,
 }
 
 /// The secret's line with every secret on it masked, cut to a window around the secret.

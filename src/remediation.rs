@@ -124,6 +124,55 @@ pub struct RemediationFile {
     pub profiles: Vec<Profile>,
 }
 
+/// `rules/operations.yaml`: which SDK calls need which role, and which roles include others.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationsFile {
+    /// Roles that include narrower ones.
+    pub covers: Vec<Cover>,
+    /// Per service, the calls and the role each needs.
+    pub operations: Vec<ServiceOperations>,
+}
+
+/// A role that includes narrower roles.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Cover {
+    /// The broader role.
+    pub role: String,
+    /// The roles it includes.
+    pub covers: Vec<String>,
+}
+
+/// The operations of one service's SDKs.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServiceOperations {
+    /// The service.
+    pub service: Service,
+    /// Call-name patterns and the role each needs.
+    pub calls: Vec<OperationSpec>,
+}
+
+/// Calls whose name matches `name` need `role`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OperationSpec {
+    /// Regex over the method or constructor name.
+    pub name: String,
+    /// Role id from `rules/roles.yaml`.
+    pub role: String,
+}
+
+/// A role inferred from the calls a file makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InferredRole {
+    /// Role id.
+    pub role: String,
+    /// The call that needs it (the first one seen).
+    pub because: String,
+}
+
 /// Roles and profiles, indexed by id.
 #[derive(Debug, Clone)]
 pub struct Knowledge {
@@ -131,6 +180,8 @@ pub struct Knowledge {
     pub common: CommonGuidance,
     roles: BTreeMap<String, Role>,
     profiles: BTreeMap<String, Profile>,
+    operations: Vec<(Service, regex::Regex, String)>,
+    covers: BTreeMap<String, Vec<String>>,
 }
 
 /// A remediation problem found while loading: a dangling reference or a missing service.
@@ -152,6 +203,17 @@ pub enum KnowledgeError {
         /// The missing role id.
         role: String,
     },
+    /// An operation or cover names a role that `rules/roles.yaml` does not have.
+    #[error("operations.yaml names unknown role `{0}`")]
+    UnknownOperationRole(String),
+    /// An operation's call pattern does not compile.
+    #[error("operations.yaml: bad call pattern `{pattern}`: {message}")]
+    BadOperationPattern {
+        /// The pattern.
+        pattern: String,
+        /// The regex error.
+        message: String,
+    },
     /// A service of the vocabulary has no profile of its own.
     #[error("service `{0}` has no remediation profile with the same id")]
     MissingService(Service),
@@ -162,7 +224,11 @@ pub enum KnowledgeError {
 
 impl Knowledge {
     /// Indexes the loaded files and checks every reference.
-    pub fn new(roles: Vec<Role>, file: RemediationFile) -> Result<Self, Vec<KnowledgeError>> {
+    pub fn new(
+        roles: Vec<Role>,
+        file: RemediationFile,
+        operations: OperationsFile,
+    ) -> Result<Self, Vec<KnowledgeError>> {
         let mut errors = Vec::new();
         let mut role_index = BTreeMap::new();
         for role in roles {
@@ -199,11 +265,37 @@ impl Knowledge {
                 errors.push(KnowledgeError::MissingService(service));
             }
         }
+        let mut compiled_operations = Vec::new();
+        for service in operations.operations {
+            for operation in service.calls {
+                if !role_index.contains_key(&operation.role) {
+                    errors.push(KnowledgeError::UnknownOperationRole(operation.role.clone()));
+                }
+                match regex::Regex::new(&operation.name) {
+                    Ok(regex) => compiled_operations.push((service.service, regex, operation.role)),
+                    Err(error) => errors.push(KnowledgeError::BadOperationPattern {
+                        pattern: operation.name,
+                        message: error.to_string(),
+                    }),
+                }
+            }
+        }
+        let mut covers = BTreeMap::new();
+        for cover in operations.covers {
+            for role in std::iter::once(&cover.role).chain(&cover.covers) {
+                if !role_index.contains_key(role) {
+                    errors.push(KnowledgeError::UnknownOperationRole(role.clone()));
+                }
+            }
+            covers.insert(cover.role, cover.covers);
+        }
         if errors.is_empty() {
             Ok(Self {
                 common: file.common,
                 roles: role_index,
                 profiles: profile_index,
+                operations: compiled_operations,
+                covers,
             })
         } else {
             Err(errors)
@@ -228,6 +320,38 @@ impl Knowledge {
     /// Every profile, sorted by id.
     pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
         self.profiles.values()
+    }
+
+    /// The smallest set of roles that covers the calls a file makes on `service`'s clients, each
+    /// with the first call that needs it; empty when no call is recognised.
+    pub fn infer_roles<'c>(
+        &self,
+        service: Service,
+        calls: impl IntoIterator<Item = &'c str>,
+    ) -> Vec<InferredRole> {
+        let mut needed: Vec<InferredRole> = Vec::new();
+        for call in calls {
+            for (_, pattern, role) in self
+                .operations
+                .iter()
+                .filter(|(owner, ..)| *owner == service)
+            {
+                if pattern.is_match(call) && !needed.iter().any(|inferred| &inferred.role == role) {
+                    needed.push(InferredRole {
+                        role: role.clone(),
+                        because: call.to_owned(),
+                    });
+                }
+            }
+        }
+        let covered: Vec<String> = needed
+            .iter()
+            .filter_map(|inferred| self.covers.get(&inferred.role))
+            .flatten()
+            .cloned()
+            .collect();
+        needed.retain(|inferred| !covered.contains(&inferred.role));
+        needed
     }
 
     /// The roles of a profile with their `when` text, least privilege first.

@@ -78,3 +78,51 @@ fn role_guids_match_the_reference() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+#[test]
+fn roles_follow_what_the_code_does() {
+    let registry = common::registry();
+    let knowledge = registry.knowledge();
+    let roles = |service: Service, calls: &[&str]| -> Vec<String> {
+        knowledge
+            .infer_roles(service, calls.iter().copied())
+            .into_iter()
+            .map(|inferred| inferred.role)
+            .collect()
+    };
+    assert_eq!(
+        roles(Service::Servicebus, &["send_messages"]),
+        ["azure-service-bus-data-sender"]
+    );
+    assert_eq!(
+        roles(Service::Servicebus, &["receiveMessages"]),
+        ["azure-service-bus-data-receiver"]
+    );
+    assert_eq!(
+        roles(
+            Service::Servicebus,
+            &["SendMessageAsync", "ReceiveMessagesAsync"]
+        ),
+        [
+            "azure-service-bus-data-sender",
+            "azure-service-bus-data-receiver"
+        ]
+    );
+    assert_eq!(
+        roles(Service::Storage, &["download_blob"]),
+        ["storage-blob-data-reader"]
+    );
+    assert_eq!(
+        roles(Service::Storage, &["download_blob", "upload_blob"]),
+        ["storage-blob-data-contributor"]
+    );
+    assert_eq!(
+        roles(Service::Eventhubs, &["EventHubConsumerClient"]),
+        ["azure-event-hubs-data-receiver"]
+    );
+    assert_eq!(
+        roles(Service::Cosmos, &["query_items"]),
+        ["cosmos-db-built-in-data-reader"]
+    );
+    assert!(roles(Service::Storage, &["print", "len"]).is_empty());
+}

@@ -36,9 +36,14 @@ const COMMENTS: &[(&str, &str)] = &[
     ("% ", ""),
 ];
 
+fn registry() -> &'static keyless::Registry {
+    static REGISTRY: std::sync::OnceLock<keyless::Registry> = std::sync::OnceLock::new();
+    REGISTRY
+        .get_or_init(|| keyless::Registry::embedded().unwrap_or_else(|errors| panic!("{errors:?}")))
+}
+
 fn rule_ids(text: &str) -> Vec<String> {
-    let registry = keyless::Registry::embedded().unwrap_or_else(|errors| panic!("{errors:?}"));
-    keyless::scan_text(&registry, "example.txt", text)
+    keyless::scan_text(registry(), "example.txt", text)
         .into_iter()
         .map(|finding| finding.rule_id)
         .collect()

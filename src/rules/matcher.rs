@@ -604,6 +604,7 @@ fn to_finding(
         },
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
+        roles: Vec::new(),
     }
 }
 

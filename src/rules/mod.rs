@@ -13,7 +13,7 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::collections::{BTreeMap, HashSet};
 
-use crate::remediation::{Knowledge, RemediationFile, Role};
+use crate::remediation::{Knowledge, OperationsFile, RemediationFile, Role};
 use spec::{ContextSpec, FilterSpec, FilterTarget, RuleSpec, Within};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -185,12 +185,17 @@ impl Registry {
         let mut filter_specs = Vec::new();
         let mut roles: Vec<Role> = Vec::new();
         let mut remediation: Option<RemediationFile> = None;
+        let mut operations = OperationsFile::default();
         for (file, text) in files {
             match file {
                 "roles.yaml" => roles.extend(parse_items::<Role>(file, text, &mut errors)),
                 "filters.yaml" => {
                     filter_specs.extend(parse_items::<FilterSpec>(file, text, &mut errors))
                 }
+                "operations.yaml" => match serde_saphyr::from_str::<OperationsFile>(text) {
+                    Ok(parsed) => operations = parsed,
+                    Err(error) => errors.push(load_error(file, 1, None, error.to_string())),
+                },
                 "remediation.yaml" => match serde_saphyr::from_str::<RemediationFile>(text) {
                     Ok(parsed) => remediation = Some(parsed),
                     Err(error) => errors.push(load_error(file, 1, None, error.to_string())),
@@ -212,7 +217,7 @@ impl Registry {
                 ));
                 None
             }
-            Some(file) => Knowledge::new(roles, file)
+            Some(file) => Knowledge::new(roles, file, operations)
                 .map_err(|problems| {
                     errors.extend(problems.into_iter().map(|problem| {
                         load_error("remediation.yaml", 1, None, problem.to_string())
