@@ -230,7 +230,7 @@ fn no_output_format_carries_a_full_secret() {
     assert_eq!(secrets.len(), 22);
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let mut outputs = Vec::new();
-    for format in ["human", "json", "sarif"] {
+    for format in ["human", "json", "sarif", "github"] {
         let output = keyless(&demo(), &["scan", "--format", format]);
         outputs.push((
             format.to_owned(),
@@ -341,4 +341,161 @@ fn rules_lists_every_rule() {
             rule.spec.id
         );
     }
+}
+
+fn sarif_of(dir: &Path) -> serde_json::Value {
+    let output = keyless(dir, &["scan", "--format", "sarif", "."]);
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| panic!("SARIF: {error}"))
+}
+
+fn validate_github(shared: &Path, path: &Path) {
+    let validation = std::process::Command::new("python3")
+        .arg(shared.join("sarif").join("validate.py"))
+        .arg("--github")
+        .arg(path)
+        .output()
+        .unwrap_or_else(|error| panic!("cannot run validate.py: {error}"));
+    assert!(
+        validation.status.success(),
+        "{} does not validate:\n{}{}",
+        path.display(),
+        String::from_utf8_lossy(&validation.stdout),
+        String::from_utf8_lossy(&validation.stderr)
+    );
+}
+
+#[test]
+fn sarif_carries_what_code_scanning_reads() {
+    let log = sarif_of(&demo());
+    let runs = log["runs"].as_array().cloned().unwrap_or_default();
+    assert_eq!(runs.len(), 1, "one run");
+    let run = &runs[0];
+    let driver = &run["tool"]["driver"];
+    assert!(
+        driver["fullName"]
+            .as_str()
+            .is_some_and(|name| name.contains("keyless"))
+    );
+    assert_eq!(run["automationDetails"]["id"], "keyless/");
+    assert_eq!(run["columnKind"], "unicodeCodePoints");
+    for rule in driver["rules"].as_array().into_iter().flatten() {
+        let properties = &rule["properties"];
+        let severity: f64 = properties["security-severity"]
+            .as_str()
+            .and_then(|text| text.parse().ok())
+            .unwrap_or_else(|| panic!("no security-severity in {}", rule["id"]));
+        assert!(severity > 0.0 && severity <= 10.0);
+        assert!(properties["precision"].is_string());
+        let tags: Vec<&str> = properties["tags"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|tag| tag.as_str())
+            .collect();
+        assert!(tags.contains(&"security") && tags.contains(&"external/cwe/cwe-798"));
+        let markdown = rule["help"]["markdown"].as_str().unwrap_or_default();
+        assert!(
+            markdown.contains("1. ") && markdown.contains("Rotate the exposed key"),
+            "{} help lacks the managed-identity steps",
+            rule["id"]
+        );
+    }
+    for result in run["results"].as_array().into_iter().flatten() {
+        let location = &result["locations"][0]["physicalLocation"]["artifactLocation"];
+        assert_eq!(location["uriBaseId"], "SRCROOT");
+        assert!(!location["uri"].as_str().unwrap_or("/").starts_with('/'));
+        assert!(result["partialFingerprints"]["primaryLocationLineHash"].is_string());
+    }
+}
+
+#[test]
+fn primary_location_line_hash_survives_inserted_lines() {
+    let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
+    let original = std::fs::read_to_string(demo().join("appsettings.json"))
+        .unwrap_or_else(|error| panic!("{error}"));
+    std::fs::write(directory.path().join("appsettings.json"), &original)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let hashes = |log: &serde_json::Value| -> Vec<(String, u64)> {
+        log["runs"][0]["results"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|result| {
+                (
+                    result["partialFingerprints"]["primaryLocationLineHash"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned(),
+                    result["locations"][0]["physicalLocation"]["region"]["startLine"]
+                        .as_u64()
+                        .unwrap_or_default(),
+                )
+            })
+            .collect()
+    };
+    let before = hashes(&sarif_of(directory.path()));
+    assert!(before.len() >= 3, "{before:?}");
+    let moved = format!("{}\n{}", "\n".repeat(6), original);
+    std::fs::write(directory.path().join("appsettings.json"), moved)
+        .unwrap_or_else(|error| panic!("{error}"));
+    let after = hashes(&sarif_of(directory.path()));
+    assert_eq!(before.len(), after.len());
+    for ((hash_before, line_before), (hash_after, line_after)) in before.iter().zip(&after) {
+        assert_eq!(
+            hash_before, hash_after,
+            "the alert must follow the moved secret"
+        );
+        assert_eq!(line_before + 7, *line_after);
+    }
+    let Some(shared) = common::shared_dir("primary_location_line_hash_survives_inserted_lines")
+    else {
+        return;
+    };
+    let path = directory.path().join("moved.sarif");
+    let path_text = path.to_string_lossy().into_owned();
+    keyless(
+        directory.path(),
+        &[
+            "scan",
+            "--format",
+            "sarif",
+            "--output",
+            &path_text,
+            "appsettings.json",
+        ],
+    );
+    if std::process::Command::new("python3")
+        .args(["-c", "import jsonschema"])
+        .status()
+        .is_ok_and(|status| status.success())
+    {
+        validate_github(&shared, &path);
+    }
+}
+
+#[test]
+fn github_annotations_follow_the_workflow_command_syntax() {
+    let output = keyless(&demo(), &["scan", "--format", "github"]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 22, "one annotation per finding:\n{text}");
+    for line in &lines {
+        assert!(line.starts_with("::error file="), "{line}");
+        let (properties, message) = line
+            .trim_start_matches("::error ")
+            .split_once("::")
+            .unwrap_or_else(|| panic!("no message in {line}"));
+        let keys: Vec<&str> = properties
+            .split(',')
+            .filter_map(|pair| pair.split_once('=').map(|(key, _)| key))
+            .collect();
+        assert_eq!(
+            keys,
+            vec!["file", "line", "col", "endLine", "endColumn", "title"],
+            "{line}"
+        );
+        assert!(!message.contains('\n') && message.contains("keyless explain"));
+    }
+    assert!(text.contains("::error file=src/index.js,line=5,"), "{text}");
 }

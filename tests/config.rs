@@ -104,7 +104,7 @@ fn excludes_rules_and_flags_combine() {
     write(
         dir.path(),
         "keyless.toml",
-        "exclude = [\"docs\"]\n[rules]\ndisable = [\"servicebus\"]\n",
+        "exclude = [\"docs\"]\n[rules]\ndisable = [\"servicebus\", \"eventhubs\"]\n",
     );
     let output = keyless(dir.path(), &["scan", "--format", "json", "."]);
     assert_eq!(rules_found(&output), vec!["storage-account-key app.env"]);

@@ -13,7 +13,9 @@ use aho_corasick::AhoCorasick;
 use regex::Regex;
 use std::collections::{BTreeMap, HashSet};
 
-use crate::remediation::{Knowledge, OperationsFile, RemediationFile, Role};
+use crate::remediation::{
+    Knowledge, KnowledgeFiles, OperationsFile, RemediationFile, Role, TemplateTarget,
+};
 use spec::{ContextSpec, FilterSpec, FilterTarget, RuleSpec, Within};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -186,11 +188,15 @@ impl Registry {
         let mut roles: Vec<Role> = Vec::new();
         let mut remediation: Option<RemediationFile> = None;
         let mut operations = OperationsFile::default();
+        let mut templates: Vec<TemplateTarget> = Vec::new();
         for (file, text) in files {
             match file {
                 "roles.yaml" => roles.extend(parse_items::<Role>(file, text, &mut errors)),
                 "filters.yaml" => {
                     filter_specs.extend(parse_items::<FilterSpec>(file, text, &mut errors))
+                }
+                "templates.yaml" => {
+                    templates.extend(parse_items::<TemplateTarget>(file, text, &mut errors))
                 }
                 "operations.yaml" => match serde_saphyr::from_str::<OperationsFile>(text) {
                     Ok(parsed) => operations = parsed,
@@ -207,24 +213,30 @@ impl Registry {
                 ),
             }
         }
-        let knowledge = match remediation {
-            None => {
-                errors.push(load_error(
-                    "remediation.yaml",
-                    1,
-                    None,
-                    "file is missing".into(),
-                ));
-                None
-            }
-            Some(file) => Knowledge::new(roles, file, operations)
+        let knowledge =
+            match remediation {
+                None => {
+                    errors.push(load_error(
+                        "remediation.yaml",
+                        1,
+                        None,
+                        "file is missing".into(),
+                    ));
+                    None
+                }
+                Some(file) => Knowledge::new(KnowledgeFiles {
+                    roles,
+                    remediation: file,
+                    operations,
+                    templates,
+                })
                 .map_err(|problems| {
                     errors.extend(problems.into_iter().map(|problem| {
                         load_error("remediation.yaml", 1, None, problem.to_string())
                     }));
                 })
                 .ok(),
-        };
+            };
         let filters = compile_filters(filter_specs, &mut errors);
         let filter_index: BTreeMap<&str, usize> = filters
             .iter()

@@ -2,7 +2,10 @@
 //!
 //! Loaded from `rules/roles.yaml` and `rules/remediation.yaml`. Rules refer to a profile by id
 //! (default: their service); profiles refer to roles by id. Reporters render this data; no rule
-//! carries remediation text of its own.
+//! carries remediation text of its own. [`template`] turns the same data into Bicep, ARM and
+//! Terraform snippets.
+
+pub mod template;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -164,6 +167,33 @@ pub struct OperationSpec {
     pub role: String,
 }
 
+/// The resource types that template snippets for a service refer to (`rules/templates.yaml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TemplateTarget {
+    /// The service.
+    pub service: Service,
+    /// ARM resource type of the target.
+    pub arm_type: String,
+    /// API version used in snippets.
+    pub api_version: String,
+    /// Terraform resource type of the target.
+    pub terraform_type: String,
+}
+
+/// Everything the knowledge base is built from.
+#[derive(Debug, Clone)]
+pub struct KnowledgeFiles {
+    /// `rules/roles.yaml`.
+    pub roles: Vec<Role>,
+    /// `rules/remediation.yaml`.
+    pub remediation: RemediationFile,
+    /// `rules/operations.yaml`.
+    pub operations: OperationsFile,
+    /// `rules/templates.yaml`.
+    pub templates: Vec<TemplateTarget>,
+}
+
 /// A role inferred from the calls a file makes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InferredRole {
@@ -182,6 +212,7 @@ pub struct Knowledge {
     profiles: BTreeMap<String, Profile>,
     operations: Vec<(Service, regex::Regex, String)>,
     covers: BTreeMap<String, Vec<String>>,
+    templates: BTreeMap<Service, TemplateTarget>,
 }
 
 /// A remediation problem found while loading: a dangling reference or a missing service.
@@ -224,11 +255,13 @@ pub enum KnowledgeError {
 
 impl Knowledge {
     /// Indexes the loaded files and checks every reference.
-    pub fn new(
-        roles: Vec<Role>,
-        file: RemediationFile,
-        operations: OperationsFile,
-    ) -> Result<Self, Vec<KnowledgeError>> {
+    pub fn new(files: KnowledgeFiles) -> Result<Self, Vec<KnowledgeError>> {
+        let KnowledgeFiles {
+            roles,
+            remediation: file,
+            operations,
+            templates,
+        } = files;
         let mut errors = Vec::new();
         let mut role_index = BTreeMap::new();
         for role in roles {
@@ -296,6 +329,10 @@ impl Knowledge {
                 profiles: profile_index,
                 operations: compiled_operations,
                 covers,
+                templates: templates
+                    .into_iter()
+                    .map(|target| (target.service, target))
+                    .collect(),
             })
         } else {
             Err(errors)
@@ -305,6 +342,11 @@ impl Knowledge {
     /// A profile by id.
     pub fn profile(&self, id: &str) -> Option<&Profile> {
         self.profiles.get(id)
+    }
+
+    /// The resource types template snippets use for a service.
+    pub fn template_target(&self, service: Service) -> Option<&TemplateTarget> {
+        self.templates.get(&service)
     }
 
     /// A role by id.
