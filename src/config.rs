@@ -56,10 +56,10 @@ pub enum Size {
 pub struct RuleSelection {
     /// Rules that do not report.
     #[serde(default)]
-    pub disable: Vec<String>,
+    pub disable: Vec<toml::Spanned<String>>,
     /// Rules that report even when `disable` names them (applied after `disable`).
     #[serde(default)]
-    pub enable: Vec<String>,
+    pub enable: Vec<toml::Spanned<String>>,
 }
 
 /// `[[overrides]]`: a level for the findings under some paths.
@@ -70,7 +70,7 @@ pub struct Override {
     pub paths: Vec<String>,
     /// Rule selectors the override is limited to; empty: every rule.
     #[serde(default)]
-    pub rules: Vec<String>,
+    pub rules: Vec<toml::Spanned<String>>,
     /// The new level, or `off` to drop the findings.
     pub level: OverrideLevel,
 }
@@ -101,7 +101,7 @@ pub struct Allowed {
     pub sha256: Option<String>,
     /// Rule selectors the value is allowed for; empty: every rule.
     #[serde(default)]
-    pub rules: Vec<String>,
+    pub rules: Vec<toml::Spanned<String>>,
     /// Why the value is allowed; for people.
     #[serde(default)]
     pub reason: Option<String>,
@@ -114,6 +114,8 @@ pub struct Config {
     pub path: PathBuf,
     /// What it says.
     pub file: ConfigFile,
+    /// Its text, to turn spans into lines in later errors.
+    text: String,
 }
 
 /// A configuration problem, with the file and, when known, the line.
@@ -196,7 +198,14 @@ impl Config {
         Ok(Self {
             path: path.to_path_buf(),
             file,
+            text: text.to_owned(),
         })
+    }
+
+    /// `path:line:column: message` for a span of the file.
+    fn located(&self, span: std::ops::Range<usize>, message: impl std::fmt::Display) -> String {
+        let (line, column) = line_column(&self.text, span.start);
+        format!("{}:{line}:{column}: {message}", self.path.display())
     }
 
     /// Finds `keyless.toml` in `start` (or, for a file, its directory) or the nearest parent.
@@ -293,24 +302,49 @@ pub struct PolicyOutcome {
 
 impl Policy {
     /// Builds the policy of `config` (if any), then applies `disable` and `enable` from the
-    /// command line after the file's own (so flags win).
+    /// command line after the file's own (so flags win). Errors name the file and line, or the
+    /// flag.
     pub fn new(
         registry: &Registry,
-        config: Option<&ConfigFile>,
+        config: Option<&Config>,
         cli_disable: &[String],
         cli_enable: &[String],
     ) -> Result<Self, PolicyError> {
-        let empty = ConfigFile::default();
-        let file = config.unwrap_or(&empty);
-        let mut disabled = HashSet::new();
+        let in_file = |selectors: &[toml::Spanned<String>]| -> Result<BTreeSet<String>, PolicyError> {
+            let mut ids = BTreeSet::new();
+            for selector in selectors {
+                let found = select(registry, selector.get_ref()).map_err(|message| PolicyError {
+                    message: match config {
+                        Some(config) => config.located(selector.span(), message),
+                        None => message,
+                    },
+                })?;
+                ids.extend(found);
+            }
+            Ok(ids)
+        };
+        let on_command_line =
+            |flag: &str, selectors: &[String]| -> Result<BTreeSet<String>, PolicyError> {
+                let mut ids = BTreeSet::new();
+                for selector in selectors {
+                    ids.extend(select(registry, selector).map_err(|message| PolicyError {
+                        message: format!("{flag}: {message}"),
+                    })?);
+                }
+                Ok(ids)
+            };
+        let file = config.map(|config| &config.file);
+        let empty = RuleSelection::default();
+        let rules = file.map_or(&empty, |file| &file.rules);
         let steps = [
-            (file.rules.disable.as_slice(), true),
-            (file.rules.enable.as_slice(), false),
-            (cli_disable, true),
-            (cli_enable, false),
+            (in_file(&rules.disable)?, true),
+            (in_file(&rules.enable)?, false),
+            (on_command_line("--disable", cli_disable)?, true),
+            (on_command_line("--enable", cli_enable)?, false),
         ];
-        for (selectors, disable) in steps {
-            for id in select(registry, selectors)? {
+        let mut disabled = HashSet::new();
+        for (ids, disable) in steps {
+            for id in ids {
                 if disable {
                     disabled.insert(id);
                 } else {
@@ -318,27 +352,41 @@ impl Policy {
                 }
             }
         }
+        let optional = |selectors: &[toml::Spanned<String>]| {
+            in_file(selectors).map(|ids| {
+                (!selectors.is_empty()).then(|| ids.into_iter().collect::<HashSet<_>>())
+            })
+        };
         let mut overrides = Vec::new();
-        for item in &file.overrides {
-            let item = item.get_ref();
-            overrides.push(CompiledOverride {
-                paths: compile_path_globs(&item.paths)?,
-                rules: optional_selection(registry, &item.rules)?,
-                level: item.level,
-            });
-        }
         let mut allowed = Vec::new();
-        for item in &file.allow {
-            let item = item.get_ref();
-            let sha256 = match (&item.value, &item.sha256) {
-                (Some(value), _) => hash_secret(value),
-                (None, Some(hash)) => hash.to_ascii_lowercase(),
-                (None, None) => continue,
-            };
-            allowed.push(AllowedHash {
-                sha256,
-                rules: optional_selection(registry, &item.rules)?,
-            });
+        if let Some(file) = file {
+            for item in &file.overrides {
+                let paths = compile_path_globs(&item.get_ref().paths).map_err(|error| {
+                    PolicyError {
+                        message: config.map_or_else(
+                            || error.to_string(),
+                            |config| config.located(item.span(), &error),
+                        ),
+                    }
+                })?;
+                overrides.push(CompiledOverride {
+                    paths,
+                    rules: optional(&item.get_ref().rules)?,
+                    level: item.get_ref().level,
+                });
+            }
+            for item in &file.allow {
+                let inner = item.get_ref();
+                let sha256 = match (&inner.value, &inner.sha256) {
+                    (Some(value), _) => hash_secret(value),
+                    (None, Some(hash)) => hash.to_ascii_lowercase(),
+                    (None, None) => continue,
+                };
+                allowed.push(AllowedHash {
+                    sha256,
+                    rules: optional(&inner.rules)?,
+                });
+            }
         }
         Ok(Self {
             disabled,
@@ -409,43 +457,27 @@ impl Policy {
     }
 }
 
-fn optional_selection(
-    registry: &Registry,
-    selectors: &[String],
-) -> Result<Option<HashSet<String>>, PolicyError> {
-    if selectors.is_empty() {
-        Ok(None)
-    } else {
-        Ok(Some(select(registry, selectors)?.into_iter().collect()))
+/// Rule ids named by a selector: a rule id, a service name or `all`.
+fn select(registry: &Registry, selector: &str) -> Result<BTreeSet<String>, String> {
+    let selector = selector.trim();
+    let service = Service::ALL
+        .into_iter()
+        .find(|service| service.as_str() == selector);
+    if selector != "all" && service.is_none() && registry.rule(selector).is_none() {
+        return Err(format!(
+            "unknown rule or service `{selector}` (`keyless rules` lists the rule ids)"
+        ));
     }
-}
-
-/// Rule ids named by selectors: a rule id, a service name or `all`.
-fn select(registry: &Registry, selectors: &[String]) -> Result<BTreeSet<String>, PolicyError> {
-    let mut ids = BTreeSet::new();
-    for selector in selectors {
-        let selector = selector.trim();
-        let service = Service::ALL
-            .into_iter()
-            .find(|service| service.as_str() == selector);
-        let before = ids.len();
-        for rule in registry.rules() {
-            if selector == "all"
+    Ok(registry
+        .rules()
+        .iter()
+        .filter(|rule| {
+            selector == "all"
                 || rule.spec.id == selector
                 || service.is_some_and(|service| rule.spec.service == service)
-            {
-                ids.insert(rule.spec.id.clone());
-            }
-        }
-        if ids.len() == before && registry.rule(selector).is_none() && service.is_none() {
-            return Err(PolicyError {
-                message: format!(
-                    "unknown rule or service `{selector}` (see `keyless rules` for the ids)"
-                ),
-            });
-        }
-    }
-    Ok(ids)
+        })
+        .map(|rule| rule.spec.id.clone())
+        .collect())
 }
 
 /// Compiles path globs: one without `/` matches a name at any depth, one with `/` matches the

@@ -104,13 +104,7 @@ fn prepare(
     let file = config.as_ref().map(|config| &config.file);
     let mut excludes = file.map(|file| file.exclude.clone()).unwrap_or_default();
     excludes.extend(input.exclude.iter().cloned());
-    let policy =
-        Policy::new(registry, file, &rules.disable, &rules.enable).map_err(
-            |error| match &config {
-                Some(config) => anyhow::anyhow!("{}: {error}", config.path.display()),
-                None => anyhow::anyhow!("{error}"),
-            },
-        )?;
+    let policy = Policy::new(registry, config.as_ref(), &rules.disable, &rules.enable)?;
     let prepared = Prepared {
         options: ScanOptions {
             walk: WalkOptions {
@@ -443,7 +437,7 @@ fn summary_line(scanned: &ScanReport) -> String {
     for (count, what) in [
         (dropped.inline, "suppressed inline"),
         (dropped.allowed, "allowed by keyless.toml"),
-        (dropped.disabled, "in disabled rules"),
+        (dropped.disabled, "from disabled rules"),
         (dropped.baselined, "baselined"),
     ] {
         if count > 0 {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 use std::time::Instant;
 use workflow_common::{
-    assert_no_secret, clean_command, demo_file, findings, git, git_repo, have, keyless, repo_root,
+    assert_no_secret, clean_command, demo_file, findings, git, git_repo, keyless, repo_root,
     stderr, stdout, storage_key, temp_dir, write,
 };
 
@@ -300,7 +300,11 @@ fn try_repo(project: &Path, hook_repo: &Path) -> (Output, std::time::Duration) {
 
 #[test]
 fn pre_commit_try_repo_blocks_a_key_and_passes_a_clean_change() {
-    if !have("pre-commit") {
+    let has_pre_commit = clean_command("python3", &repo_root())
+        .args(["-m", "pre_commit", "--version"])
+        .output()
+        .is_ok_and(|output| output.status.success());
+    if !has_pre_commit {
         assert!(
             std::env::var_os("CI").is_none(),
             "CI must install pre-commit (.ci/run does)"

@@ -1144,3 +1144,145 @@ fn flatten_errors(error: Node) -> Vec<Node> {
 fn empty_at(node: Node) -> Range<usize> {
     node.start_byte()..node.start_byte()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Document {
+        BicepParser::new().parse(text)
+    }
+
+    /// (path, kind, value text) of every entry.
+    fn entries(text: &str) -> Vec<(String, ValueKind, String)> {
+        parse(text)
+            .entries
+            .iter()
+            .map(|entry| (entry.path.join("."), entry.kind, entry.text(text).to_string()))
+            .collect()
+    }
+
+    fn has(text: &str, path: &str, kind: ValueKind, value: &str) -> bool {
+        entries(text).contains(&(path.to_string(), kind, value.to_string()))
+    }
+
+    #[test]
+    fn multi_line_strings_drop_the_newline_after_the_opening_quotes() {
+        let text = "var script = '''\n#!/bin/sh\necho hi\n'''\nvar single = '''one line'''\n";
+        assert!(has(text, "variables.script", ValueKind::String, "#!/bin/sh\necho hi\n"));
+        assert!(has(text, "variables.single", ValueKind::String, "one line"));
+    }
+
+    #[test]
+    fn interpolated_strings_are_expressions_inside_the_quotes() {
+        let text = "var a = 'pre-${suffix}'\nvar b = ''\nvar c = 'it\\'s'\n";
+        assert!(has(text, "variables.a", ValueKind::Expression, "pre-${suffix}"));
+        assert!(has(text, "variables.b", ValueKind::String, ""));
+        assert!(has(text, "variables.c", ValueKind::String, "it\\'s"));
+    }
+
+    #[test]
+    fn quoted_keys_are_unescaped_and_spanned_inside_the_quotes() {
+        let text = "var o = {\n  'a\\'b': 1\n  'x-y': 2\n}\n";
+        let document = parse(text);
+        let entry = document.get(&["variables", "o", "a'b"]).expect("unescaped key");
+        assert_eq!(&text[entry.key.clone()], "a\\'b");
+        assert!(document.get(&["variables", "o", "x-y"]).is_some());
+        assert_eq!(unescape("\\u{41}\\n\\$\\\\"), "A\n$\\");
+        assert_eq!(unescape("bad\\u{zz}"), "bad\\u{zz}");
+    }
+
+    #[test]
+    fn bicepparam_assignments_are_values_and_not_errors() {
+        let text = "using './main.bicep'\nparam a = 'x'\nparam b = [1]\nparam c = f()\n";
+        let document = parse(text);
+        assert!(document.complete, "tree-sitter-bicep's .bicepparam quirks are not errors");
+        assert!(has(text, "parameters.a.value", ValueKind::String, "x"));
+        assert!(has(text, "parameters.b.value", ValueKind::Array, "[1]"));
+        assert!(has(text, "parameters.c.value", ValueKind::Expression, "f()"));
+        assert!(document.get(&["parameters", "a", "type"]).is_none());
+    }
+
+    #[test]
+    fn resource_outputs_are_not_errors() {
+        let text = "output sa resource 'Microsoft.Storage/storageAccounts@2023-01-01' = sa\n";
+        let document = parse(text);
+        assert!(document.complete);
+        assert!(has(text, "outputs.sa.type", ValueKind::String, "Microsoft.Storage/storageAccounts@2023-01-01"));
+        assert!(has(text, "outputs.sa.value", ValueKind::Expression, "sa"));
+    }
+
+    #[test]
+    fn declared_types_are_unwrapped() {
+        let text = "param a string?\nparam b (int)\nparam c string[]\nparam d myType\n";
+        assert!(has(text, "parameters.a.type", ValueKind::String, "string"));
+        assert!(has(text, "parameters.b.type", ValueKind::String, "int"));
+        assert!(has(text, "parameters.c.type", ValueKind::String, "string[]"));
+        assert!(has(text, "parameters.d.type", ValueKind::String, "myType"));
+    }
+
+    #[test]
+    fn secure_decorators_are_recognised() {
+        for (text, secure) in [
+            ("@secure()\nparam p string\n", true),
+            ("@sys.secure()\nparam p string\n", true),
+            ("@description('secure')\nparam p string\n", false),
+        ] {
+            let mut parser = Parser::new();
+            parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
+            let tree = parser.parse(text, None).expect("tree");
+            let decorators = named(tree.root_node()).into_iter().find(|node| node.kind() == "decorators");
+            assert_eq!(decorators.is_some_and(|node| is_secure(node, text)), secure, "{text}");
+        }
+    }
+
+    #[test]
+    fn child_types_join_unless_fully_qualified() {
+        let text = "resource a 'A.B/c@1' = {\n  resource b 'd@1' = {}\n  resource e 'A.B/c/f@1' = {}\n}\n";
+        let types: Vec<String> = parse(text).resources.into_iter().map(|resource| resource.type_name).collect();
+        assert_eq!(types, ["A.B/c", "A.B/c/d", "A.B/c/f"]);
+    }
+
+    #[test]
+    fn chunks_split_at_declarations_but_keep_decorators() {
+        let text = "resource a 'T@1' = {\n  x: 1\n@secure()\nparam p string\nvar v = 1\n  resourceX\n";
+        let starts = chunk_starts(text, 0..text.len(), bicep_declaration);
+        let lines: Vec<&str> = starts.iter().map(|&at| text[at..].lines().next().unwrap_or("")).collect();
+        assert_eq!(lines, ["resource a 'T@1' = {", "@secure()", "var v = 1"]);
+    }
+
+    #[test]
+    fn an_expired_deadline_cancels_and_the_parser_stays_usable() {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
+        let text = "var x = {\n".repeat(5_000);
+        assert!(parse_bounded(&mut parser, &text, None, Instant::now()).is_none());
+        let tree = parse_bounded(&mut parser, "var y = 1\n", None, Instant::now() + Duration::from_secs(5));
+        assert!(tree.is_some_and(|tree| !tree.root_node().has_error()));
+    }
+
+    #[test]
+    fn included_ranges_keep_absolute_offsets() {
+        let mut parser = Parser::new();
+        parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
+        let text = "garbage {{{\nvar y = 'z'\n";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let tree = parse_bounded(&mut parser, text, Some(12..text.len()), deadline).expect("tree");
+        let mut builder = Builder::new(text);
+        builder.statements(tree.root_node(), None);
+        let document = builder.finish();
+        let entry = document.get(&["variables", "y"]).expect("entry");
+        assert_eq!(entry.text(text), "z");
+        assert_eq!(point_at(text, 12), Point { row: 1, column: 0 });
+    }
+
+    #[test]
+    fn salvage_rebuilds_nesting_from_tokens() {
+        let text = "resource sa 'Microsoft.Storage/storageAccounts@2023-01-01' = {\n  name: 'x'\n  properties: {\n    allowSharedKeyAccess: true\n\n";
+        let document = parse(text);
+        assert!(!document.complete);
+        assert_eq!(document.resources.len(), 1);
+        assert!(has(text, "resources.sa.properties.allowSharedKeyAccess", ValueKind::Bool, "true"));
+        assert!(has(text, "resources.sa.name", ValueKind::String, "x"));
+    }
+}

@@ -16,7 +16,8 @@
 //! - A nested block adds its type (and labels, if any) to the path: `identity { type = "..." }`
 //!   → `identity.type`. A repeated block type keeps the same path for each occurrence, in order.
 //!   `dynamic "site_config" { for_each = ..., content { ... } }` maps its `content` to
-//!   `site_config.*` (as if written out) and its own attributes to `dynamic.site_config.*`.
+//!   `site_config.*` (as if written out; that object's key span is empty at `content`) and its
+//!   own attributes to `dynamic.site_config.*`.
 //! - Values: `"literal"` without `${...}` / `%{...}` is [`ValueKind::String`] (span inside the
 //!   quotes, escapes as written; `$${` and `%%{` are literal); a heredoc without interpolation is
 //!   a string spanning its lines (from the line after `<<EOT` up to the closing line, so with the
@@ -330,9 +331,11 @@ impl<'s> Builder<'s> {
                 });
             }
         }
-        let key = labels
-            .last()
-            .map_or(type_node.byte_range(), |(_, span)| span.clone());
+        let key = match labels.last() {
+            _ if dynamic_content => block.start_byte()..block.start_byte(),
+            Some((_, span)) => span.clone(),
+            None => type_node.byte_range(),
+        };
         self.push(path.clone(), key, block.byte_range(), ValueKind::Object);
         let mut tasks = Vec::new();
         for body in kids.iter().filter(|kid| kid.kind() == "body") {
@@ -596,4 +599,111 @@ fn flatten_errors(error: Node) -> Vec<Node> {
         }
     }
     items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(text: &str) -> Document {
+        HclParser::new().parse(text)
+    }
+
+    fn has(text: &str, path: &str, kind: ValueKind, value: &str) -> bool {
+        parse(text)
+            .entries
+            .iter()
+            .any(|entry| entry.path.join(".") == path && entry.kind == kind && entry.text(text) == value)
+    }
+
+    #[test]
+    fn heredocs_span_their_lines() {
+        let text = "a = <<EOT\nline one\nline two\nEOT\nb = <<-EOT\n  x ${var.y}\n  EOT\nc = <<EOT\nEOT\n";
+        assert!(has(text, "a", ValueKind::String, "line one\nline two\n"));
+        assert!(has(text, "b", ValueKind::Expression, "  x ${var.y}\n"));
+        assert!(has(text, "c", ValueKind::String, ""));
+    }
+
+    #[test]
+    fn templates_are_expressions_only_with_interpolation_or_directives() {
+        let text = "a = \"x-${var.y}\"\nb = \"%{ if true }x%{ endif }\"\nc = \"$${literal}\"\nd = \"a\\\"b\"\n";
+        assert!(has(text, "a", ValueKind::Expression, "x-${var.y}"));
+        assert!(has(text, "b", ValueKind::Expression, "%{ if true }x%{ endif }"));
+        assert!(has(text, "c", ValueKind::String, "$${literal}"));
+        assert!(has(text, "d", ValueKind::String, "a\\\"b"));
+    }
+
+    #[test]
+    fn scalars_and_expressions() {
+        let text = "a = -1.5\nb = - var.x\nc = (1)\nd = null\ne = false\nf = [for x in y : x]\ng = a.b[0].c\n";
+        assert!(has(text, "a", ValueKind::Number, "-1.5"));
+        assert!(has(text, "b", ValueKind::Expression, "- var.x"));
+        assert!(has(text, "c", ValueKind::Expression, "(1)"));
+        assert!(has(text, "d", ValueKind::Null, "null"));
+        assert!(has(text, "e", ValueKind::Bool, "false"));
+        assert!(has(text, "f", ValueKind::Expression, "[for x in y : x]"));
+        assert!(has(text, "g", ValueKind::Expression, "a.b[0].c"));
+    }
+
+    #[test]
+    fn object_keys_may_be_identifiers_strings_or_expressions() {
+        let text = "m = {\n  plain = 1\n  \"quoted-key\" = 2\n  (var.k) = 3\n  colon: 4\n}\n";
+        let document = parse(text);
+        let quoted = document.get(&["m", "quoted-key"]).expect("quoted key");
+        assert_eq!(&text[quoted.key.clone()], "quoted-key");
+        assert!(document.get(&["m", "plain"]).is_some());
+        assert!(document.get(&["m", "(var.k)"]).is_some());
+        assert!(document.get(&["m", "colon"]).is_some());
+    }
+
+    #[test]
+    fn dynamic_blocks_map_their_content_to_the_block_type() {
+        let text = "resource \"t\" \"n\" {\n  dynamic \"site_config\" {\n    for_each = var.c\n    content {\n      always_on = true\n    }\n  }\n}\n";
+        assert!(has(text, "resource.t.n.site_config.always_on", ValueKind::Bool, "true"));
+        assert!(has(text, "resource.t.n.dynamic.site_config.for_each", ValueKind::Expression, "var.c"));
+    }
+
+    #[test]
+    fn identifier_labels_and_repeated_blocks() {
+        let text = "resource t n {\n  rule { a = 1 }\n  rule { a = 2 }\n}\n";
+        let document = parse(text);
+        assert_eq!(document.resources.len(), 1);
+        assert_eq!(document.resources.first().map(|resource| resource.type_name.as_str()), Some("t"));
+        let values: Vec<&str> = document
+            .entries
+            .iter()
+            .filter(|entry| entry.path.join(".") == "resource.t.n.rule.a")
+            .map(|entry| entry.text(text))
+            .collect();
+        assert_eq!(values, ["1", "2"]);
+    }
+
+    #[test]
+    fn nested_top_level_blocks_come_back_only_in_broken_files() {
+        let broken = "resource \"a\" \"x\" {\n  inner {\n    k = 1\n\nresource \"b\" \"y\" {\n  k = 2\n}\n";
+        let document = parse(broken);
+        assert!(!document.complete);
+        let paths: Vec<Vec<String>> = document.resources.iter().map(|resource| resource.path.clone()).collect();
+        assert_eq!(paths, [vec!["resource", "a", "x"], vec!["resource", "b", "y"]]);
+        assert!(has(broken, "resource.b.y.k", ValueKind::Number, "2"));
+        // A valid file keeps a nested block where it is written.
+        let valid = "outer {\n  variable \"v\" {\n    k = 1\n  }\n}\n";
+        assert!(has(valid, "outer.variable.v.k", ValueKind::Number, "1"));
+    }
+
+    #[test]
+    fn a_json_style_root_object_is_read() {
+        let text = "{\n  a = 1\n  b = \"x\"\n}\n";
+        assert!(has(text, "a", ValueKind::Number, "1"));
+        assert!(has(text, "b", ValueKind::String, "x"));
+    }
+
+    #[test]
+    fn top_level_error_regions_are_reparsed_in_pieces() {
+        let text = "resource \"a\" \"b\" {\n  x = 1\n}\n}\nresource \"c\" \"d\" {\n  y = 2\n}\n";
+        let document = parse(text);
+        assert!(!document.complete);
+        assert!(has(text, "resource.a.b.x", ValueKind::Number, "1"));
+        assert!(has(text, "resource.c.d.y", ValueKind::Number, "2"));
+    }
 }

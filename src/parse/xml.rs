@@ -20,10 +20,16 @@
 //!   `<add key="X" value="Y"/>` (appSettings), `<add name="X" connectionString="Y"/>`
 //!   (connectionStrings), `<setting name="X" value="Y"/>` and `<Setting …/>` (.cscfg),
 //!   `<Parameter Name="X" Value="Y"/>` (Service Fabric Settings.xml, application parameter files)
-//!   and `<Parameter Name="X" DefaultValue="Y"/>` (ApplicationManifest.xml); MSBuild properties
-//!   (`<PropertyGroup><Password>Y</Password>`) are natural text entries already.
+//!   and `<Parameter Name="X" DefaultValue="Y"/>` (ApplicationManifest.xml). An element with
+//!   the name attribute but no value attribute takes the text of its `<value>` child instead:
+//!   `<setting name="X" serializeAs="String"><value>Y</value></setting>` (.NET
+//!   `applicationSettings`) and `<data name="X"><value>Y</value></data>` (.resx). MSBuild
+//!   properties (`<PropertyGroup><Password>Y</Password>`) are natural text entries already.
 //! - The XML declaration, processing instructions, comments and the DOCTYPE yield nothing.
 //!   UTF-16 files arrive decoded like any other; the declared encoding is ignored.
+//! - A file whose first non-blank character is not `<` is not XML at all: `.config` also names
+//!   Java and Kafka client settings (`sasl.jaas.config=…`). It is read as `key=value` text by
+//!   [`super::keyvalue`] instead of yielding an incomplete empty XML document.
 //!
 //! Broken files: tree-sitter recovers what it can; tags, attributes and text inside its error
 //! nodes are still read (a start tag opens an element until its end tag, a truncated tag still
@@ -69,6 +75,10 @@ impl XmlParser {
 
     /// Parses `text` into entries (see the module documentation for the mapping).
     pub fn parse(&mut self, text: &str) -> Document {
+        if !looks_like_xml(text) {
+            // `.config` is also the extension of Java and Kafka client settings (`key=value`).
+            return super::keyvalue::parse(text);
+        }
         if nesting_depth_exceeds(text, MAX_DEPTH) {
             return Document::default();
         }
@@ -121,6 +131,9 @@ struct Open {
     /// End of its `element` node; `None` for a start tag that tree-sitter could not pair (inside
     /// an error node), which stays open until an end tag of its name or its parent's end.
     end: Option<usize>,
+    /// A setting's name attribute, when the element has no value attribute: its value is the
+    /// text of a `<value>` child (`<setting name="X"><value>Y</value></setting>`).
+    setting: Option<String>,
 }
 
 /// Character data being gathered: the non-blank part so far, and where the run ends.
@@ -246,11 +259,16 @@ impl<'t> Walker<'t> {
                 .get(name_node.byte_range())
                 .unwrap_or_default()
                 .to_owned();
+            let setting = match key_value(&attributes, self.text) {
+                Some(_) => None,
+                None => setting_name(&attributes, self.text),
+            };
             self.path.push(name.clone());
             self.open.push(Open {
                 entry,
                 name,
                 end: element.map(|element| element.end_byte()),
+                setting,
             });
         }
     }
@@ -391,7 +409,8 @@ impl<'t> Walker<'t> {
         }
     }
 
-    /// A text entry of the innermost open element.
+    /// A text entry of the innermost open element (and the synthetic entry of a setting whose
+    /// `<value>` child this is).
     fn push_text(&mut self, range: Range<usize>) {
         let Some(open) = self.open.last() else {
             return;
@@ -400,12 +419,36 @@ impl<'t> Walker<'t> {
             .entries
             .get(open.entry)
             .map_or(range.start..range.start, |element| element.key.clone());
+        let parent = self
+            .open
+            .len()
+            .checked_sub(2)
+            .and_then(|index| self.open.get(index));
+        let setting = match parent {
+            Some(parent) if open.name.eq_ignore_ascii_case("value") => parent.setting.clone(),
+            _ => None,
+        };
         self.entries.push(Entry {
             path: self.path.clone(),
             key,
-            value: range,
+            value: range.clone(),
             kind: ValueKind::String,
         });
+        if let Some(setting) = setting {
+            let mut path: Vec<String> = self
+                .path
+                .iter()
+                .take(self.path.len().saturating_sub(2))
+                .cloned()
+                .collect();
+            path.push(setting);
+            self.entries.push(Entry {
+                path,
+                key: range.start..range.start,
+                value: range,
+                kind: ValueKind::String,
+            });
+        }
     }
 
     /// Whether the innermost paired open element ended at or before `position`.
@@ -500,6 +543,20 @@ fn key_value(attributes: &[Attribute], text: &str) -> Option<(Range<usize>, Rang
     Some((key.value.clone(), value.value.clone()))
 }
 
+/// The name of a setting whose value is a child element: its `key` or `name` attribute.
+fn setting_name(attributes: &[Attribute], text: &str) -> Option<String> {
+    let find = |wanted: &str| {
+        attributes.iter().find(|attribute| {
+            text.get(attribute.name.clone())
+                .is_some_and(|name| name.eq_ignore_ascii_case(wanted))
+        })
+    };
+    let name = text
+        .get(find("key").or_else(|| find("name"))?.value.clone())?
+        .trim();
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
 fn child_of_kind<'n>(node: Node<'n>, kind: &str) -> Option<Node<'n>> {
     let mut cursor = node.walk();
     node.children(&mut cursor)
@@ -518,6 +575,11 @@ fn trim(text: &str, range: Range<usize>) -> Range<usize> {
     } else {
         start..end
     }
+}
+
+/// Whether `text` starts (after white space and a byte order mark) with markup, or is blank.
+fn looks_like_xml(text: &str) -> bool {
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').chars().next().is_none_or(|first| first == '<')
 }
 
 /// Whether elements nest deeper than `limit` (a linear scan that skips comments, CDATA,
@@ -665,6 +727,18 @@ mod tests {
     }
 
     #[test]
+    fn settings_with_a_value_child() {
+        let text = r#"<root><data name="Conn" xml:space="preserve"><value> FAKE-conn </value><comment>c</comment></data><data><value>x</value></data></root>"#;
+        let (_, listed) = entries(text);
+        assert!(listed.contains(&("root/Conn".to_owned(), "FAKE-conn", ValueKind::String)));
+        assert!(listed.contains(&("root/data/value".to_owned(), "FAKE-conn", ValueKind::String)));
+        assert_eq!(
+            listed.iter().filter(|(_, value, _)| *value == "x").count(),
+            1
+        );
+    }
+
+    #[test]
     fn broken_files_keep_what_was_read() {
         let text =
             "<configuration>\n<appSettings>\n<add key=\"a\" value=\"b\"/>\n<add key=\"c\" val";
@@ -684,6 +758,17 @@ mod tests {
         let (document, listed) = entries(text);
         assert!(!document.complete);
         assert!(listed.contains(&("a/b/x".to_owned(), "1", ValueKind::String)));
+    }
+
+    #[test]
+    fn key_value_config_files_are_read_as_such() {
+        let text = "bootstrap.servers=fake.servicebus.windows.net:9093\nsasl.password=FAKE\n";
+        let (document, listed) = entries(text);
+        assert!(document.complete);
+        assert_eq!(listed[1], ("sasl.password".to_owned(), "FAKE", ValueKind::String));
+        assert!(looks_like_xml("\u{feff}\n  <a/>"));
+        assert!(looks_like_xml(""));
+        assert!(!looks_like_xml("# comment\n<a/>"));
     }
 
     #[test]

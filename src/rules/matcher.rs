@@ -134,10 +134,10 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                     } else {
                         entry.value.clone()
                     };
-                    let secret = if is_secret {
-                        entry.value.clone()
-                    } else {
-                        whole.clone()
+                    let secret = match (&found.report_at, is_secret) {
+                        (Some(header), _) => header.clone(),
+                        (None, true) => entry.value.clone(),
+                        (None, false) => whole.clone(),
                     };
                     if secret.is_empty() {
                         continue;

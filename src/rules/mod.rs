@@ -90,6 +90,8 @@ pub struct CompiledSetting {
     pub value: CompiledValueTest,
     /// Tests on siblings: (name regex, value test).
     pub siblings: Vec<(Regex, CompiledValueTest)>,
+    /// Fire only when no setting of the resource matches this.
+    pub missing: Option<Regex>,
 }
 
 /// How a rule finds candidates.
@@ -616,6 +618,7 @@ fn compile_matcher(
             key,
             value: compile_value_test(file, id, &setting.value, errors),
             siblings,
+            missing: setting.missing.as_deref().and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
         });
     }
     Some(Matcher::Settings(compiled))

@@ -14,6 +14,9 @@ pub struct SettingMatch<'d> {
     pub resource: &'d str,
     /// True when the alternative asked for a literal value: the value is a secret.
     pub literal: bool,
+    /// Where to report instead of the entry: the resource's header, for `missing` alternatives
+    /// (the entry is then the evidence, used for context).
+    pub report_at: Option<std::ops::Range<usize>>,
 }
 
 /// Every entry of `document` that one of `alternatives` (for `format`) matches, in document order.
@@ -37,6 +40,7 @@ pub fn find<'d>(
                         key,
                         resource: "",
                         literal: alternative.value.literal,
+                        report_at: None,
                     });
                 }
             }
@@ -50,6 +54,11 @@ pub fn find<'d>(
             {
                 continue;
             }
+            if let Some(missing) = &alternative.missing
+                && document.below(&resource.path).any(|(relative, _)| missing.is_match(&relative.join(".")))
+            {
+                continue;
+            }
             for (relative, entry) in document.below(&resource.path) {
                 let key = relative.join(".");
                 if matches(alternative, document, entry, &key, text) {
@@ -58,7 +67,12 @@ pub fn find<'d>(
                         key,
                         resource: &resource.type_name,
                         literal: alternative.value.literal,
+                        report_at: alternative.missing.as_ref().map(|_| resource.header.clone()),
                     });
+                    if alternative.missing.is_some() {
+                        // One finding per resource: the first piece of evidence.
+                        break;
+                    }
                 }
             }
         }

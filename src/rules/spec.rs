@@ -109,6 +109,11 @@ pub struct SettingSpec {
     /// Conditions on sibling entries (same parent path), e.g. a parameter's `type`.
     #[serde(default)]
     pub siblings: Vec<SiblingTest>,
+    /// With `resources`: fire only when the resource has no setting whose relative key matches
+    /// this regex (e.g. `^identity(\.|$)`); the finding points at the first entry that `key` and
+    /// `value` matched, the evidence (e.g. an app setting fed by `listKeys()`).
+    #[serde(default)]
+    pub missing: Option<String>,
 }
 
 /// One key-based SDK call shape.

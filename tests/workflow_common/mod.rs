@@ -163,11 +163,3 @@ pub fn assert_no_secret(text: &str, secret: &str, what: &str) {
         );
     }
 }
-
-/// True when `program --version` runs.
-pub fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .output()
-        .is_ok_and(|output| output.status.success())
-}

@@ -4,9 +4,61 @@
 //! Rules about key-based SDK use match on [`Call`]s (`BlobServiceClient.from_connection_string(...)`,
 //! `new StorageSharedKeyCredential(...)`, `New-AzStorageContext -StorageAccountKey ...`); literal
 //! resolution turns keys split over concatenations, consts and templates into [`StringValue`]s so
-//! that text rules can see them whole. (Stub: being written.)
+//! that text rules can see them whole.
+//!
+//! This module owns the public view and the per-thread parser set. Each language has its own
+//! module behind one internal trait (`LanguageParser`): [`csharp`], [`python`], [`javascript`]
+//! (JavaScript, TypeScript and TSX), [`java`], [`go`] and [`powershell`] map tree-sitter trees
+//! through the shared [`engine`] (queries kept as data in `queries/<language>.scm`, literal
+//! resolution, callee normalisation), and [`rust`] walks a syn AST. [`literal`] decodes the
+//! string literal forms they share (escapes, Java text blocks, C# raw strings).
+//!
+//! Conventions every language follows:
+//! - Every call, method call and construction is a [`Call`], in document order (by start; an
+//!   enclosing call before the calls inside it). Composite / struct literals are not calls.
+//! - [`Call::callee`] is the callee as written with whitespace and comments removed (one space
+//!   kept between two words: `new BlobServiceClient`), `new ` prefixed for constructions, and
+//!   the argument lists of calls inside the callee shown as `()`:
+//!   `new BlobServiceClientBuilder().connectionString().buildClient`. A callee longer than
+//!   [`MAX_CALLEE`] bytes keeps its end, prefixed with `…`.
+//! - [`Call::name`] is the last segment without generic arguments; [`Call::name_span`] its
+//!   bytes. A call through an expression that has no name (`(f)()`, `a[0]()`) has an empty name
+//!   and the callee's span.
+//! - Argument names carry no punctuation: Python `credential=x`, C# `credential: x` and
+//!   PowerShell `-Credential x` / `-Credential:x` all give `credential`-like names as written
+//!   (`Credential` for PowerShell; PowerShell names compare case-insensitively). A PowerShell
+//!   switch (`-ServicePrincipal`, `--service-principal`) is an argument with its name, the
+//!   parameter's span and an empty value (`Some("")`).
+//! - Values ([`Argument::value`], [`StringValue::value`]) are decoded (escapes applied) and only
+//!   set when statically known within the file: literals of every form, concatenations,
+//!   templates whose substitutions are known, and names assigned exactly once in the file (one
+//!   namespace per file; a name assigned twice anywhere, or updated with `+=`, is unknown).
+//!   Values longer than [`MAX_VALUE`] bytes are not resolved.
+//! - Spans are byte ranges into the text; an argument's span covers its value expression (for a
+//!   switch, the parameter).
+//! - Parsers never panic and never fail hard: broken code yields what could be recovered with
+//!   `complete = false`; parsing and matching are time-bounded, deep nesting is walked without
+//!   recursion (or not at all beyond [`crate::parse::MAX_DEPTH`] for Rust), and all work is
+//!   linear in the size of the file.
 
+mod csharp;
+mod engine;
+mod go;
+mod java;
+mod javascript;
+mod literal;
+mod powershell;
+mod python;
+mod rust;
+
+use std::cell::RefCell;
 use std::ops::Range;
+
+/// Callees longer than this (in bytes) keep only their end, prefixed with `…`.
+pub const MAX_CALLEE: usize = 256;
+
+/// Resolved values longer than this (in bytes) are left unresolved.
+pub const MAX_VALUE: usize = 32 * 1024;
 
 /// A source language keyless parses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Deserialize, serde::Serialize)]
@@ -33,9 +85,7 @@ pub enum Language {
 impl Language {
     /// The language of a file, from its name.
     pub fn of_path(path: &str) -> Option<Language> {
-        let extension = path
-            .rsplit_once('.')
-            .map(|(_, extension)| extension.to_ascii_lowercase())?;
+        let extension = path.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase())?;
         Some(match extension.as_str() {
             "cs" | "csx" => Language::Csharp,
             "py" | "pyi" => Language::Python,
@@ -54,12 +104,16 @@ impl Language {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Argument {
     /// The parameter name for keyword / named arguments (`credential=`, `-StorageAccountKey`,
-    /// object-literal keys are not arguments: see [`Call::options`]).
+    /// object-literal keys are not arguments: see [`Call::options`]), without punctuation
+    /// (`credential`, `StorageAccountKey`, `service-principal`).
     pub name: Option<String>,
-    /// Byte range of the argument expression.
+    /// Byte range of the name as written (without `-`, `=` or `:`), when there is one.
+    pub name_span: Option<Range<usize>>,
+    /// Byte range of the argument expression (for a PowerShell switch, the parameter).
     pub span: Range<usize>,
     /// The argument's string value when it is statically known (a literal, a concatenation of
-    /// literals, a const or a variable assigned once from a literal in this file).
+    /// literals, a const or a variable assigned once from a literal in this file); `Some("")`
+    /// for a switch.
     pub value: Option<String>,
 }
 
@@ -78,7 +132,9 @@ pub struct Call {
     pub name_span: Range<usize>,
     /// Positional and named arguments, in order.
     pub arguments: Vec<Argument>,
-    /// Keys of an object literal passed as an argument (`{ endpoint, key }` in JS), with spans.
+    /// Keys of an object literal passed as an argument (`{ endpoint, key }` in JS), with spans;
+    /// also the fields of a Go struct literal argument (`&azidentity.ClientSecretCredentialOptions{...}`)
+    /// and the assignments of a C# object initializer (`new BlobClientOptions { Retry = ... }`).
     pub options: Vec<Argument>,
 }
 
@@ -103,7 +159,69 @@ pub struct CodeView {
     pub complete: bool,
 }
 
+impl CodeView {
+    /// The calls whose [`Call::name`] is `name`.
+    pub fn calls_named<'v>(&'v self, name: &'v str) -> impl Iterator<Item = &'v Call> + 'v {
+        self.calls.iter().filter(move |call| call.name == name)
+    }
+}
+
+impl Call {
+    /// The argument named `name` (compared ASCII case-insensitively, as PowerShell does).
+    pub fn argument(&self, name: &str) -> Option<&Argument> {
+        self.arguments.iter().find(|argument| argument.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+    }
+
+    /// The option (object-literal key, struct-literal field) named `name`.
+    pub fn option(&self, name: &str) -> Option<&Argument> {
+        self.options.iter().find(|option| option.name.as_deref() == Some(name))
+    }
+}
+
+/// What each language module provides: a reusable parser from text to [`CodeView`].
+trait LanguageParser {
+    /// Parses one file; never panics.
+    fn parse(&mut self, text: &str) -> CodeView;
+}
+
+/// The source parsers of one thread, created on first use and reused for every file it scans.
+#[derive(Default)]
+pub struct CodeParsers {
+    csharp: Option<csharp::CsharpParser>,
+    python: Option<python::PythonParser>,
+    javascript: Option<javascript::JavascriptParser>,
+    typescript: Option<javascript::TypescriptParser>,
+    java: Option<java::JavaParser>,
+    go: Option<go::GoParser>,
+    powershell: Option<powershell::PowershellParser>,
+    rust: Option<rust::RustParser>,
+}
+
+impl CodeParsers {
+    /// Parses `text` as `language`.
+    pub fn parse(&mut self, language: Language, text: &str) -> CodeView {
+        match language {
+            Language::Csharp => self.csharp.get_or_insert_with(csharp::CsharpParser::new).parse(text),
+            Language::Python => self.python.get_or_insert_with(python::PythonParser::new).parse(text),
+            Language::Javascript => self.javascript.get_or_insert_with(javascript::JavascriptParser::new).parse(text),
+            Language::Typescript => self.typescript.get_or_insert_with(javascript::TypescriptParser::new).parse(text),
+            Language::Java => self.java.get_or_insert_with(java::JavaParser::new).parse(text),
+            Language::Go => self.go.get_or_insert_with(go::GoParser::new).parse(text),
+            Language::Powershell => self.powershell.get_or_insert_with(powershell::PowershellParser::new).parse(text),
+            Language::Rust => self.rust.get_or_insert_with(rust::RustParser::default).parse(text),
+        }
+    }
+}
+
+thread_local! {
+    static PARSERS: RefCell<CodeParsers> = RefCell::new(CodeParsers::default());
+}
+
 /// Parses source code with this thread's parsers.
-pub fn parse(_language: Language, _text: &str) -> CodeView {
-    CodeView::default()
+pub fn parse(language: Language, text: &str) -> CodeView {
+    PARSERS.with(|parsers| match parsers.try_borrow_mut() {
+        Ok(mut parsers) => parsers.parse(language, text),
+        // Re-entrant use cannot happen today; a fresh set keeps it correct if it ever does.
+        Err(_) => CodeParsers::default().parse(language, text),
+    })
 }
