@@ -24,9 +24,13 @@ const LOCAL_AUTH_RULES: &[&str] = &[
 
 fn scan(fixture: &str) -> Vec<keyless::Finding> {
     let registry = common::registry();
-    keyless::scan(&registry, &common::scan_options(&common::fixture(fixture)), &Default::default())
-        .unwrap_or_else(|error| panic!("scan failed: {error}"))
-        .findings
+    keyless::scan(
+        &registry,
+        &common::scan_options(&common::fixture(fixture)),
+        &Default::default(),
+    )
+    .unwrap_or_else(|error| panic!("scan failed: {error}"))
+    .findings
 }
 
 fn line_of(fixture: &str, path: &str, line: usize) -> String {
@@ -36,9 +40,18 @@ fn line_of(fixture: &str, path: &str, line: usize) -> String {
 
 fn assert_rules(fixture: &str, expected: &[&str]) {
     let findings = scan(fixture);
-    let fired: BTreeSet<&str> = findings.iter().map(|finding| finding.rule_id.as_str()).collect();
-    let missing: Vec<&&str> = expected.iter().filter(|rule| !fired.contains(**rule)).collect();
-    assert!(missing.is_empty(), "{fixture}: rules that did not fire: {missing:?}; fired: {fired:?}");
+    let fired: BTreeSet<&str> = findings
+        .iter()
+        .map(|finding| finding.rule_id.as_str())
+        .collect();
+    let missing: Vec<&&str> = expected
+        .iter()
+        .filter(|rule| !fired.contains(**rule))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "{fixture}: rules that did not fire: {missing:?}; fired: {fired:?}"
+    );
     // Spans point at the offending property or call, not at the resource's first line.
     for finding in &findings {
         let line = line_of(fixture, &finding.path, finding.start.line);
@@ -49,12 +62,24 @@ fn assert_rules(fixture: &str, expected: &[&str]) {
             rule if LOCAL_AUTH_RULES.contains(&rule) => "",
             _ => continue,
         };
-        assert!(line.contains(expected_word), "{fixture}: {} at line {} `{line}`", finding.rule_id, finding.start.line);
+        assert!(
+            line.contains(expected_word),
+            "{fixture}: {} at line {} `{line}`",
+            finding.rule_id,
+            finding.start.line
+        );
         if LOCAL_AUTH_RULES.contains(&finding.rule_id.as_str()) {
             assert!(
-                ["allowSharedKeyAccess", "disableLocalAuth", "adminUserEnabled", "disableAccessKeyAuthentication", "local_auth", "_enabled"]
-                    .iter()
-                    .any(|property| line.contains(property)),
+                [
+                    "allowSharedKeyAccess",
+                    "disableLocalAuth",
+                    "adminUserEnabled",
+                    "disableAccessKeyAuthentication",
+                    "local_auth",
+                    "_enabled"
+                ]
+                .iter()
+                .any(|property| line.contains(property)),
                 "{fixture}: {} points at `{line}`",
                 finding.rule_id
             );
@@ -66,7 +91,12 @@ fn assert_clean(fixture: &str) {
     let loud: Vec<String> = scan(fixture)
         .iter()
         .filter(|finding| finding.level >= Level::Warning)
-        .map(|finding| format!("{}:{} {} {}", finding.path, finding.start.line, finding.rule_id, finding.message))
+        .map(|finding| {
+            format!(
+                "{}:{} {} {}",
+                finding.path, finding.start.line, finding.rule_id, finding.message
+            )
+        })
         .collect();
     assert!(loud.is_empty(), "{fixture} is not clean: {loud:#?}");
 }
@@ -99,7 +129,10 @@ fn terraform_fixture_fires_every_rule() {
         "terraform-key-attribute",
         "compute-uses-key-without-identity",
     ];
-    assert_rules("iac/terraform", &[&terraform[..], LOCAL_AUTH_RULES].concat());
+    assert_rules(
+        "iac/terraform",
+        &[&terraform[..], LOCAL_AUTH_RULES].concat(),
+    );
 }
 
 #[test]
@@ -116,11 +149,20 @@ fn iac_findings_carry_a_role_and_a_snippet_in_the_template_language() {
     let knowledge = registry.knowledge();
     for fixture in ["iac/arm", "iac/bicep", "iac/terraform"] {
         for finding in scan(fixture) {
-            let profile = knowledge.profile(&finding.remediation).unwrap_or_else(|| panic!("no profile"));
+            let profile = knowledge
+                .profile(&finding.remediation)
+                .unwrap_or_else(|| panic!("no profile"));
             let role = knowledge.roles_of(profile).next().map(|(role, _)| role);
-            let Some(language) = TemplateLanguage::of_path(&finding.path) else { continue };
+            let Some(language) = TemplateLanguage::of_path(&finding.path) else {
+                continue;
+            };
             let text = snippet(language, knowledge, finding.service, role);
-            assert!(text.is_some(), "{fixture}: {} ({}) has no snippet", finding.rule_id, finding.service);
+            assert!(
+                text.is_some(),
+                "{fixture}: {} ({}) has no snippet",
+                finding.rule_id,
+                finding.service
+            );
         }
     }
 }

@@ -11,9 +11,10 @@ use super::validators::{self, Verdict};
 use super::{CompiledArgumentTest, Context, Matcher, Registry, Rule};
 use crate::finding::Level;
 use crate::finding::{Finding, Snippet, hash_secret, mask};
-use crate::parse::code::{Argument, Call, CodeView, Language};
+use crate::parse::code::{Argument, Call, CodeView, Language, StringValue};
 use crate::parse::{self, Document, Format};
 use crate::source::SourceText;
+use std::cell::OnceCell;
 
 /// Longest stretch of a line shown on either side of a secret in a snippet.
 const SNIPPET_CONTEXT_CHARS: usize = 60;
@@ -28,6 +29,9 @@ struct Candidate<'r> {
     is_secret: bool,
     /// The secret's value when it differs from the text at `secret` (a key joined from pieces).
     value: Option<String>,
+    /// How much text the match covered: the tie-breaker between overlapping findings of one
+    /// level (the more specific rule saw more context).
+    specificity: usize,
     level: crate::finding::Level,
     service: crate::finding::Service,
     remediation: String,
@@ -77,11 +81,15 @@ impl Groups<'_> {
 
 /// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
 pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
-    let located = Located { source, path };
     let text = source.text();
     let format = Format::of_path(path);
+    let located = Located {
+        source,
+        path,
+        format,
+        document: OnceCell::new(),
+    };
     let language = Language::of_path(path);
-    let mut document: Option<Document> = None;
     let mut code: Option<CodeView> = None;
     let mut candidates = Vec::new();
     let candidate_rules = registry.candidate_rules(text);
@@ -118,8 +126,10 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                 let Some(format) = format.filter(|format| applies_to(alternatives, *format)) else {
                     continue;
                 };
-                // Parsed once per file, and only when a setting rule's keywords occur in it.
-                let document = document.get_or_insert_with(|| parse::parse(format, text));
+                // Parsed once per file, and only when a rule needs the structure.
+                let Some(document) = located.document() else {
+                    continue;
+                };
                 for found in settings::find(document, alternatives, format, text) {
                     let entry = found.entry;
                     let value = entry.text(text);
@@ -195,6 +205,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                             is_secret: true,
                             value: Some(value.clone()),
                             level: Some(Level::Error),
+                            matched_len: None,
                         },
                         None => Matched::text(call.span.clone(), call.name_span.clone(), false),
                     };
@@ -204,13 +215,20 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         }
     }
     if let Some(view) = &code {
-        candidates.extend(joined_string_candidates(
+        candidates.extend(derived_string_candidates(
             registry,
             &candidate_rules,
             &located,
-            view,
+            &view.joined_strings,
         ));
     }
+    let decoded = decoded_secret_values(&located);
+    candidates.extend(derived_string_candidates(
+        registry,
+        &candidate_rules,
+        &located,
+        &decoded,
+    ));
     let kept = drop_overlaps(candidates);
     let secrets: Vec<Range<usize>> = kept
         .iter()
@@ -225,16 +243,48 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     findings
 }
 
-/// Text rules over strings that source code builds from pieces (`"abc" + "def"`, consts,
-/// `concat!`): a key split to dodge scanners is matched whole and reported on the expression.
-fn joined_string_candidates<'r>(
+/// Kubernetes Secrets keep values base64-encoded under `data:`; decoded, they are scanned like any
+/// other text and reported on the encoded value.
+fn decoded_secret_values(located: &Located<'_>) -> Vec<StringValue> {
+    use base64::Engine as _;
+    let text = located.source.text();
+    if located.format != Some(Format::Yaml) || !text.contains("kind: Secret") {
+        return Vec::new();
+    }
+    let Some(document) = located.document() else {
+        return Vec::new();
+    };
+    document
+        .entries
+        .iter()
+        .filter(|entry| {
+            entry.path.len() == 2 && entry.path.first().is_some_and(|key| key == "data")
+        })
+        .filter_map(|entry| {
+            let encoded = entry.text(text).trim();
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .ok()?;
+            let value = String::from_utf8(bytes).ok()?;
+            Some(StringValue {
+                span: entry.value.clone(),
+                value,
+            })
+        })
+        .collect()
+}
+
+/// Text rules over strings whose value is not written as such in the file: built from pieces in
+/// source code (`"abc" + "def"`, consts, `concat!`) or encoded (Kubernetes Secret `data`). A key
+/// split or encoded to dodge scanners is matched whole and reported on the expression.
+fn derived_string_candidates<'r>(
     registry: &'r Registry,
     candidate_rules: &[usize],
     located: &Located<'_>,
-    view: &CodeView,
+    values: &[StringValue],
 ) -> Vec<Candidate<'r>> {
     let mut candidates = Vec::new();
-    for joined in &view.joined_strings {
+    for joined in values {
         // Keywords may only appear once the pieces are joined.
         let rules = registry.candidate_rules(&joined.value);
         for rule_index in rules
@@ -269,6 +319,7 @@ fn joined_string_candidates<'r>(
                     is_secret: true,
                     value: Some(secret.as_str().to_owned()),
                     level: None,
+                    matched_len: Some(whole.len()),
                 };
                 candidates.extend(evaluate(
                     registry,
@@ -326,6 +377,8 @@ struct Matched {
     is_secret: bool,
     value: Option<String>,
     level: Option<Level>,
+    /// Length of the text the rule matched, when it differs from `whole` (derived strings).
+    matched_len: Option<usize>,
 }
 
 impl Matched {
@@ -336,14 +389,42 @@ impl Matched {
             is_secret,
             value: None,
             level: None,
+            matched_len: None,
         }
     }
 }
 
-/// The file being matched: its text and its display path (for `within: path`).
+/// The file being matched: its text, its display path (for `within: path`), and its parsed
+/// structure, parsed at most once and only when a rule asks for it.
 struct Located<'a> {
     source: &'a SourceText,
     path: &'a str,
+    format: Option<Format>,
+    document: OnceCell<Option<Document>>,
+}
+
+impl Located<'_> {
+    fn document(&self) -> Option<&Document> {
+        self.document
+            .get_or_init(|| {
+                self.format
+                    .map(|format| parse::parse(format, self.source.text()))
+            })
+            .as_ref()
+    }
+
+    /// The key path of the innermost structured entry whose value holds `offset`.
+    fn enclosing_key(&self, offset: usize) -> Option<String> {
+        let document = self.document()?;
+        document
+            .entries
+            .iter()
+            .filter(|entry| {
+                entry.value.start <= offset && offset < entry.value.end.max(entry.value.start + 1)
+            })
+            .max_by_key(|entry| entry.path.len())
+            .map(|entry| entry.path.join("."))
+    }
 }
 
 fn evaluate<'r>(
@@ -359,7 +440,9 @@ fn evaluate<'r>(
         is_secret,
         value,
         level,
+        matched_len,
     } = matched;
+    let specificity = matched_len.unwrap_or(whole.len());
     let source = located.source;
     let text = source.text();
     let secret_text = match &value {
@@ -429,7 +512,19 @@ fn evaluate<'r>(
         .clone()
         .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
         .unwrap_or_else(|| service.as_str().to_owned());
-    let message = render_message(&rule.spec.message, groups, secret_text, is_secret);
+    let setting = rule
+        .spec
+        .message
+        .contains("{setting")
+        .then(|| located.enclosing_key(whole.start))
+        .flatten();
+    let message = render_message(
+        &rule.spec.message,
+        groups,
+        setting.as_deref(),
+        secret_text,
+        is_secret,
+    );
     let level = level.unwrap_or(rule.spec.level);
     Some(Candidate {
         rule,
@@ -437,6 +532,7 @@ fn evaluate<'r>(
         whole,
         is_secret,
         value,
+        specificity,
         level,
         service,
         remediation,
@@ -447,7 +543,13 @@ fn evaluate<'r>(
 /// Fills `{group}` placeholders from named values, `{group|fallback}` with a fallback for a
 /// value that is absent. A secret (under any name) is always masked, so a message never carries
 /// one.
-fn render_message(template: &str, groups: &Groups<'_>, secret: &str, is_secret: bool) -> String {
+fn render_message(
+    template: &str,
+    groups: &Groups<'_>,
+    setting: Option<&str>,
+    secret: &str,
+    is_secret: bool,
+) -> String {
     let mut message = String::with_capacity(template.len());
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -457,7 +559,12 @@ fn render_message(template: &str, groups: &Groups<'_>, secret: &str, is_secret: 
         message.push_str(&rest[..open]);
         let inner = &rest[open + 1..close];
         let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
-        match groups.get(name) {
+        let found = if name == "setting" {
+            setting
+        } else {
+            groups.get(name)
+        };
+        match found {
             Some(found) if is_secret && (name == "secret" || found == secret) => {
                 message.push_str(&mask(found))
             }
@@ -522,6 +629,11 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
     let text = source.text();
     let region = match context.within {
         Within::Path => return context.regex.is_match(located.path),
+        Within::Key => {
+            return located
+                .enclosing_key(spans.whole.start)
+                .is_some_and(|key| context.regex.is_match(&key));
+        }
         Within::Secret => spans.secret.clone(),
         Within::Match => spans.whole.clone(),
         Within::Token => token_around(text, spans.whole),
@@ -554,14 +666,14 @@ pub fn shannon_entropy(text: &str) -> f64 {
         .sum()
 }
 
-/// Keeps one finding per secret: where spans overlap, the higher level wins, then the longer
-/// match (more context, more specific advice), then the earlier rule.
+/// Keeps one finding per secret: where spans overlap, the higher level wins, then the match that
+/// covered more text (more context, more specific advice), then the earlier rule.
 fn drop_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
     candidates.sort_by(|left, right| {
         right
             .level
             .cmp(&left.level)
-            .then((right.whole.end - right.whole.start).cmp(&(left.whole.end - left.whole.start)))
+            .then(right.specificity.cmp(&left.specificity))
     });
     let mut kept: Vec<Candidate<'_>> = Vec::new();
     for candidate in candidates {

@@ -618,7 +618,10 @@ fn compile_matcher(
             key,
             value: compile_value_test(file, id, &setting.value, errors),
             siblings,
-            missing: setting.missing.as_deref().and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
+            missing: setting
+                .missing
+                .as_deref()
+                .and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
         });
     }
     Some(Matcher::Settings(compiled))

@@ -55,7 +55,9 @@ pub fn find<'d>(
                 continue;
             }
             if let Some(missing) = &alternative.missing
-                && document.below(&resource.path).any(|(relative, _)| missing.is_match(&relative.join(".")))
+                && document
+                    .below(&resource.path)
+                    .any(|(relative, _)| missing.is_match(&relative.join(".")))
             {
                 continue;
             }
@@ -67,7 +69,10 @@ pub fn find<'d>(
                         key,
                         resource: &resource.type_name,
                         literal: alternative.value.literal,
-                        report_at: alternative.missing.as_ref().map(|_| resource.header.clone()),
+                        report_at: alternative
+                            .missing
+                            .as_ref()
+                            .map(|_| resource.header.clone()),
                     });
                     if alternative.missing.is_some() {
                         // One finding per resource: the first piece of evidence.

@@ -227,6 +227,10 @@ pub enum Within {
     File,
     /// The file's path as shown in output (e.g. `.github/workflows/`).
     Path,
+    /// The key path (joined with `.`) of the structured entry whose value holds the match:
+    /// `ConnectionStrings.Blobs` in appsettings.json, `spring.datasource.password`, `stringData.x`.
+    /// Nothing matches in files keyless does not parse.
+    Key,
 }
 
 /// A regex looked for around a match.
