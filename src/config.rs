@@ -310,19 +310,21 @@ impl Policy {
         cli_disable: &[String],
         cli_enable: &[String],
     ) -> Result<Self, PolicyError> {
-        let in_file = |selectors: &[toml::Spanned<String>]| -> Result<BTreeSet<String>, PolicyError> {
-            let mut ids = BTreeSet::new();
-            for selector in selectors {
-                let found = select(registry, selector.get_ref()).map_err(|message| PolicyError {
-                    message: match config {
-                        Some(config) => config.located(selector.span(), message),
-                        None => message,
-                    },
-                })?;
-                ids.extend(found);
-            }
-            Ok(ids)
-        };
+        let in_file =
+            |selectors: &[toml::Spanned<String>]| -> Result<BTreeSet<String>, PolicyError> {
+                let mut ids = BTreeSet::new();
+                for selector in selectors {
+                    let found =
+                        select(registry, selector.get_ref()).map_err(|message| PolicyError {
+                            message: match config {
+                                Some(config) => config.located(selector.span(), message),
+                                None => message,
+                            },
+                        })?;
+                    ids.extend(found);
+                }
+                Ok(ids)
+            };
         let on_command_line =
             |flag: &str, selectors: &[String]| -> Result<BTreeSet<String>, PolicyError> {
                 let mut ids = BTreeSet::new();
@@ -353,22 +355,20 @@ impl Policy {
             }
         }
         let optional = |selectors: &[toml::Spanned<String>]| {
-            in_file(selectors).map(|ids| {
-                (!selectors.is_empty()).then(|| ids.into_iter().collect::<HashSet<_>>())
-            })
+            in_file(selectors)
+                .map(|ids| (!selectors.is_empty()).then(|| ids.into_iter().collect::<HashSet<_>>()))
         };
         let mut overrides = Vec::new();
         let mut allowed = Vec::new();
         if let Some(file) = file {
             for item in &file.overrides {
-                let paths = compile_path_globs(&item.get_ref().paths).map_err(|error| {
-                    PolicyError {
+                let paths =
+                    compile_path_globs(&item.get_ref().paths).map_err(|error| PolicyError {
                         message: config.map_or_else(
                             || error.to_string(),
                             |config| config.located(item.span(), &error),
                         ),
-                    }
-                })?;
+                    })?;
                 overrides.push(CompiledOverride {
                     paths,
                     rules: optional(&item.get_ref().rules)?,

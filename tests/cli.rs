@@ -40,7 +40,7 @@ fn exit_codes_follow_the_contract() {
 
 #[test]
 fn fail_level_decides_the_exit_code() {
-    // Every planted credential is an error, so failing on notes or errors still fails ...
+    // The planted credentials are errors, so failing on notes or errors still fails ...
     assert_eq!(
         keyless(&demo(), &["scan", "--fail-level", "error"])
             .status
@@ -53,16 +53,24 @@ fn fail_level_decides_the_exit_code() {
             .code(),
         Some(1)
     );
-    // ... and a tree with nothing stays clean at every level.
-    assert_eq!(
-        keyless(
-            &fixture("demo-app-clean"),
-            &["scan", "--fail-level", "note"]
-        )
-        .status
-        .code(),
-        Some(0)
-    );
+    // ... and the identity-based twin passes at warning; what it may still have is advice
+    // (notes), which only `--fail-level note` fails on.
+    let clean = json_of(&keyless(
+        &fixture("demo-app-clean"),
+        &["scan", "--format", "json"],
+    ));
+    assert_eq!(clean["summary"]["errors"], 0);
+    assert_eq!(clean["summary"]["warnings"], 0);
+    let notes = clean["summary"]["notes"].as_u64().unwrap_or_default();
+    for (level, code) in [("warning", 0), ("error", 0), ("note", i32::from(notes > 0))] {
+        assert_eq!(
+            keyless(&fixture("demo-app-clean"), &["scan", "--fail-level", level])
+                .status
+                .code(),
+            Some(code),
+            "demo-app-clean at --fail-level {level}"
+        );
+    }
 }
 
 #[test]
@@ -71,7 +79,7 @@ fn summary_line_goes_to_stderr_and_quiet_silences_it() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("keyless: 10 files"), "summary: {stderr}");
     assert!(
-        stderr.contains("22 errors, 0 warnings, 0 notes"),
+        stderr.contains("22 errors, 0 warnings, "),
         "summary: {stderr}"
     );
     let quiet = keyless(&demo(), &["scan", "--quiet", "--format", "json"]);
@@ -89,7 +97,8 @@ fn json_matches_the_contract() {
     let findings = document["findings"]
         .as_array()
         .unwrap_or_else(|| panic!("no findings array"));
-    assert_eq!(findings.len(), 22);
+    // 22 planted credentials (errors), plus any advice notes the rules add.
+    assert!(findings.len() >= 22, "{}", findings.len());
     for finding in findings {
         for field in ["rule_id", "level", "path", "service", "message"] {
             assert!(finding[field].is_string(), "{field} missing in {finding}");
@@ -227,7 +236,7 @@ fn sarif_validates_against_the_schema() {
 #[test]
 fn no_output_format_carries_a_full_secret() {
     let secrets = common::planted_secrets();
-    assert_eq!(secrets.len(), 22);
+    assert!(secrets.len() >= 22, "{}", secrets.len());
     let directory = tempfile::tempdir().unwrap_or_else(|error| panic!("{error}"));
     let mut outputs = Vec::new();
     for format in ["human", "json", "sarif", "github"] {
@@ -280,7 +289,11 @@ fn output_file_receives_the_report() {
     let written = std::fs::read(&path).unwrap_or_else(|error| panic!("{error}"));
     let document: serde_json::Value =
         serde_json::from_slice(&written).unwrap_or_else(|error| panic!("{error}"));
-    assert_eq!(document["findings"].as_array().map(Vec::len), Some(22));
+    let printed = json_of(&keyless(&demo(), &["scan", "--format", "json"]));
+    assert_eq!(
+        document["findings"].as_array().map(Vec::len),
+        printed["findings"].as_array().map(Vec::len)
+    );
 }
 
 #[test]
@@ -479,11 +492,24 @@ fn github_annotations_follow_the_workflow_command_syntax() {
     assert_eq!(output.status.code(), Some(1));
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 22, "one annotation per finding:\n{text}");
+    let document = json_of(&keyless(&demo(), &["scan", "--format", "json"]));
+    let count = |key: &str| document["summary"][key].as_u64().unwrap_or_default() as usize;
+    assert_eq!(
+        lines.len(),
+        count("findings"),
+        "one annotation per finding:\n{text}"
+    );
+    let starting = |prefix: &str| lines.iter().filter(|line| line.starts_with(prefix)).count();
+    assert_eq!(starting("::error file="), count("errors"));
+    assert_eq!(
+        starting("::notice file="),
+        count("notes"),
+        "notes are notices"
+    );
     for line in &lines {
-        assert!(line.starts_with("::error file="), "{line}");
         let (properties, message) = line
             .trim_start_matches("::error ")
+            .trim_start_matches("::notice ")
             .split_once("::")
             .unwrap_or_else(|| panic!("no message in {line}"));
         let keys: Vec<&str> = properties

@@ -81,7 +81,10 @@ fn unknown_rule_ids_in_the_file_are_an_error() {
 #[test]
 fn unknown_rule_ids_on_the_command_line_name_the_flag() {
     let dir = tree();
-    let output = keyless(dir.path(), &["scan", "--disable", "storage-acount-key", "."]);
+    let output = keyless(
+        dir.path(),
+        &["scan", "--disable", "storage-acount-key", "."],
+    );
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert!(

@@ -221,8 +221,27 @@ fn broken_inputs() {
 }
 
 #[test]
+fn broken_fixture_keeps_every_line() {
+    let (text, document) = parsed("broken-unterminated.env");
+    assert!(!document.complete);
+    assert_eq!(
+        listed(&document, &text),
+        rows(&[
+            ("AZURE_STORAGE_KEY", "FAKEa2V5LWZha2U=", String),
+            ("SQL_PASSWORD", "FAKE-Passw0rd!", String),
+            ("DEBUG", "false", Bool),
+        ])
+    );
+}
+
+#[test]
 fn every_truncation_of_every_fixture_parses() {
-    for name in [".env", "application.properties", "settings.ini"] {
+    for name in [
+        ".env",
+        "application.properties",
+        "settings.ini",
+        "broken-unterminated.env",
+    ] {
         let text = fixture(name);
         for (end, _) in text.char_indices() {
             let prefix = &text[..end];

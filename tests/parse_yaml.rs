@@ -443,6 +443,21 @@ fn a_broken_manifest_does_not_hide_the_next_ones() {
 }
 
 #[test]
+fn broken_fixture_keeps_the_next_document() {
+    let (text, document) = parsed("broken-unbalanced.yaml");
+    assert!(!document.complete);
+    check_table(
+        &document,
+        &text,
+        &[
+            (&["kind"], &[("Secret", String), ("ConfigMap", String)]),
+            (&["stringData", "password"], &[("FAKE-Passw0rd!", String)]),
+            (&["data", "storageKey"], &[("FAKEa2V5LWZha2U=", String)]),
+        ],
+    );
+}
+
+#[test]
 fn every_truncation_of_every_fixture_parses() {
     for name in [
         "k8s-secret-deployment.yaml",
@@ -450,6 +465,7 @@ fn every_truncation_of_every_fixture_parses() {
         "github-workflow.yml",
         "azure-pipelines.yml",
         "application.yml",
+        "broken-unbalanced.yaml",
     ] {
         let text = fixture(name);
         for (end, _) in text.char_indices() {

@@ -11,9 +11,10 @@
 //!   `type_name` `Microsoft.Storage/storageAccounts`, `header` the whole type string's contents
 //!   (with `@api`) and `path` `["resources", "sym"]`; entries `resources.sym` (object, the whole
 //!   declaration), synthetic `resources.sym.type` (string: the type *without* `@api`, as written),
-//!   `resources.sym.apiVersion` (string after `@`), `resources.sym.condition` (expression inside `if (...)`), then the body:
-//!   `resources.sym.name`, `resources.sym.properties.disableLocalAuth`, ... A loop's body is
-//!   mapped as if it were declared once.
+//!   `resources.sym.apiVersion` (string after `@`), `resources.sym.condition` (expression inside
+//!   `if (...)`), then the body: `resources.sym.name`,
+//!   `resources.sym.properties.disableLocalAuth`, ... A loop's body is mapped as if it were
+//!   declared once. `existing` adds nothing (ARM's `existing: true` has no span to point at).
 //! - A child resource nested in a parent's body (`resource blob 'blobServices' = {...}`) gets the
 //!   joined type `Microsoft.Storage/storageAccounts/blobServices` and path
 //!   `["resources", "blob"]`; a fully qualified nested type (with a `/`) and a top-level resource
@@ -21,8 +22,8 @@
 //! - `param x string = 'v'`: `parameters.x` (object), synthetic `parameters.x.type` whose value
 //!   span is the declared type (`string`, `int`, `bool`, `object`, `array`, `string[]`, a user
 //!   type; `string?` and `(...)` are unwrapped), and `parameters.x.defaultValue`. The ARM type a
-//!   `@secure()` decorator makes (`securestring` / `secureObject`) cannot be expressed as a span
-//!   of the source, so for now the entry's text is the declared type; see [`is_secure`].
+//!   `@secure()` decorator makes (`securestring` / `secureObject`) is no span of the source, and
+//!   an [`Entry`]'s value is only a span, so for now the entry's text is the declared type.
 //!   `.bicepparam`: `param x = 'v'` yields `parameters.x` and `parameters.x.value`; `using` is
 //!   ignored.
 //! - `output o string = e`: `outputs.o`, `outputs.o.type`, `outputs.o.value`;
@@ -88,7 +89,13 @@ impl BicepParser {
             builder.complete = false;
             return builder.finish();
         };
-        match parse_bounded(parser, text, None, Instant::now() + budget(text.len())) {
+        match parse_bounded(
+            parser,
+            text,
+            None,
+            &mut builder.points,
+            Instant::now() + budget(text.len()),
+        ) {
             Some(tree) => {
                 let root = tree.root_node();
                 if has_real_error(root, text) {
@@ -113,19 +120,21 @@ pub(super) fn budget(len: usize) -> Duration {
 }
 
 /// Parses `text` (or only `range` of it) with `parser`, giving up at `deadline`. `None` when
-/// cancelled; the parser is then reset for the next use.
+/// cancelled; the parser is then reset for the next use. `points` gives the range's rows and
+/// columns (which tree-sitter wants).
 pub(super) fn parse_bounded(
     parser: &mut Parser,
     text: &str,
     range: Option<Range<usize>>,
+    points: &mut Points,
     deadline: Instant,
 ) -> Option<Tree> {
     let ranges = match range {
         Some(range) => vec![tree_sitter::Range {
             start_byte: range.start,
             end_byte: range.end,
-            start_point: point_at(text, range.start),
-            end_point: point_at(text, range.end),
+            start_point: points.at(text, range.start),
+            end_point: points.at(text, range.end),
         }],
         None => Vec::new(),
     };
@@ -149,16 +158,31 @@ pub(super) fn parse_bounded(
     tree
 }
 
-/// Row and column of a byte offset (tree-sitter wants both for included ranges).
-fn point_at(text: &str, offset: usize) -> Point {
-    let before = text.as_bytes().get(..offset).unwrap_or_default();
-    let line_start = before
-        .iter()
-        .rposition(|&byte| byte == b'\n')
-        .map_or(0, |at| at + 1);
-    Point {
-        row: before.iter().filter(|&&byte| byte == b'\n').count(),
-        column: offset - line_start,
+/// Rows and columns of byte offsets asked for in increasing order, in time linear in the text
+/// overall (an earlier offset starts over from the top).
+#[derive(Default)]
+pub(super) struct Points {
+    offset: usize,
+    point: Point,
+}
+
+impl Points {
+    /// The row and column of `offset` (clamped to the text).
+    pub(super) fn at(&mut self, text: &str, offset: usize) -> Point {
+        let offset = offset.min(text.len());
+        if offset < self.offset {
+            *self = Self::default();
+        }
+        for &byte in text.as_bytes().get(self.offset..offset).unwrap_or_default() {
+            if byte == b'\n' {
+                self.point.row += 1;
+                self.point.column = 0;
+            } else {
+                self.point.column += 1;
+            }
+        }
+        self.offset = offset;
+        self.point
     }
 }
 
@@ -251,30 +275,6 @@ fn is_quirk(node: Node, text: &str) -> bool {
             .is_some_and(|declaration| declaration.kind() == "parameter_declaration")
 }
 
-/// Whether a `decorators` node holds `@secure()` (or `@sys.secure()`).
-pub fn is_secure(decorators: Node, text: &str) -> bool {
-    let mut cursor = decorators.walk();
-    let mut calls = Vec::new();
-    for decorator in decorators.named_children(&mut cursor) {
-        let mut inner = decorator.walk();
-        calls.extend(
-            decorator
-                .named_children(&mut inner)
-                .filter(|call| call.kind() == "call_expression"),
-        );
-    }
-    calls.into_iter().any(|call| {
-        let Some(function) = call.child_by_field_name("function") else {
-            return false;
-        };
-        let name = match function.kind() {
-            "member_expression" => function.child_by_field_name("property"),
-            _ => Some(function),
-        };
-        name.and_then(|name| text.get(name.byte_range())) == Some("secure")
-    })
-}
-
 /// Work for the iterative walk (no recursion: input can nest 100,000 deep).
 enum Task<'t> {
     /// An entry for `node` at `path`, then its properties or items.
@@ -290,7 +290,7 @@ enum Task<'t> {
         parent: Option<Rc<str>>,
     },
     /// A top-level declaration found inside an `ERROR` node.
-    Statement { node: Node<'t>, secure: bool },
+    Statement(Node<'t>),
     /// An entry made up while salvaging an `ERROR` node.
     Emit(Entry),
     /// A resource found while salvaging an `ERROR` node.
@@ -305,6 +305,8 @@ struct Builder<'s> {
     complete: bool,
     /// Path segments still allowed (caps memory on wide and deep input).
     segments_left: usize,
+    /// Rows and columns for re-parsed ranges.
+    points: Points,
 }
 
 impl<'s> Builder<'s> {
@@ -315,6 +317,7 @@ impl<'s> Builder<'s> {
             resources: Vec::new(),
             complete: true,
             segments_left: text.len().saturating_mul(8).saturating_add(1 << 16),
+            points: Points::default(),
         }
     }
 
@@ -341,6 +344,12 @@ impl<'s> Builder<'s> {
             return;
         }
         self.segments_left -= path.len();
+        // Keyless entries (array items, synthetic entries) are anchored at the value's start.
+        let key = if key.is_empty() {
+            value.start..value.start
+        } else {
+            key
+        };
         self.entries.push(Entry {
             path,
             key,
@@ -351,7 +360,6 @@ impl<'s> Builder<'s> {
 
     /// The top-level statements of a tree. With a parser, broken regions are re-parsed in pieces.
     fn statements(&mut self, root: Node<'_>, mut parser: Option<&mut Parser>) {
-        let mut secure = false;
         // Some broken files have an `ERROR` root instead of an `infrastructure`.
         let children = if root.is_error() {
             vec![root]
@@ -360,10 +368,6 @@ impl<'s> Builder<'s> {
         };
         for node in children {
             match node.kind() {
-                "decorators" => {
-                    secure |= is_secure(node, self.text);
-                    continue;
-                }
                 "ERROR" => match parser.as_deref_mut() {
                     Some(parser) => self.reparse(parser, node.byte_range(), Some(node)),
                     None => {
@@ -371,9 +375,8 @@ impl<'s> Builder<'s> {
                         self.run(tasks);
                     }
                 },
-                _ => self.statement(node, secure),
+                _ => self.statement(node),
             }
-            secure = false;
         }
     }
 
@@ -393,18 +396,24 @@ impl<'s> Builder<'s> {
         let deadline = Instant::now() + budget(range.len());
         let ends = starts.iter().skip(1).copied().chain([range.end]);
         for (start, end) in starts.iter().copied().zip(ends) {
-            if let Some(tree) = parse_bounded(parser, self.text, Some(start..end), deadline) {
+            if let Some(tree) = parse_bounded(
+                parser,
+                self.text,
+                Some(start..end),
+                &mut self.points,
+                deadline,
+            ) {
                 self.statements(tree.root_node(), None);
             }
         }
     }
 
-    fn statement(&mut self, node: Node<'_>, secure: bool) {
+    fn statement(&mut self, node: Node<'_>) {
         match node.kind() {
-            "parameter_declaration" => self.declaration(node, "parameters", secure),
-            "output_declaration" => self.declaration(node, "outputs", secure),
-            "variable_declaration" => self.declaration(node, "variables", secure),
-            "metadata_declaration" => self.declaration(node, "metadata", secure),
+            "parameter_declaration" => self.declaration(node, "parameters"),
+            "output_declaration" => self.declaration(node, "outputs"),
+            "variable_declaration" => self.declaration(node, "variables"),
+            "metadata_declaration" => self.declaration(node, "metadata"),
             "resource_declaration" => self.run(vec![Task::Resource { node, parent: None }]),
             "module_declaration" => self.module(node),
             _ => {}
@@ -412,7 +421,7 @@ impl<'s> Builder<'s> {
     }
 
     /// `param`, `output`, `var` and `metadata`.
-    fn declaration(&mut self, node: Node<'_>, group: &str, _secure: bool) {
+    fn declaration(&mut self, node: Node<'_>, group: &str) {
         let parts = Parts::of(node, self.text);
         let Some(name) = parts.name else { return };
         let base = vec![group.to_string(), self.node_text(name).to_string()];
@@ -544,7 +553,7 @@ impl<'s> Builder<'s> {
                     let children = self.resource(node, parent);
                     tasks.extend(children.into_iter().rev());
                 }
-                Task::Statement { node, secure } => self.statement(node, secure),
+                Task::Statement(node) => self.statement(node),
                 Task::Emit(entry) => self.push(entry.path, entry.key, entry.value, entry.kind),
                 Task::AddResource(resource) => self.resources.push(resource),
             }
@@ -788,7 +797,6 @@ impl<'s> Builder<'s> {
         let mut parent = parent;
         // Where the next value goes, and its key span (`None`: synthetic, empty at the value).
         let mut pending: Option<(Vec<String>, Option<Range<usize>>)> = None;
-        let mut secure = false;
         let mut index = 0;
         while let Some(&item) = items.get(index) {
             index += 1;
@@ -913,7 +921,6 @@ impl<'s> Builder<'s> {
                     }
                     pending = None;
                 }
-                "decorators" => secure |= is_secure(item, self.text),
                 "object_property" => tasks.extend(self.property(item, &path, parent.clone())),
                 "resource_declaration" if !top => tasks.push(Task::Resource {
                     node: item,
@@ -926,9 +933,8 @@ impl<'s> Builder<'s> {
                 | "resource_declaration"
                 | "module_declaration" => {
                     if top {
-                        tasks.push(Task::Statement { node: item, secure });
+                        tasks.push(Task::Statement(item));
                     }
-                    secure = false;
                 }
                 _ if item.is_named() => {
                     if let Some((at, key)) = pending.take() {
@@ -1158,7 +1164,13 @@ mod tests {
         parse(text)
             .entries
             .iter()
-            .map(|entry| (entry.path.join("."), entry.kind, entry.text(text).to_string()))
+            .map(|entry| {
+                (
+                    entry.path.join("."),
+                    entry.kind,
+                    entry.text(text).to_string(),
+                )
+            })
             .collect()
     }
 
@@ -1169,14 +1181,24 @@ mod tests {
     #[test]
     fn multi_line_strings_drop_the_newline_after_the_opening_quotes() {
         let text = "var script = '''\n#!/bin/sh\necho hi\n'''\nvar single = '''one line'''\n";
-        assert!(has(text, "variables.script", ValueKind::String, "#!/bin/sh\necho hi\n"));
+        assert!(has(
+            text,
+            "variables.script",
+            ValueKind::String,
+            "#!/bin/sh\necho hi\n"
+        ));
         assert!(has(text, "variables.single", ValueKind::String, "one line"));
     }
 
     #[test]
     fn interpolated_strings_are_expressions_inside_the_quotes() {
         let text = "var a = 'pre-${suffix}'\nvar b = ''\nvar c = 'it\\'s'\n";
-        assert!(has(text, "variables.a", ValueKind::Expression, "pre-${suffix}"));
+        assert!(has(
+            text,
+            "variables.a",
+            ValueKind::Expression,
+            "pre-${suffix}"
+        ));
         assert!(has(text, "variables.b", ValueKind::String, ""));
         assert!(has(text, "variables.c", ValueKind::String, "it\\'s"));
     }
@@ -1185,7 +1207,9 @@ mod tests {
     fn quoted_keys_are_unescaped_and_spanned_inside_the_quotes() {
         let text = "var o = {\n  'a\\'b': 1\n  'x-y': 2\n}\n";
         let document = parse(text);
-        let entry = document.get(&["variables", "o", "a'b"]).expect("unescaped key");
+        let entry = document
+            .get(&["variables", "o", "a'b"])
+            .expect("unescaped key");
         assert_eq!(&text[entry.key.clone()], "a\\'b");
         assert!(document.get(&["variables", "o", "x-y"]).is_some());
         assert_eq!(unescape("\\u{41}\\n\\$\\\\"), "A\n$\\");
@@ -1196,10 +1220,18 @@ mod tests {
     fn bicepparam_assignments_are_values_and_not_errors() {
         let text = "using './main.bicep'\nparam a = 'x'\nparam b = [1]\nparam c = f()\n";
         let document = parse(text);
-        assert!(document.complete, "tree-sitter-bicep's .bicepparam quirks are not errors");
+        assert!(
+            document.complete,
+            "tree-sitter-bicep's .bicepparam quirks are not errors"
+        );
         assert!(has(text, "parameters.a.value", ValueKind::String, "x"));
         assert!(has(text, "parameters.b.value", ValueKind::Array, "[1]"));
-        assert!(has(text, "parameters.c.value", ValueKind::Expression, "f()"));
+        assert!(has(
+            text,
+            "parameters.c.value",
+            ValueKind::Expression,
+            "f()"
+        ));
         assert!(document.get(&["parameters", "a", "type"]).is_none());
     }
 
@@ -1208,7 +1240,12 @@ mod tests {
         let text = "output sa resource 'Microsoft.Storage/storageAccounts@2023-01-01' = sa\n";
         let document = parse(text);
         assert!(document.complete);
-        assert!(has(text, "outputs.sa.type", ValueKind::String, "Microsoft.Storage/storageAccounts@2023-01-01"));
+        assert!(has(
+            text,
+            "outputs.sa.type",
+            ValueKind::String,
+            "Microsoft.Storage/storageAccounts@2023-01-01"
+        ));
         assert!(has(text, "outputs.sa.value", ValueKind::Expression, "sa"));
     }
 
@@ -1217,63 +1254,72 @@ mod tests {
         let text = "param a string?\nparam b (int)\nparam c string[]\nparam d myType\n";
         assert!(has(text, "parameters.a.type", ValueKind::String, "string"));
         assert!(has(text, "parameters.b.type", ValueKind::String, "int"));
-        assert!(has(text, "parameters.c.type", ValueKind::String, "string[]"));
+        assert!(has(
+            text,
+            "parameters.c.type",
+            ValueKind::String,
+            "string[]"
+        ));
         assert!(has(text, "parameters.d.type", ValueKind::String, "myType"));
     }
 
     #[test]
-    fn secure_decorators_are_recognised() {
-        for (text, secure) in [
-            ("@secure()\nparam p string\n", true),
-            ("@sys.secure()\nparam p string\n", true),
-            ("@description('secure')\nparam p string\n", false),
-        ] {
-            let mut parser = Parser::new();
-            parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
-            let tree = parser.parse(text, None).expect("tree");
-            let decorators = named(tree.root_node()).into_iter().find(|node| node.kind() == "decorators");
-            assert_eq!(decorators.is_some_and(|node| is_secure(node, text)), secure, "{text}");
-        }
-    }
-
-    #[test]
     fn child_types_join_unless_fully_qualified() {
-        let text = "resource a 'A.B/c@1' = {\n  resource b 'd@1' = {}\n  resource e 'A.B/c/f@1' = {}\n}\n";
-        let types: Vec<String> = parse(text).resources.into_iter().map(|resource| resource.type_name).collect();
+        let text =
+            "resource a 'A.B/c@1' = {\n  resource b 'd@1' = {}\n  resource e 'A.B/c/f@1' = {}\n}\n";
+        let types: Vec<String> = parse(text)
+            .resources
+            .into_iter()
+            .map(|resource| resource.type_name)
+            .collect();
         assert_eq!(types, ["A.B/c", "A.B/c/d", "A.B/c/f"]);
     }
 
     #[test]
     fn chunks_split_at_declarations_but_keep_decorators() {
-        let text = "resource a 'T@1' = {\n  x: 1\n@secure()\nparam p string\nvar v = 1\n  resourceX\n";
+        let text =
+            "resource a 'T@1' = {\n  x: 1\n@secure()\nparam p string\nvar v = 1\n  resourceX\n";
         let starts = chunk_starts(text, 0..text.len(), bicep_declaration);
-        let lines: Vec<&str> = starts.iter().map(|&at| text[at..].lines().next().unwrap_or("")).collect();
+        let lines: Vec<&str> = starts
+            .iter()
+            .map(|&at| text[at..].lines().next().unwrap_or(""))
+            .collect();
         assert_eq!(lines, ["resource a 'T@1' = {", "@secure()", "var v = 1"]);
     }
 
     #[test]
     fn an_expired_deadline_cancels_and_the_parser_stays_usable() {
         let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
+        parser
+            .set_language(&tree_sitter_bicep::LANGUAGE.into())
+            .expect("grammar");
         let text = "var x = {\n".repeat(5_000);
-        assert!(parse_bounded(&mut parser, &text, None, Instant::now()).is_none());
-        let tree = parse_bounded(&mut parser, "var y = 1\n", None, Instant::now() + Duration::from_secs(5));
+        let mut points = Points::default();
+        assert!(parse_bounded(&mut parser, &text, None, &mut points, Instant::now()).is_none());
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let tree = parse_bounded(&mut parser, "var y = 1\n", None, &mut points, deadline);
         assert!(tree.is_some_and(|tree| !tree.root_node().has_error()));
     }
 
     #[test]
     fn included_ranges_keep_absolute_offsets() {
         let mut parser = Parser::new();
-        parser.set_language(&tree_sitter_bicep::LANGUAGE.into()).expect("grammar");
+        parser
+            .set_language(&tree_sitter_bicep::LANGUAGE.into())
+            .expect("grammar");
         let text = "garbage {{{\nvar y = 'z'\n";
         let deadline = Instant::now() + Duration::from_secs(5);
-        let tree = parse_bounded(&mut parser, text, Some(12..text.len()), deadline).expect("tree");
+        let mut points = Points::default();
+        let range = Some(12..text.len());
+        let tree = parse_bounded(&mut parser, text, range, &mut points, deadline).expect("tree");
         let mut builder = Builder::new(text);
         builder.statements(tree.root_node(), None);
         let document = builder.finish();
         let entry = document.get(&["variables", "y"]).expect("entry");
         assert_eq!(entry.text(text), "z");
-        assert_eq!(point_at(text, 12), Point { row: 1, column: 0 });
+        assert_eq!(points.at(text, 14), Point { row: 1, column: 2 });
+        assert_eq!(points.at(text, 3), Point { row: 0, column: 3 });
+        assert_eq!(points.at(text, 999), Point { row: 2, column: 0 });
     }
 
     #[test]
@@ -1282,7 +1328,12 @@ mod tests {
         let document = parse(text);
         assert!(!document.complete);
         assert_eq!(document.resources.len(), 1);
-        assert!(has(text, "resources.sa.properties.allowSharedKeyAccess", ValueKind::Bool, "true"));
+        assert!(has(
+            text,
+            "resources.sa.properties.allowSharedKeyAccess",
+            ValueKind::Bool,
+            "true"
+        ));
         assert!(has(text, "resources.sa.name", ValueKind::String, "x"));
     }
 }

@@ -41,7 +41,7 @@ use std::time::Instant;
 
 use tree_sitter::{Node, Parser};
 
-use super::bicep::{budget, chunk_starts, parse_bounded};
+use super::bicep::{Points, budget, chunk_starts, parse_bounded};
 use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
 
 /// A reusable Terraform / HCL (tree-sitter-hcl) parser; see the [module documentation](self)
@@ -77,7 +77,13 @@ impl HclParser {
             builder.complete = false;
             return builder.finish();
         };
-        match parse_bounded(parser, text, None, Instant::now() + budget(text.len())) {
+        match parse_bounded(
+            parser,
+            text,
+            None,
+            &mut builder.points,
+            Instant::now() + budget(text.len()),
+        ) {
             Some(tree) => {
                 let root = tree.root_node();
                 builder.broken = root.has_error();
@@ -135,6 +141,8 @@ struct Builder<'s> {
     broken: bool,
     /// Path segments still allowed (caps memory on wide and deep input).
     segments_left: usize,
+    /// Rows and columns for re-parsed ranges.
+    points: Points,
 }
 
 impl<'s> Builder<'s> {
@@ -146,6 +154,7 @@ impl<'s> Builder<'s> {
             complete: true,
             broken: false,
             segments_left: text.len().saturating_mul(8).saturating_add(1 << 16),
+            points: Points::default(),
         }
     }
 
@@ -172,6 +181,12 @@ impl<'s> Builder<'s> {
             return;
         }
         self.segments_left -= path.len();
+        // Keyless entries (array items, synthetic entries) are anchored at the value's start.
+        let key = if key.is_empty() {
+            value.start..value.start
+        } else {
+            key
+        };
         self.entries.push(Entry {
             path,
             key,
@@ -235,7 +250,13 @@ impl<'s> Builder<'s> {
         let deadline = Instant::now() + budget(range.len());
         let ends = starts.iter().skip(1).copied().chain([range.end]);
         for (start, end) in starts.iter().copied().zip(ends) {
-            if let Some(tree) = parse_bounded(parser, self.text, Some(start..end), deadline) {
+            if let Some(tree) = parse_bounded(
+                parser,
+                self.text,
+                Some(start..end),
+                &mut self.points,
+                deadline,
+            ) {
                 self.file(tree.root_node(), None);
             }
         }
@@ -610,15 +631,15 @@ mod tests {
     }
 
     fn has(text: &str, path: &str, kind: ValueKind, value: &str) -> bool {
-        parse(text)
-            .entries
-            .iter()
-            .any(|entry| entry.path.join(".") == path && entry.kind == kind && entry.text(text) == value)
+        parse(text).entries.iter().any(|entry| {
+            entry.path.join(".") == path && entry.kind == kind && entry.text(text) == value
+        })
     }
 
     #[test]
     fn heredocs_span_their_lines() {
-        let text = "a = <<EOT\nline one\nline two\nEOT\nb = <<-EOT\n  x ${var.y}\n  EOT\nc = <<EOT\nEOT\n";
+        let text =
+            "a = <<EOT\nline one\nline two\nEOT\nb = <<-EOT\n  x ${var.y}\n  EOT\nc = <<EOT\nEOT\n";
         assert!(has(text, "a", ValueKind::String, "line one\nline two\n"));
         assert!(has(text, "b", ValueKind::Expression, "  x ${var.y}\n"));
         assert!(has(text, "c", ValueKind::String, ""));
@@ -628,7 +649,12 @@ mod tests {
     fn templates_are_expressions_only_with_interpolation_or_directives() {
         let text = "a = \"x-${var.y}\"\nb = \"%{ if true }x%{ endif }\"\nc = \"$${literal}\"\nd = \"a\\\"b\"\n";
         assert!(has(text, "a", ValueKind::Expression, "x-${var.y}"));
-        assert!(has(text, "b", ValueKind::Expression, "%{ if true }x%{ endif }"));
+        assert!(has(
+            text,
+            "b",
+            ValueKind::Expression,
+            "%{ if true }x%{ endif }"
+        ));
         assert!(has(text, "c", ValueKind::String, "$${literal}"));
         assert!(has(text, "d", ValueKind::String, "a\\\"b"));
     }
@@ -659,8 +685,18 @@ mod tests {
     #[test]
     fn dynamic_blocks_map_their_content_to_the_block_type() {
         let text = "resource \"t\" \"n\" {\n  dynamic \"site_config\" {\n    for_each = var.c\n    content {\n      always_on = true\n    }\n  }\n}\n";
-        assert!(has(text, "resource.t.n.site_config.always_on", ValueKind::Bool, "true"));
-        assert!(has(text, "resource.t.n.dynamic.site_config.for_each", ValueKind::Expression, "var.c"));
+        assert!(has(
+            text,
+            "resource.t.n.site_config.always_on",
+            ValueKind::Bool,
+            "true"
+        ));
+        assert!(has(
+            text,
+            "resource.t.n.dynamic.site_config.for_each",
+            ValueKind::Expression,
+            "var.c"
+        ));
     }
 
     #[test]
@@ -668,7 +704,13 @@ mod tests {
         let text = "resource t n {\n  rule { a = 1 }\n  rule { a = 2 }\n}\n";
         let document = parse(text);
         assert_eq!(document.resources.len(), 1);
-        assert_eq!(document.resources.first().map(|resource| resource.type_name.as_str()), Some("t"));
+        assert_eq!(
+            document
+                .resources
+                .first()
+                .map(|resource| resource.type_name.as_str()),
+            Some("t")
+        );
         let values: Vec<&str> = document
             .entries
             .iter()
@@ -680,11 +722,19 @@ mod tests {
 
     #[test]
     fn nested_top_level_blocks_come_back_only_in_broken_files() {
-        let broken = "resource \"a\" \"x\" {\n  inner {\n    k = 1\n\nresource \"b\" \"y\" {\n  k = 2\n}\n";
+        let broken =
+            "resource \"a\" \"x\" {\n  inner {\n    k = 1\n\nresource \"b\" \"y\" {\n  k = 2\n}\n";
         let document = parse(broken);
         assert!(!document.complete);
-        let paths: Vec<Vec<String>> = document.resources.iter().map(|resource| resource.path.clone()).collect();
-        assert_eq!(paths, [vec!["resource", "a", "x"], vec!["resource", "b", "y"]]);
+        let paths: Vec<Vec<String>> = document
+            .resources
+            .iter()
+            .map(|resource| resource.path.clone())
+            .collect();
+        assert_eq!(
+            paths,
+            [vec!["resource", "a", "x"], vec!["resource", "b", "y"]]
+        );
         assert!(has(broken, "resource.b.y.k", ValueKind::Number, "2"));
         // A valid file keeps a nested block where it is written.
         let valid = "outer {\n  variable \"v\" {\n    k = 1\n  }\n}\n";

@@ -12,7 +12,7 @@
 //!   a blank). A line with no separator and no white space is a bare key with a null value.
 //! - A `[section]` header yields a [`ValueKind::Object`] entry at `[section]` (the name as
 //!   written inside the brackets, trimmed) whose value span runs from the header to the end of
-//!   the section's last value.
+//!   the section's last value. A `[` line without `]` is skipped, with `complete = false`.
 //! - Values: quoted with `"` (backslash escapes) or `'` are [`ValueKind::String`]s spanned inside
 //!   the quotes, and may run over several lines (dotenv multi-line values, such as PEM keys) when
 //!   the closing quote ends its line within 100 lines; an unterminated quote yields the rest of its

@@ -15,7 +15,7 @@
 //! - Parsers never panic and never fail hard: a broken file yields what could be recovered, with
 //!   `complete = false`. Text rules run on every file anyway, so nothing is lost.
 //!
-//! Parsers are created once per thread and reused ([`with_parsers`]).
+//! Parsers are created once per thread and reused ([`parse`] keeps them in a thread local).
 
 pub mod bicep;
 pub mod code;

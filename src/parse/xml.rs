@@ -82,7 +82,14 @@ impl XmlParser {
         if nesting_depth_exceeds(text, MAX_DEPTH) {
             return Document::default();
         }
-        let budget = CALLS_MIN.saturating_add(text.len() / 1024 * CALLS_PER_KIB);
+        self.parse_within(
+            text,
+            CALLS_MIN.saturating_add(text.len() / 1024 * CALLS_PER_KIB),
+        )
+    }
+
+    /// Parses `text` unless tree-sitter needs more than `budget` progress callbacks.
+    fn parse_within(&mut self, text: &str, budget: usize) -> Document {
         let mut calls = 0usize;
         let mut progress = |_: &ParseState| {
             calls += 1;
@@ -579,7 +586,10 @@ fn trim(text: &str, range: Range<usize>) -> Range<usize> {
 
 /// Whether `text` starts (after white space and a byte order mark) with markup, or is blank.
 fn looks_like_xml(text: &str) -> bool {
-    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}').chars().next().is_none_or(|first| first == '<')
+    text.trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}')
+        .chars()
+        .next()
+        .is_none_or(|first| first == '<')
 }
 
 /// Whether elements nest deeper than `limit` (a linear scan that skips comments, CDATA,
@@ -765,10 +775,27 @@ mod tests {
         let text = "bootstrap.servers=fake.servicebus.windows.net:9093\nsasl.password=FAKE\n";
         let (document, listed) = entries(text);
         assert!(document.complete);
-        assert_eq!(listed[1], ("sasl.password".to_owned(), "FAKE", ValueKind::String));
+        assert_eq!(
+            listed[1],
+            ("sasl.password".to_owned(), "FAKE", ValueKind::String)
+        );
         assert!(looks_like_xml("\u{feff}\n  <a/>"));
         assert!(looks_like_xml(""));
         assert!(!looks_like_xml("# comment\n<a/>"));
+    }
+
+    #[test]
+    fn a_parse_over_budget_is_cancelled() {
+        let text = "<r>".to_owned() + &"<add key=\"k\" value=\"v\"/>".repeat(1_000) + "</r>";
+        let mut parser = XmlParser::new();
+        let document = parser.parse_within(&text, 1);
+        assert!(!document.complete);
+        assert!(document.entries.is_empty());
+        // The parser starts afresh afterwards.
+        let document = parser.parse("<a b='c'/>");
+        assert!(document.complete);
+        assert_eq!(document.entries.len(), 2);
+        assert_eq!(parser.parse(&text).entries.len(), 1 + 1_000 * 4);
     }
 
     #[test]

@@ -636,6 +636,34 @@ mod tests {
     }
 
     #[test]
+    fn crlf_and_byte_order_mark() {
+        let text = "\u{feff}a: 1\r\nb: \"x\"\r\nc: |\r\n  t\r\n  u\r\nd:\r\n  - e\r\n";
+        let document = parse(text);
+        assert!(document.complete);
+        assert_eq!(
+            value_at(&document, text, &["a"]),
+            Some(("1", ValueKind::Number))
+        );
+        assert_eq!(
+            value_at(&document, text, &["b"]),
+            Some(("x", ValueKind::String))
+        );
+        assert_eq!(
+            value_at(&document, text, &["c"]),
+            Some(("t\r\n  u", ValueKind::String))
+        );
+        assert_eq!(
+            value_at(&document, text, &["d"]),
+            Some(("- e", ValueKind::Array))
+        );
+        assert_eq!(
+            value_at(&document, text, &["d", "0"]),
+            Some(("e", ValueKind::String))
+        );
+        assert_eq!(&text[document.entries[0].key.clone()], "a");
+    }
+
+    #[test]
     fn char_offsets_convert_past_checkpoints() {
         let text = "ü".repeat(200) + "x";
         let offsets = CharOffsets::new(&text);

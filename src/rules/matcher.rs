@@ -559,11 +559,8 @@ fn render_message(
         message.push_str(&rest[..open]);
         let inner = &rest[open + 1..close];
         let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
-        let found = if name == "setting" {
-            setting
-        } else {
-            groups.get(name)
-        };
+        // A capture group of that name wins; `{setting}` otherwise names the enclosing key.
+        let found = groups.get(name).or(if name == "setting" { setting } else { None });
         match found {
             Some(found) if is_secret && (name == "secret" || found == secret) => {
                 message.push_str(&mask(found))

@@ -288,9 +288,19 @@ struct Compiled {
     cursor: QueryCursor,
 }
 
+/// Node kind ids the callee normaliser treats specially.
+#[derive(Default)]
+struct CalleeKinds {
+    /// Argument lists, shown as `()`.
+    lists: Vec<u16>,
+    /// Left out.
+    hidden: Vec<u16>,
+}
+
 /// A reusable parser for one tree-sitter [`Grammar`].
 pub(super) struct Engine<G> {
     grammar: G,
+    kinds: CalleeKinds,
     /// `None` if the grammar could not be loaded (ABI mismatch); every view is then empty.
     parser: Option<Parser>,
     /// `None` if the query does not compile against the grammar.
@@ -322,7 +332,11 @@ impl<G: Grammar> Engine<G> {
             cursor.set_match_limit(1 << 12);
             Compiled { query, roles, cursor }
         });
-        Self { grammar, parser, compiled }
+        let ids = |kinds: &[&str]| -> Vec<u16> {
+            kinds.iter().map(|kind| language.id_for_node_kind(kind, true)).filter(|&id| id != 0).collect()
+        };
+        let kinds = CalleeKinds { lists: ids(grammar.argument_lists()), hidden: ids(grammar.hidden_in_callee()) };
+        Self { grammar, kinds, parser, compiled }
     }
 
     /// Whether both the grammar and the query loaded.
@@ -393,7 +407,7 @@ impl<G: Grammar> Engine<G> {
         }
 
         let grammar = &self.grammar;
-        let mut evaluator = Evaluator::new(grammar, text);
+        let mut evaluator = Evaluator::new(grammar, &self.kinds, text);
         let mut definitions = Vec::new();
         for captures in matches.iter().filter(|c| c.definition.is_some() || c.reassign.is_some()) {
             grammar.definitions(captures, text, &mut definitions);
@@ -483,6 +497,7 @@ enum Task<'t> {
 /// Resolves values within one file.
 struct Evaluator<'t, 'g, G> {
     grammar: &'g G,
+    kinds: &'g CalleeKinds,
     text: &'t str,
     names: HashMap<String, Slot<'t>>,
     /// Nodes known not to resolve (so nested joins are not re-walked).
@@ -493,9 +508,10 @@ struct Evaluator<'t, 'g, G> {
 }
 
 impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
-    fn new(grammar: &'g G, text: &'t str) -> Self {
+    fn new(grammar: &'g G, kinds: &'g CalleeKinds, text: &'t str) -> Self {
         Self {
             grammar,
+            kinds,
             text,
             names: HashMap::new(),
             failed: HashSet::new(),
@@ -621,8 +637,8 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
     /// Builds a [`Call`] from its shape, resolving argument values.
     fn call(&mut self, node: Node<'t>, shape: CallShape<'t>) -> Call {
         let (callee, callee_span) = match &shape.callee {
-            Callee::Node(callee) => (normalise(self.text, *callee, None, self.grammar), callee.byte_range()),
-            Callee::Without(callee, skip) => (normalise(self.text, *callee, Some(*skip), self.grammar), callee.byte_range()),
+            Callee::Node(callee) => (normalise(self.text, *callee, None, self.kinds), callee.byte_range()),
+            Callee::Without(callee, skip) => (normalise(self.text, *callee, Some(*skip), self.kinds), callee.byte_range()),
             Callee::Text(text) => (text.clone(), node.byte_range()),
         };
         let (name, name_span) = match shape.name {
@@ -665,12 +681,10 @@ pub(super) fn last_segment(name: &str) -> &str {
 /// The callee text of `node`: its tokens without whitespace or comments (one space between two
 /// words), argument lists inside it as `()`, `skip` left out; built from the right and cut at
 /// [`MAX_CALLEE`] bytes (then prefixed with `…`).
-fn normalise(text: &str, node: Node<'_>, skip: Option<Node<'_>>, grammar: &impl Grammar) -> String {
+fn normalise(text: &str, node: Node<'_>, skip: Option<Node<'_>>, kinds: &CalleeKinds) -> String {
     /// Nodes with more children than this are not looked into (a lambda body in a callee).
     const MAX_CHILDREN: u32 = 64;
     let skip = skip.map(|skip| skip.id());
-    let argument_lists = grammar.argument_lists();
-    let hidden = grammar.hidden_in_callee();
     let mut tokens: Vec<&str> = Vec::new();
     let mut length = 0;
     let mut truncated = false;
@@ -680,10 +694,11 @@ fn normalise(text: &str, node: Node<'_>, skip: Option<Node<'_>>, grammar: &impl 
             truncated = true;
             break;
         }
-        if node.is_extra() || Some(node.id()) == skip || hidden.contains(&node.kind()) {
+        let kind = node.kind_id();
+        if node.is_extra() || Some(node.id()) == skip || kinds.hidden.contains(&kind) {
             continue;
         }
-        if argument_lists.contains(&node.kind()) {
+        if kinds.lists.contains(&kind) {
             tokens.push("()");
             length += 2;
             continue;
