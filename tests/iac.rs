@@ -166,3 +166,38 @@ fn iac_findings_carry_a_role_and_a_snippet_in_the_template_language() {
         }
     }
 }
+
+#[test]
+fn json_output_carries_the_snippet_for_each_template_language() {
+    let mut rendered = String::new();
+    for (fixture, rule) in [
+        ("iac/bicep", "storage-shared-key-access-enabled"),
+        ("iac/arm", "cosmos-local-auth-enabled"),
+        ("iac/terraform", "redis-access-key-auth-enabled"),
+    ] {
+        let output = common::keyless(&common::fixture(fixture), &["scan", "--format", "json"]);
+        let document = common::json_of(&output);
+        let finding = document["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|finding| finding["rule_id"] == rule)
+            .unwrap_or_else(|| panic!("{fixture}: no {rule} finding"));
+        let remediation = &finding["remediation"];
+        let role = &remediation["roles"][0];
+        assert!(
+            role["id"].as_str().is_some_and(|id| !id.is_empty()),
+            "{fixture}: role without id"
+        );
+        let code = remediation["template"]["code"].as_str().unwrap_or_default();
+        assert!(
+            code.contains(role["id"].as_str().unwrap_or("?"))
+                || role["kind"] == "redis-access-policy"
+        );
+        rendered.push_str(&format!(
+            "==== {fixture} {rule} (line {}) -> {} ({})\n{code}\n",
+            finding["line"], role["name"], remediation["template"]["language"]
+        ));
+    }
+    insta::assert_snapshot!("iac_template_remediation", rendered);
+}

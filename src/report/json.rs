@@ -77,6 +77,9 @@ pub(crate) struct JsonRemediation<'a> {
     /// The identity-based code in the finding's language, when the file is source code.
     #[serde(skip_serializing_if = "Option::is_none")]
     sdk: Option<JsonSdk<'a>>,
+    /// For infrastructure-as-code findings: the snippet to add, in the template's language.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    template: Option<JsonTemplate>,
     references: &'a [String],
 }
 
@@ -92,7 +95,14 @@ struct JsonRole<'a> {
     name: &'a str,
     id: &'a str,
     kind: RoleKind,
-    when: &'a str,
+    when: String,
+}
+
+/// The identity block and role assignment to add, in the template's own language.
+#[derive(Serialize)]
+struct JsonTemplate {
+    language: &'static str,
+    code: String,
 }
 
 #[derive(Serialize)]
@@ -115,7 +125,12 @@ struct Summary {
     dropped: Dropped,
 }
 
-pub(crate) fn remediation_json<'a>(advice: &Advice<'a>, path: &str) -> JsonRemediation<'a> {
+pub(crate) fn remediation_json<'a>(
+    advice: &Advice<'a>,
+    finding: &Finding,
+    registry: &Registry,
+) -> JsonRemediation<'a> {
+    let path = finding.path.as_str();
     let profile = advice.profile;
     JsonRemediation {
         profile: &profile.id,
@@ -132,7 +147,7 @@ pub(crate) fn remediation_json<'a>(advice: &Advice<'a>, path: &str) -> JsonRemed
                 name: &role.name,
                 id: role.output_id(),
                 kind: role.kind,
-                when,
+                when: when.clone(),
             })
             .collect(),
         sdk: language_of(path).and_then(|language| {
@@ -145,6 +160,8 @@ pub(crate) fn remediation_json<'a>(advice: &Advice<'a>, path: &str) -> JsonRemed
                     code: &advice.code,
                 })
         }),
+        template: super::template_snippet(registry, finding, advice)
+            .map(|(language, code)| JsonTemplate { language, code }),
         references: &profile.references,
     }
 }
@@ -163,7 +180,7 @@ fn finding_json<'a>(finding: &'a Finding, registry: &'a Registry) -> JsonFinding
         secret: &finding.masked,
         fingerprint: &finding.secret_hash,
         remediation: advice_for(registry.knowledge(), finding)
-            .map(|advice| remediation_json(&advice, &finding.path)),
+            .map(|advice| remediation_json(&advice, finding, registry)),
     }
 }
 

@@ -60,18 +60,54 @@ pub fn write_report(
     }
 }
 
-/// The profile a finding points to, with its roles resolved.
+/// The profile a finding points to, with its roles resolved: the roles inferred from what the
+/// code does when there are any, the profile's otherwise.
 pub(crate) struct Advice<'k> {
     pub profile: &'k Profile,
-    pub roles: Vec<(&'k Role, &'k str)>,
+    pub roles: Vec<(&'k Role, String)>,
 }
 
 pub(crate) fn advice_for<'k>(knowledge: &'k Knowledge, finding: &Finding) -> Option<Advice<'k>> {
     let profile = knowledge.profile(&finding.remediation)?;
-    Some(Advice {
-        profile,
-        roles: knowledge.roles_of(profile).collect(),
-    })
+    let inferred: Vec<(&Role, String)> = finding
+        .roles
+        .iter()
+        .filter_map(|inferred| {
+            let role = knowledge.role(&inferred.role)?;
+            Some((role, format!("the code calls `{}`", inferred.because)))
+        })
+        .collect();
+    let roles = if inferred.is_empty() {
+        knowledge
+            .roles_of(profile)
+            .map(|(role, when)| (role, when.to_owned()))
+            .collect()
+    } else {
+        inferred
+    };
+    Some(Advice { profile, roles })
+}
+
+/// The identity block and role assignment for an infrastructure-as-code finding, in the
+/// template's language: Bicep and Terraform files always, JSON files when the rule is a
+/// template rule (its data lives in `rules/iac*.yaml`).
+pub(crate) fn template_snippet(
+    registry: &Registry,
+    finding: &Finding,
+    advice: &Advice<'_>,
+) -> Option<(&'static str, String)> {
+    use crate::remediation::template::{TemplateLanguage, snippet};
+    let language = TemplateLanguage::of_path(&finding.path)?;
+    if language == TemplateLanguage::Arm
+        && !registry
+            .rule(&finding.rule_id)
+            .is_some_and(|rule| rule.file.starts_with("iac"))
+    {
+        return None;
+    }
+    let role = advice.roles.first().map(|(role, _)| *role);
+    let code = snippet(language, registry.knowledge(), finding.service, role)?;
+    Some((language.as_str(), code))
 }
 
 /// The managed-identity way out of a profile as numbered steps, least privilege first: turn the
