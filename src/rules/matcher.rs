@@ -205,7 +205,9 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                             is_secret: true,
                             value: Some(value.clone()),
                             level: Some(Level::Error),
-                            matched_len: None,
+                            // A text rule that recognises the literal itself knows its type
+                            // better: it wins the overlap, so the literal is reported once.
+                            matched_len: Some(0),
                         },
                         None => Matched::text(call.span.clone(), call.name_span.clone(), false),
                     };
@@ -214,7 +216,14 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
             }
         }
     }
-    if let Some(view) = &code {
+    // A secret rule's keywords in a source file: its key may be split over pieces that only the
+    // parser joins, so parse the code (once) and match the joined strings too.
+    let secret_keywords = candidate_rules
+        .iter()
+        .filter_map(|&index| registry.rules().get(index))
+        .any(|rule| rule.spec.secret && matches!(rule.matcher, Matcher::Text { .. }));
+    if let Some(language) = language.filter(|_| secret_keywords || code.is_some()) {
+        let view = code.get_or_insert_with(|| parse::code::parse(language, text));
         candidates.extend(derived_string_candidates(
             registry,
             &candidate_rules,
@@ -239,6 +248,14 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         .into_iter()
         .map(|candidate| to_finding(path, source, candidate, &secrets))
         .collect();
+    // Least privilege from what the code does with the client.
+    if let Some(language) = language.filter(|_| !findings.is_empty()) {
+        let view = code.get_or_insert_with(|| parse::code::parse(language, text));
+        for finding in &mut findings {
+            let calls = view.calls.iter().map(|call| call.name.as_str());
+            finding.roles = registry.knowledge().infer_roles(finding.service, calls);
+        }
+    }
     findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
     findings
 }
@@ -560,7 +577,9 @@ fn render_message(
         let inner = &rest[open + 1..close];
         let (name, fallback) = inner.split_once('|').unwrap_or((inner, "?"));
         // A capture group of that name wins; `{setting}` otherwise names the enclosing key.
-        let found = groups.get(name).or(if name == "setting" { setting } else { None });
+        let found = groups
+            .get(name)
+            .or(if name == "setting" { setting } else { None });
         match found {
             Some(found) if is_secret && (name == "secret" || found == secret) => {
                 message.push_str(&mask(found))
