@@ -179,13 +179,48 @@ fn changed_keys_stay_quiet_in_named_settings_too() {
     // signature to the checksum rules, so a key with a broken checksum is no error there either.
     let registry = registry();
     let cases: &[(IdentifiableKind, &str, &str, Service)] = &[
-        (IdentifiableKind::StorageAccount, "Default0", "AZURE_STORAGE_KEY", Service::Storage),
-        (IdentifiableKind::Batch, "AbAcct00", "BATCH_ACCOUNT_KEY", Service::Batch),
-        (IdentifiableKind::CosmosDb, "MastRW00", "COSMOS_KEY", Service::Cosmos),
-        (IdentifiableKind::CacheForRedis, "Access00", "REDIS_PASSWORD", Service::Redis),
-        (IdentifiableKind::EventGrid, "SendRecv", "EVENTGRID_TOPIC_KEY", Service::Eventgrid),
-        (IdentifiableKind::ServiceBus, "Send0000", "SERVICEBUS_KEY", Service::Servicebus),
-        (IdentifiableKind::Search, "PAdmin00", "AZURE_SEARCH_KEY", Service::Search),
+        (
+            IdentifiableKind::StorageAccount,
+            "Default0",
+            "AZURE_STORAGE_KEY",
+            Service::Storage,
+        ),
+        (
+            IdentifiableKind::Batch,
+            "AbAcct00",
+            "BATCH_ACCOUNT_KEY",
+            Service::Batch,
+        ),
+        (
+            IdentifiableKind::CosmosDb,
+            "MastRW00",
+            "COSMOS_KEY",
+            Service::Cosmos,
+        ),
+        (
+            IdentifiableKind::CacheForRedis,
+            "Access00",
+            "REDIS_PASSWORD",
+            Service::Redis,
+        ),
+        (
+            IdentifiableKind::EventGrid,
+            "SendRecv",
+            "EVENTGRID_TOPIC_KEY",
+            Service::Eventgrid,
+        ),
+        (
+            IdentifiableKind::ServiceBus,
+            "Send0000",
+            "SERVICEBUS_KEY",
+            Service::Servicebus,
+        ),
+        (
+            IdentifiableKind::Search,
+            "PAdmin00",
+            "AZURE_SEARCH_KEY",
+            Service::Search,
+        ),
     ];
     let mut failures = Vec::new();
     for &(kind, seed, name, service) in cases {
@@ -198,7 +233,10 @@ fn changed_keys_stay_quiet_in_named_settings_too() {
         let changed = change_char(&key, body - 1);
         let found = scan_text(&registry, ".env", &format!("{name}={changed}\n"));
         if let Some(finding) = found.iter().find(|finding| finding.level == Level::Error) {
-            failures.push(format!("{name}: changed key reported by {}", finding.rule_id));
+            failures.push(format!(
+                "{name}: changed key reported by {}",
+                finding.rule_id
+            ));
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));

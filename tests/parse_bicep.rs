@@ -56,9 +56,12 @@ fn check_invariants(text: &str, document: &Document) {
     }
 }
 
+/// Expected `(path, kind, value text)` entries.
+type Table<'a> = &'a [(&'a str, ValueKind, &'a str)];
+
 /// Asserts each `(path, kind, value text)` is an entry of `text`'s document.
 #[track_caller]
-fn expect(text: &str, document: &Document, table: &[(&str, ValueKind, &str)]) {
+fn expect(text: &str, document: &Document, table: Table) {
     for &(path, kind, value) in table {
         let segments: Vec<&str> = path.split('.').collect();
         let entry = document.get(&segments).unwrap_or_else(|| {
@@ -372,7 +375,7 @@ fn bicepparam_values() {
 
 #[test]
 fn small_snippets() {
-    let cases: &[(&str, &[(&str, ValueKind, &str)])] = &[
+    let cases: &[(&str, Table)] = &[
         (
             "var a = null\nvar b = -3\nvar c = !flag\nvar d = x ?? 'y'\n",
             &[

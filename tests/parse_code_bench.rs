@@ -18,7 +18,9 @@ use std::time::{Duration, Instant};
 use keyless::parse::code::{CodeParsers, Language};
 
 fn files(root: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(root) else { return };
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return;
+    };
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
@@ -61,7 +63,9 @@ fn parse_cost_on_bench_corpus() {
             if Language::of_path(&name) != Some(language) {
                 continue;
             }
-            let Ok(raw) = std::fs::read(path) else { continue };
+            let Ok(raw) = std::fs::read(path) else {
+                continue;
+            };
             let text = String::from_utf8_lossy(&raw);
             // Warm up (first use creates the parser), then measure.
             if count == 0 {
@@ -75,11 +79,20 @@ fn parse_cost_on_bench_corpus() {
             calls += view.calls.len();
             joined += view.joined_strings.len();
             if !view.complete {
-                incomplete.push(path.strip_prefix(&root).unwrap_or(path).display().to_string());
+                incomplete.push(
+                    path.strip_prefix(&root)
+                        .unwrap_or(path)
+                        .display()
+                        .to_string(),
+                );
             }
         }
         let megabytes = bytes as f64 / 1_048_576.0;
-        let per_megabyte = if megabytes > 0.0 { elapsed.as_secs_f64() * 1000.0 / megabytes } else { 0.0 };
+        let per_megabyte = if megabytes > 0.0 {
+            elapsed.as_secs_f64() * 1000.0 / megabytes
+        } else {
+            0.0
+        };
         println!(
             "| {language:?} | {count} | {bytes} | {per_megabyte:.0} | {} | {calls} | {joined} |",
             incomplete.len()

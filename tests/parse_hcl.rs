@@ -60,9 +60,12 @@ fn check_invariants(text: &str, document: &Document) {
     }
 }
 
+/// Expected `(path, kind, value text)` entries.
+type Table<'a> = &'a [(&'a str, ValueKind, &'a str)];
+
 /// Asserts each `(path, kind, value text)` is an entry of `text`'s document.
 #[track_caller]
-fn expect(text: &str, document: &Document, table: &[(&str, ValueKind, &str)]) {
+fn expect(text: &str, document: &Document, table: Table) {
     for &(path, kind, value) in table {
         let segments: Vec<&str> = path.split('.').collect();
         let entry = document.get(&segments).unwrap_or_else(|| {
@@ -321,7 +324,7 @@ fn tfvars_attributes_are_top_level() {
 
 #[test]
 fn small_snippets() {
-    let cases: &[(&str, &[(&str, ValueKind, &str)])] = &[
+    let cases: &[(&str, Table)] = &[
         (
             "a = null\nb = 1.5e3\nc = !var.x\nd = var.x == \"y\" ? 1 : 2\ne = lower(\"X\")\n",
             &[

@@ -17,7 +17,9 @@ fn scan(registry: &keyless::Registry, dir: &Path) -> Vec<Finding> {
 }
 
 fn service_dir(service: Service, kind: &str) -> std::path::PathBuf {
-    common::fixture("services").join(service.as_str()).join(kind)
+    common::fixture("services")
+        .join(service.as_str())
+        .join(kind)
 }
 
 /// Files under `dir`, relative, with `/` separators.
@@ -25,8 +27,8 @@ fn files(dir: &Path) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(next) = stack.pop() {
-        let entries = std::fs::read_dir(&next)
-            .unwrap_or_else(|error| panic!("{}: {error}", next.display()));
+        let entries =
+            std::fs::read_dir(&next).unwrap_or_else(|error| panic!("{}: {error}", next.display()));
         for entry in entries.flatten() {
             let path = entry.path();
             if path.is_dir() {
@@ -144,19 +146,43 @@ fn expected_rules_fire_in_the_service_fixtures() {
     // shows up here by name and not only as a missing service.
     const EXPECTED: &[(Service, &str, &str)] = &[
         (Service::Storage, ".env", "storage-account-key-setting"),
-        (Service::Storage, "settings.json", "storage-identifiable-key"),
-        (Service::Eventhubs, "config.yaml", "eventhubs-identifiable-key"),
+        (
+            Service::Storage,
+            "settings.json",
+            "storage-identifiable-key",
+        ),
+        (
+            Service::Eventhubs,
+            "config.yaml",
+            "eventhubs-identifiable-key",
+        ),
         (Service::Eventgrid, "publish.sh", "eventgrid-sas-key-header"),
         (Service::Eventgrid, "appsettings.json", "eventgrid-cask-key"),
         (Service::Sql, "main.go", "sql-url-password"),
         (Service::Sql, "db.py", "database-password-setting"),
-        (Service::Postgresql, "docker-compose.yml", "database-password-setting"),
+        (
+            Service::Postgresql,
+            "docker-compose.yml",
+            "database-password-setting",
+        ),
         (Service::Mysql, "settings.py", "mysql-url-password"),
         (Service::Redis, "celery.py", "redis-identifiable-key"),
-        (Service::Redis, "appsettings.json", "redis-connection-string-key"),
+        (
+            Service::Redis,
+            "appsettings.json",
+            "redis-connection-string-key",
+        ),
         (Service::Appconfig, ".env", "appconfig-cask-key"),
-        (Service::Webpubsub, "local.settings.json", "webpubsub-cask-key"),
-        (Service::Iothub, "device.c", "iothub-device-connection-string"),
+        (
+            Service::Webpubsub,
+            "local.settings.json",
+            "webpubsub-cask-key",
+        ),
+        (
+            Service::Iothub,
+            "device.c",
+            "iothub-device-connection-string",
+        ),
         (Service::Iothub, "device.json", "iothub-identifiable-key"),
         (Service::Keyvault, "secrets.py", "entra-client-secret"),
         (Service::Openai, "chat.py", "openai-cask-key"),
@@ -165,11 +191,19 @@ fn expected_rules_fire_in_the_service_fixtures() {
         (Service::Batch, "Program.cs", "batch-identifiable-key"),
         (Service::Apim, "sync.ps1", "apim-management-sas-token"),
         (Service::Apim, "sync.ps1", "apim-identifiable-key"),
-        (Service::Functions, "client.js", "functions-identifiable-key"),
+        (
+            Service::Functions,
+            "client.js",
+            "functions-identifiable-key",
+        ),
         (Service::Devops, "nuget.config", "devops-pat"),
         (Service::Devops, "mirror.sh", "devops-pat-in-git-url"),
         (Service::Entra, "local.settings.json", "entra-client-secret"),
-        (Service::Entra, ".github/workflows/deploy.yml", "entra-az-login-password"),
+        (
+            Service::Entra,
+            ".github/workflows/deploy.yml",
+            "entra-az-login-password",
+        ),
     ];
     let mut failures = Vec::new();
     for &(service, file, rule) in EXPECTED {

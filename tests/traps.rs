@@ -24,7 +24,10 @@ const TRAP_FILES: &[(&str, &str)] = &[
     ("thumbprint", "certs/README.md"),
     ("OIDC ids", ".github/workflows/deploy.yml"),
     ("role GUIDs", "main.bicep"),
-    ("tenant, client, subscription ids, App Insights key", "appsettings.json"),
+    (
+        "tenant, client, subscription ids, App Insights key",
+        "appsettings.json",
+    ),
     ("base64 image", "web/logo.html"),
     ("base64 font", "web/fonts.css"),
     ("base64 icons", "web/icons.json"),

@@ -2,7 +2,7 @@
 //! shape the equivalent ARM template has, so one setting rule covers ARM and Bicep.
 //!
 //! This module owns the Bicep mapping and, shared with [`super::hcl`], the bounded tree-sitter
-//! parse ([`parse_bounded`]) and the re-parse of broken regions ([`chunk_starts`]).
+//! parse (`parse_bounded`) and the re-parse of broken regions (`chunk_starts`).
 //!
 //! Mapping (paths are [`Entry::path`]s; "synthetic" entries have no key in the source, their key
 //! span is empty at the value's start):
@@ -112,11 +112,22 @@ impl BicepParser {
     }
 }
 
-/// Time allowed for parsing `len` bytes: far above what real files take (a few ms per MB), low
-/// enough that pathological input cannot stall a scan.
+/// Parse time allowed per byte: some 20 times what tree-sitter takes on real files on a busy
+/// machine (0.15 to 0.6 s per MB measured with both CPUs oversubscribed), yet bounded, since
+/// tree-sitter's error recovery is super-linear on some broken input.
+const PER_BYTE: Duration = Duration::from_micros(10);
+
+/// Time allowed for parsing `len` bytes (a whole file, or all the pieces of a broken region).
 pub(super) fn budget(len: usize) -> Duration {
-    Duration::from_millis(250)
-        + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
+    Duration::from_millis(250) + PER_BYTE.saturating_mul(u32::try_from(len).unwrap_or(u32::MAX))
+}
+
+/// When to give up on one piece of `len` bytes of a broken region whose pieces share `overall`:
+/// a piece that is slow to parse does not use up the time of the pieces after it.
+pub(super) fn piece_deadline(overall: Instant, len: usize) -> Instant {
+    let own =
+        Duration::from_millis(50) + PER_BYTE.saturating_mul(u32::try_from(len).unwrap_or(u32::MAX));
+    overall.min(Instant::now() + own)
 }
 
 /// Parses `text` (or only `range` of it) with `parser`, giving up at `deadline`. `None` when
@@ -355,6 +366,7 @@ impl<'s> Builder<'s> {
             key,
             value,
             kind,
+            synthetic: None,
         });
     }
 
@@ -401,7 +413,7 @@ impl<'s> Builder<'s> {
                 self.text,
                 Some(start..end),
                 &mut self.points,
-                deadline,
+                piece_deadline(deadline, end.saturating_sub(start)),
             ) {
                 self.statements(tree.root_node(), None);
             }
@@ -450,6 +462,16 @@ impl<'s> Builder<'s> {
                         span,
                         ValueKind::String,
                     );
+                    // `@secure()` makes a `string` ARM's `securestring` (an `object`, `secureObject`).
+                    if is_secure(node, self.text)
+                        && let Some(entry) = self.entries.last_mut()
+                    {
+                        entry.synthetic = Some(if entry.text(self.text) == "object" {
+                            "secureObject"
+                        } else {
+                            "securestring"
+                        });
+                    }
                 }
                 let last = match (group, parts.declared) {
                     ("outputs", _) | (_, None) => "value",
@@ -751,12 +773,14 @@ impl<'s> Builder<'s> {
                 key,
                 value: declaration,
                 kind: ValueKind::Object,
+                synthetic: None,
             },
             Entry {
                 path: below("type"),
                 key: type_span.start..type_span.start,
                 value: type_span,
                 kind: ValueKind::String,
+                synthetic: None,
             },
         ];
         if let Some(api) = api {
@@ -765,6 +789,7 @@ impl<'s> Builder<'s> {
                 key: api.start..api.start,
                 value: api,
                 kind: ValueKind::String,
+                synthetic: None,
             });
         }
         (
@@ -842,6 +867,7 @@ impl<'s> Builder<'s> {
                         key: name.byte_range(),
                         value: item.start_byte()..end,
                         kind: ValueKind::Object,
+                        synthetic: None,
                     }));
                     if group == "modules" {
                         index += usize::from(peek(&items, index, &["string"]).is_some());
@@ -875,6 +901,7 @@ impl<'s> Builder<'s> {
                             key,
                             value: span,
                             kind: ValueKind::String,
+                            synthetic: None,
                         }));
                     }
                     at.push(
@@ -911,6 +938,7 @@ impl<'s> Builder<'s> {
                             key,
                             value: item.start_byte()..end,
                             kind,
+                            synthetic: None,
                         }));
                         path = at;
                     }
@@ -931,11 +959,17 @@ impl<'s> Builder<'s> {
                 | "variable_declaration"
                 | "metadata_declaration"
                 | "resource_declaration"
-                | "module_declaration" => {
-                    if top {
-                        tasks.push(Task::Statement(item));
-                    }
+                | "module_declaration"
+                    if top =>
+                {
+                    tasks.push(Task::Statement(item));
                 }
+                // Declarations cannot be nested; only a resource can (above).
+                "parameter_declaration"
+                | "output_declaration"
+                | "variable_declaration"
+                | "metadata_declaration"
+                | "module_declaration" => {}
                 _ if item.is_named() => {
                     if let Some((at, key)) = pending.take() {
                         let key = key.unwrap_or_else(|| empty_at(item));
@@ -1149,6 +1183,20 @@ fn flatten_errors(error: Node) -> Vec<Node> {
 /// An empty range at the node's start (the key span of array items and synthetic entries).
 fn empty_at(node: Node) -> Range<usize> {
     node.start_byte()..node.start_byte()
+}
+
+/// True when the statement before `declaration` is a decorator list with `@secure()`
+/// (or `@sys.secure()`).
+fn is_secure(declaration: Node<'_>, text: &str) -> bool {
+    declaration.prev_named_sibling().is_some_and(|previous| {
+        previous.kind() == "decorators"
+            && text.get(previous.byte_range()).is_some_and(|decorators| {
+                decorators.split('@').any(|decorator| {
+                    let name = decorator.trim_start().trim_start_matches("sys.");
+                    name.starts_with("secure(") || name.starts_with("secure (")
+                })
+            })
+    })
 }
 
 #[cfg(test)]

@@ -41,7 +41,7 @@ use std::time::Instant;
 
 use tree_sitter::{Node, Parser};
 
-use super::bicep::{Points, budget, chunk_starts, parse_bounded};
+use super::bicep::{Points, budget, chunk_starts, parse_bounded, piece_deadline};
 use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
 
 /// A reusable Terraform / HCL (tree-sitter-hcl) parser; see the [module documentation](self)
@@ -192,6 +192,7 @@ impl<'s> Builder<'s> {
             key,
             value,
             kind,
+            synthetic: None,
         });
     }
 
@@ -255,7 +256,7 @@ impl<'s> Builder<'s> {
                 self.text,
                 Some(start..end),
                 &mut self.points,
-                deadline,
+                piece_deadline(deadline, end.saturating_sub(start)),
             ) {
                 self.file(tree.root_node(), None);
             }
@@ -326,9 +327,10 @@ impl<'s> Builder<'s> {
         let dynamic_content = !top
             && block_type == "content"
             && labels.is_empty()
-            && base.len() >= 2
             && base
-                .get(base.len() - 2)
+                .iter()
+                .rev()
+                .nth(1)
                 .is_some_and(|segment| segment == "dynamic");
         if dynamic_content {
             // `dynamic "x" { content { ... } }` is written out as `x { ... }`.

@@ -171,6 +171,7 @@ fn entry(path: &[String], key: Range<usize>, value: Range<usize>, kind: ValueKin
         key,
         value,
         kind,
+        synthetic: None,
     }
 }
 

@@ -123,6 +123,7 @@ impl KeyValueParser<'_> {
             key,
             value,
             kind,
+            synthetic: None,
         });
         next
     }
@@ -144,6 +145,7 @@ impl KeyValueParser<'_> {
             key: name,
             value: start..close + 1,
             kind: ValueKind::Object,
+            synthetic: None,
         });
         self.section = Some((text, self.entries.len() - 1));
     }

@@ -101,6 +101,9 @@ pub struct Entry {
     pub value: Range<usize>,
     /// What the value is.
     pub kind: ValueKind,
+    /// A value the format implies but the text does not spell out (Bicep's `@secure()` string
+    /// parameter is ARM's `securestring`); [`Entry::text`] returns it instead of the span's text.
+    pub synthetic: Option<&'static str>,
 }
 
 impl Entry {
@@ -111,7 +114,10 @@ impl Entry {
 
     /// The value's text as written (for strings, without the quotes).
     pub fn text<'t>(&self, source: &'t str) -> &'t str {
-        source.get(self.value.clone()).unwrap_or("")
+        match self.synthetic {
+            Some(value) => value,
+            None => source.get(self.value.clone()).unwrap_or(""),
+        }
     }
 }
 

@@ -323,6 +323,7 @@ impl<'t> Walker<'t> {
             key: name_node.byte_range(),
             value: range,
             kind: ValueKind::Object,
+            synthetic: None,
         });
         for attribute in attributes {
             let name = self
@@ -336,6 +337,7 @@ impl<'t> Walker<'t> {
                 key: attribute.name.clone(),
                 value: attribute.value.clone(),
                 kind: ValueKind::String,
+                synthetic: None,
             });
             self.path.pop();
         }
@@ -349,6 +351,7 @@ impl<'t> Walker<'t> {
                     key: value.start..value.start,
                     value,
                     kind: ValueKind::String,
+                    synthetic: None,
                 });
                 self.path.pop();
             }
@@ -440,6 +443,7 @@ impl<'t> Walker<'t> {
             key,
             value: range.clone(),
             kind: ValueKind::String,
+            synthetic: None,
         });
         if let Some(setting) = setting {
             let mut path: Vec<String> = self
@@ -454,6 +458,7 @@ impl<'t> Walker<'t> {
                 key: range.start..range.start,
                 value: range,
                 kind: ValueKind::String,
+                synthetic: None,
             });
         }
     }

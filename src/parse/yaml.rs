@@ -211,6 +211,7 @@ impl<'t> Builder<'t, '_> {
                     key,
                     value,
                     kind,
+                    synthetic: None,
                 });
                 run.path.pop();
             }
@@ -295,6 +296,7 @@ impl<'t> Builder<'t, '_> {
             key,
             value: start..range.end.max(start),
             kind,
+            synthetic: None,
         });
         run.stack.push(Frame {
             entry: Some(self.entries.len() - 1),

@@ -195,9 +195,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                         .credential
                         .as_ref()
                         .and_then(|test| argument_matching(test, call, text))
-                        .and_then(|argument| {
-                            argument.value.as_ref().map(|value| (argument, value))
-                        });
+                        .filter(|argument| is_written_literal(text.get(argument.span.clone()).unwrap_or("")))
+                        .and_then(|argument| argument.value.as_ref().map(|value| (argument, value)));
                     let matched = match literal {
                         Some((argument, value)) => Matched {
                             whole: call.span.clone(),
@@ -349,6 +348,14 @@ fn derived_string_candidates<'r>(
         }
     }
     candidates
+}
+
+/// True when an argument is a string literal written in the call itself (`"..."`, `'...'`,
+/// `@"..."`, `r"..."`, a template literal), not a variable that happens to resolve to one: only
+/// then is the call's own line the place where the secret sits.
+fn is_written_literal(argument: &str) -> bool {
+    let trimmed = argument.trim_start_matches(['@', 'r', 'f', 'b', 'u', 'R', 'F', 'B', 'U', '$', '#']);
+    trimmed.starts_with(['"', '\'', '`'])
 }
 
 /// The first argument of `call` that passes `test`.

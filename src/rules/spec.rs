@@ -270,6 +270,10 @@ pub enum Validator {
     IdentifiableKey,
     /// The secret is a CASK key with a known provider tag.
     CaskKey,
+    /// A key found by context: when it carries a Microsoft identifiable signature, its checksum
+    /// must be valid (a signed key with a broken checksum is not a real key); unsigned legacy
+    /// keys pass. The rule keeps its own service.
+    ChecksumIfSigned,
 }
 
 /// A named, reusable false-alarm filter from `rules/filters.yaml`.

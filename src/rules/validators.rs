@@ -26,11 +26,32 @@ pub fn check(validator: Validator, secret: &str) -> Verdict {
         Validator::IdentifiableKey => checksum::validate_identifiable_key(secret)
             .and_then(|found| identifiable_service(found.kind))
             .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
+        Validator::ChecksumIfSigned => {
+            if carries_signature(secret) && checksum::validate_identifiable_key(secret).is_none() {
+                Verdict::Reject
+            } else {
+                Verdict::Accept(None)
+            }
+        }
         Validator::CaskKey => checksum::validate_cask_key(secret)
             .filter(|found| found.checksum_verified)
             .and_then(|found| cask_service(found.provider))
             .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
     }
+}
+
+/// True when `secret` has the length of an identifiable key and one of their signatures at the
+/// signature's place (four characters before the six-character checksum and the padding).
+fn carries_signature(secret: &str) -> bool {
+    let padding = secret.len() - secret.trim_end_matches('=').len();
+    IdentifiableKind::ALL.iter().any(|kind| {
+        (secret.len() == kind.padded_length() || secret.len() == kind.unpadded_length())
+            && secret
+                .len()
+                .checked_sub(padding + 10)
+                .and_then(|at| secret.get(at..at + 4))
+                .is_some_and(|found| found == kind.signature())
+    })
 }
 
 fn identifiable_service(kind: IdentifiableKind) -> Option<Service> {

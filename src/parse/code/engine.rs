@@ -25,8 +25,8 @@ use std::ops::{ControlFlow, Range};
 use std::time::{Duration, Instant};
 
 use tree_sitter::{
-    Node, ParseOptions, ParseState, Parser, Query, QueryCursor, QueryCursorOptions, QueryCursorState, StreamingIterator,
-    Tree,
+    Node, ParseOptions, ParseState, Parser, Query, QueryCursor, QueryCursorOptions,
+    QueryCursorState, StreamingIterator, Tree,
 };
 
 use super::{Argument, Call, CodeView, MAX_CALLEE, MAX_VALUE, StringValue};
@@ -78,6 +78,9 @@ pub(super) struct CallShape<'t> {
     pub arguments: Vec<ArgShape<'t>>,
     /// Object-literal keys / struct fields / initializer assignments.
     pub options: Vec<ArgShape<'t>>,
+    /// Names whose single assigned value spreads into the call (PowerShell `@params`): its
+    /// entries ([`Grammar::splat_options`]) are added to the options.
+    pub splats: Vec<String>,
 }
 
 /// An argument as a language sees it.
@@ -93,12 +96,20 @@ pub(super) struct ArgShape<'t> {
 impl<'t> ArgShape<'t> {
     /// A positional argument whose value is `node`.
     pub(super) fn positional(node: Node<'t>) -> Self {
-        ArgShape { name: None, span: node.byte_range(), value: ArgValue::Node(node) }
+        ArgShape {
+            name: None,
+            span: node.byte_range(),
+            value: ArgValue::Node(node),
+        }
     }
 
     /// A named argument: `name` node (its text is the name) and `value` node.
     pub(super) fn named(text: &str, name: Node<'t>, value: Node<'t>) -> Self {
-        ArgShape { name: Some((slice(text, name).to_owned(), name.byte_range())), span: value.byte_range(), value: ArgValue::Node(value) }
+        ArgShape {
+            name: Some((slice(text, name).to_owned(), name.byte_range())),
+            span: value.byte_range(),
+            value: ArgValue::Node(value),
+        }
     }
 }
 
@@ -153,15 +164,28 @@ pub(super) trait Grammar {
     fn call<'t>(&self, captures: &Captures<'t>, text: &'t str) -> Option<CallShape<'t>>;
     /// The definitions a `@definition` / `@reassign` match makes. By default `@name` gets
     /// `@value` (or becomes unknown for `@reassign`).
-    fn definitions<'t>(&self, captures: &Captures<'t>, text: &'t str, out: &mut Vec<Definition<'t>>) {
+    fn definitions<'t>(
+        &self,
+        captures: &Captures<'t>,
+        text: &'t str,
+        out: &mut Vec<Definition<'t>>,
+    ) {
         if let Some(name) = captures.name {
-            let value = if captures.reassign.is_some() { None } else { captures.value };
+            let value = if captures.reassign.is_some() {
+                None
+            } else {
+                captures.value
+            };
             out.push((slice(text, name).to_owned(), value));
         }
     }
     /// The key a name is looked up by (PowerShell folds case and drops `$` and scopes).
     fn name_key(&self, name: &str) -> String {
         name.to_owned()
+    }
+    /// The options a splatted value gives (the entries of a PowerShell hashtable literal).
+    fn splat_options<'t>(&self, _value: Node<'t>, _text: &'t str) -> Vec<ArgShape<'t>> {
+        Vec::new()
     }
 }
 
@@ -173,29 +197,39 @@ pub(super) fn slice<'t>(text: &'t str, node: Node<'_>) -> &'t str {
 /// The named children of a node, with a cursor (linear, unlike indexing).
 pub(super) fn named_children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).filter(|child| !child.is_extra()).collect()
+    node.named_children(&mut cursor)
+        .filter(|child| !child.is_extra())
+        .collect()
 }
 
 /// All children of a node (named and anonymous, without comments).
 pub(super) fn children<'t>(node: Node<'t>) -> Vec<Node<'t>> {
     let mut cursor = node.walk();
-    node.children(&mut cursor).filter(|child| !child.is_extra()).collect()
+    node.children(&mut cursor)
+        .filter(|child| !child.is_extra())
+        .collect()
 }
 
 /// The first named child, skipping comments.
 pub(super) fn first_named<'t>(node: Node<'t>) -> Option<Node<'t>> {
     let mut cursor = node.walk();
-    node.named_children(&mut cursor).find(|child| !child.is_extra())
+    node.named_children(&mut cursor)
+        .find(|child| !child.is_extra())
 }
 
 /// Whether a binary node's operator is `+`.
 pub(super) fn is_plus(node: Node<'_>) -> bool {
-    node.child_by_field_name("operator").is_some_and(|operator| operator.kind() == "+")
+    node.child_by_field_name("operator")
+        .is_some_and(|operator| operator.kind() == "+")
 }
 
 /// `Expr::Parts` of a binary `+` node's `left` and `right` fields, else `Unknown`.
 pub(super) fn plus_parts(node: Node<'_>) -> Expr<'_> {
-    match (is_plus(node), node.child_by_field_name("left"), node.child_by_field_name("right")) {
+    match (
+        is_plus(node),
+        node.child_by_field_name("left"),
+        node.child_by_field_name("right"),
+    ) {
         (true, Some(left), Some(right)) => Expr::Parts(vec![Part::Node(left), Part::Node(right)]),
         _ => Expr::Unknown,
     }
@@ -214,7 +248,8 @@ pub(super) fn split_literal<'t>(
     decode: impl Fn(&str) -> String,
 ) -> Expr<'t> {
     let range = node.byte_range();
-    let (Some(start), Some(end)) = (range.start.checked_add(open), range.end.checked_sub(close)) else {
+    let (Some(start), Some(end)) = (range.start.checked_add(open), range.end.checked_sub(close))
+    else {
         return Expr::Unknown;
     };
     if start > end {
@@ -235,7 +270,9 @@ pub(super) fn split_literal<'t>(
         parts.push(target.map_or(Part::Unknown, Part::Node));
         at = child.end_byte();
     }
-    let Some(rest) = text.get(at..end) else { return Expr::Unknown };
+    let Some(rest) = text.get(at..end) else {
+        return Expr::Unknown;
+    };
     if parts.is_empty() {
         return Expr::Text(decode(rest));
     }
@@ -248,14 +285,19 @@ pub(super) fn split_literal<'t>(
 /// The time a parse or a query may take on `len` bytes (generous: a real file takes a few
 /// milliseconds per 100 KB; this only stops pathological input).
 fn budget(len: usize) -> Duration {
-    Duration::from_millis(250) + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
+    Duration::from_millis(250)
+        + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
 }
 
 /// Parses `text`, giving up at `deadline` (`None`; the parser is then reset).
 fn parse_bounded(parser: &mut Parser, text: &str, deadline: Instant) -> Option<Tree> {
     let bytes = text.as_bytes();
     let mut progress = |_: &ParseState| {
-        if Instant::now() >= deadline { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
+        if Instant::now() >= deadline {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
     };
     let tree = parser.parse_with_options(
         &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
@@ -330,13 +372,29 @@ impl<G: Grammar> Engine<G> {
                 .collect();
             let mut cursor = QueryCursor::new();
             cursor.set_match_limit(1 << 12);
-            Compiled { query, roles, cursor }
+            Compiled {
+                query,
+                roles,
+                cursor,
+            }
         });
         let ids = |kinds: &[&str]| -> Vec<u16> {
-            kinds.iter().map(|kind| language.id_for_node_kind(kind, true)).filter(|&id| id != 0).collect()
+            kinds
+                .iter()
+                .map(|kind| language.id_for_node_kind(kind, true))
+                .filter(|&id| id != 0)
+                .collect()
         };
-        let kinds = CalleeKinds { lists: ids(grammar.argument_lists()), hidden: ids(grammar.hidden_in_callee()) };
-        Self { grammar, kinds, parser, compiled }
+        let kinds = CalleeKinds {
+            lists: ids(grammar.argument_lists()),
+            hidden: ids(grammar.hidden_in_callee()),
+        };
+        Self {
+            grammar,
+            kinds,
+            parser,
+            compiled,
+        }
     }
 
     /// Whether both the grammar and the query loaded.
@@ -360,7 +418,10 @@ impl<G: Grammar> Engine<G> {
     /// The view of a parsed tree of `text`.
     pub(super) fn view(&mut self, tree: Option<&Tree>, text: &str) -> CodeView {
         let (Some(tree), Some(compiled)) = (tree, self.compiled.as_mut()) else {
-            return CodeView { complete: false, ..CodeView::default() };
+            return CodeView {
+                complete: false,
+                ..CodeView::default()
+            };
         };
         let root = tree.root_node();
         let mut complete = !root.has_error();
@@ -377,7 +438,11 @@ impl<G: Grammar> Engine<G> {
             }
         };
         let mut matches: Vec<Captures> = Vec::new();
-        let Compiled { query, roles, cursor } = compiled;
+        let Compiled {
+            query,
+            roles,
+            cursor,
+        } = compiled;
         let mut found = cursor.matches_with_options(
             query,
             root,
@@ -388,7 +453,11 @@ impl<G: Grammar> Engine<G> {
             let mut captures = Captures::default();
             for capture in found.captures() {
                 let node = Some(capture.node);
-                match roles.get(capture.index as usize).copied().unwrap_or(Role::Other) {
+                match roles
+                    .get(capture.index as usize)
+                    .copied()
+                    .unwrap_or(Role::Other)
+                {
                     Role::Call => captures.call = node,
                     Role::Type => captures.ty = node,
                     Role::Join => captures.join = node,
@@ -409,7 +478,10 @@ impl<G: Grammar> Engine<G> {
         let grammar = &self.grammar;
         let mut evaluator = Evaluator::new(grammar, &self.kinds, text);
         let mut definitions = Vec::new();
-        for captures in matches.iter().filter(|c| c.definition.is_some() || c.reassign.is_some()) {
+        for captures in matches
+            .iter()
+            .filter(|c| c.definition.is_some() || c.reassign.is_some())
+        {
             grammar.definitions(captures, text, &mut definitions);
         }
         for (name, value) in definitions {
@@ -432,7 +504,9 @@ impl<G: Grammar> Engine<G> {
         order.sort_by_key(|node| (node.start_byte(), Reverse(node.end_byte())));
         let mut calls = Vec::with_capacity(order.len());
         for node in order {
-            let Some(captures) = by_node.get(&node.id()) else { continue };
+            let Some(captures) = by_node.get(&node.id()) else {
+                continue;
+            };
             if let Some(shape) = grammar.call(captures, text) {
                 calls.push(evaluator.call(node, shape));
             }
@@ -452,12 +526,19 @@ impl<G: Grammar> Engine<G> {
             if let Some(value) = evaluator.eval(node) {
                 if value.pieces >= 2 {
                     covered = range.clone();
-                    joined_strings.push(StringValue { span: range, value: value.text });
+                    joined_strings.push(StringValue {
+                        span: range,
+                        value: value.text,
+                    });
                 }
             }
         }
         complete &= evaluator.complete;
-        CodeView { calls, joined_strings, complete }
+        CodeView {
+            calls,
+            joined_strings,
+            complete,
+        }
     }
 }
 
@@ -500,6 +581,8 @@ struct Evaluator<'t, 'g, G> {
     kinds: &'g CalleeKinds,
     text: &'t str,
     names: HashMap<String, Slot<'t>>,
+    /// The value node of every name assigned once.
+    assigned: HashMap<String, Node<'t>>,
     /// Nodes known not to resolve (so nested joins are not re-walked).
     failed: HashSet<usize>,
     /// Bytes and steps left (keeps hostile input linear).
@@ -514,6 +597,7 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
             kinds,
             text,
             names: HashMap::new(),
+            assigned: HashMap::new(),
             failed: HashSet::new(),
             budget: text.len().saturating_mul(16).saturating_add(1 << 20),
             complete: true,
@@ -524,9 +608,13 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
     fn define(&mut self, name: String, value: Option<Node<'t>>) {
         match (self.names.get_mut(&name), value) {
             (None, Some(value)) => {
+                self.assigned.insert(name.clone(), value);
                 self.names.insert(name, Slot::Pending(value));
             }
-            (Some(slot), _) => *slot = Slot::Ambiguous,
+            (Some(slot), _) => {
+                *slot = Slot::Ambiguous;
+                self.assigned.remove(&name);
+            }
             (None, None) => {
                 self.names.insert(name, Slot::Ambiguous);
             }
@@ -567,7 +655,9 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
                             let key = self.grammar.name_key(&name);
                             match self.names.get_mut(&key) {
                                 Some(slot @ Slot::Pending(_)) => {
-                                    if let Slot::Pending(value) = std::mem::replace(slot, Slot::Busy) {
+                                    if let Slot::Pending(value) =
+                                        std::mem::replace(slot, Slot::Busy)
+                                    {
                                         tasks.push(Task::Store(key));
                                         tasks.push(Task::Eval(value));
                                     }
@@ -581,7 +671,10 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
                             }
                         }
                         Expr::Parts(parts) => {
-                            tasks.push(Task::Combine { count: parts.len(), node: node.id() });
+                            tasks.push(Task::Combine {
+                                count: parts.len(),
+                                node: node.id(),
+                            });
                             for part in parts.into_iter().rev() {
                                 tasks.push(match part {
                                     Part::Text(text) => Task::Text(text),
@@ -596,10 +689,15 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
                 Task::Unknown => values.push(None),
                 Task::Combine { count, node } => {
                     let start = values.len().saturating_sub(count);
-                    let mut joined = Some(Value { text: String::new(), pieces: 0 });
+                    let mut joined = Some(Value {
+                        text: String::new(),
+                        pieces: 0,
+                    });
                     for part in values.drain(start..) {
                         joined = match (joined, part) {
-                            (Some(mut joined), Some(part)) if joined.text.len() + part.text.len() <= MAX_VALUE => {
+                            (Some(mut joined), Some(part))
+                                if joined.text.len() + part.text.len() <= MAX_VALUE =>
+                            {
                                 joined.text.push_str(&part.text);
                                 joined.pieces += part.pieces;
                                 Some(joined)
@@ -637,8 +735,14 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
     /// Builds a [`Call`] from its shape, resolving argument values.
     fn call(&mut self, node: Node<'t>, shape: CallShape<'t>) -> Call {
         let (callee, callee_span) = match &shape.callee {
-            Callee::Node(callee) => (normalise(self.text, *callee, None, self.kinds), callee.byte_range()),
-            Callee::Without(callee, skip) => (normalise(self.text, *callee, Some(*skip), self.kinds), callee.byte_range()),
+            Callee::Node(callee) => (
+                normalise(self.text, *callee, None, self.kinds),
+                callee.byte_range(),
+            ),
+            Callee::Without(callee, skip) => (
+                normalise(self.text, *callee, Some(*skip), self.kinds),
+                callee.byte_range(),
+            ),
             Callee::Text(text) => (text.clone(), node.byte_range()),
         };
         let (name, name_span) = match shape.name {
@@ -652,9 +756,30 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
             }
             None => (String::new(), callee_span),
         };
-        let arguments = shape.arguments.into_iter().map(|argument| self.argument(argument)).collect();
-        let options = shape.options.into_iter().map(|option| self.argument(option)).collect();
-        Call { callee: format!("{}{callee}", shape.prefix), name, span: node.byte_range(), name_span, arguments, options }
+        let mut option_shapes = shape.options;
+        for splat in &shape.splats {
+            let key = self.grammar.name_key(splat);
+            if let Some(value) = self.assigned.get(&key).copied() {
+                option_shapes.extend(self.grammar.splat_options(value, self.text));
+            }
+        }
+        let arguments = shape
+            .arguments
+            .into_iter()
+            .map(|argument| self.argument(argument))
+            .collect();
+        let options = option_shapes
+            .into_iter()
+            .map(|option| self.argument(option))
+            .collect();
+        Call {
+            callee: format!("{}{callee}", shape.prefix),
+            name,
+            span: node.byte_range(),
+            name_span,
+            arguments,
+            options,
+        }
     }
 
     fn argument(&mut self, shape: ArgShape<'t>) -> Argument {
@@ -667,7 +792,12 @@ impl<'t, 'g, G: Grammar> Evaluator<'t, 'g, G> {
             Some((name, span)) => (Some(name), Some(span)),
             None => (None, None),
         };
-        Argument { name, name_span, span: shape.span, value }
+        Argument {
+            name,
+            name_span,
+            span: shape.span,
+            value,
+        }
     }
 }
 
@@ -726,7 +856,9 @@ fn normalise(text: &str, node: Node<'_>, skip: Option<Node<'_>>, kinds: &CalleeK
     let mut previous_word = false;
     for token in tokens.iter().rev() {
         let token: String = token.chars().filter(|c| !c.is_whitespace()).collect();
-        let Some(first) = token.chars().next() else { continue };
+        let Some(first) = token.chars().next() else {
+            continue;
+        };
         if previous_word && is_word(first) {
             out.push(' ');
         }

@@ -15,7 +15,8 @@
 use tree_sitter::Node;
 
 use super::engine::{
-    ArgShape, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, first_named, named_children, plus_parts, slice,
+    ArgShape, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, first_named,
+    named_children, plus_parts, slice,
 };
 use super::literal::{Escapes, unescape};
 use super::{CodeView, LanguageParser};
@@ -29,6 +30,12 @@ pub(super) struct GoParser(Engine<Go>);
 impl GoParser {
     pub(super) fn new() -> Self {
         Self(Engine::new(Go))
+    }
+
+    /// Whether the grammar and its query loaded.
+    #[cfg(test)]
+    pub(super) fn loaded(&self) -> bool {
+        self.0.loaded()
     }
 }
 
@@ -54,11 +61,17 @@ impl Grammar for Go {
     fn expr<'t>(&self, node: Node<'t>, text: &'t str) -> Expr<'t> {
         let literal = slice(text, node);
         match node.kind() {
-            "interpreted_string_literal" => match literal.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+            "interpreted_string_literal" => match literal
+                .strip_prefix('"')
+                .and_then(|rest| rest.strip_suffix('"'))
+            {
                 Some(content) => Expr::Text(unescape(content, Escapes::GO)),
                 None => Expr::Unknown,
             },
-            "raw_string_literal" => match literal.strip_prefix('`').and_then(|rest| rest.strip_suffix('`')) {
+            "raw_string_literal" => match literal
+                .strip_prefix('`')
+                .and_then(|rest| rest.strip_suffix('`'))
+            {
                 Some(content) => Expr::Text(content.replace('\r', "")),
                 None => Expr::Unknown,
             },
@@ -75,7 +88,9 @@ impl Grammar for Go {
         let name = match function.kind() {
             "identifier" => Some(function),
             "selector_expression" => function.child_by_field_name("field"),
-            "generic_type" | "index_expression" => first_named(function).filter(|n| n.kind() == "identifier"),
+            "generic_type" | "index_expression" => {
+                first_named(function).filter(|n| n.kind() == "identifier")
+            }
             _ => None,
         };
         let mut arguments = Vec::new();
@@ -88,20 +103,36 @@ impl Grammar for Go {
                 arguments.push(ArgShape::positional(argument));
             }
         }
-        Some(CallShape { prefix: "", callee: Callee::Node(function), name, arguments, options })
+        Some(CallShape {
+            prefix: "",
+            callee: Callee::Node(function),
+            name,
+            arguments,
+            options,
+            splats: Vec::new(),
+        })
     }
 
-    fn definitions<'t>(&self, captures: &Captures<'t>, text: &'t str, out: &mut Vec<Definition<'t>>) {
+    fn definitions<'t>(
+        &self,
+        captures: &Captures<'t>,
+        text: &'t str,
+        out: &mut Vec<Definition<'t>>,
+    ) {
         if let (Some(name), Some(_)) = (captures.name, captures.reassign) {
             out.push((slice(text, name).to_owned(), None));
             return;
         }
-        let Some(definition) = captures.definition else { return };
+        let Some(definition) = captures.definition else {
+            return;
+        };
         let (names, values, plain) = match definition.kind() {
             "const_spec" | "var_spec" => {
                 let mut cursor = definition.walk();
-                let names: Vec<Node> =
-                    definition.children_by_field_name("name", &mut cursor).filter(|name| name.kind() == "identifier").collect();
+                let names: Vec<Node> = definition
+                    .children_by_field_name("name", &mut cursor)
+                    .filter(|name| name.kind() == "identifier")
+                    .collect();
                 let values = definition.child_by_field_name("value").map(named_children);
                 if values.is_none() && definition.kind() == "var_spec" {
                     // `var x string`: a declaration, not an assignment.
@@ -110,10 +141,18 @@ impl Grammar for Go {
                 (names, values.unwrap_or_default(), true)
             }
             "short_var_declaration" | "assignment_statement" => {
-                let names = definition.child_by_field_name("left").map(named_children).unwrap_or_default();
-                let values = definition.child_by_field_name("right").map(named_children).unwrap_or_default();
+                let names = definition
+                    .child_by_field_name("left")
+                    .map(named_children)
+                    .unwrap_or_default();
+                let values = definition
+                    .child_by_field_name("right")
+                    .map(named_children)
+                    .unwrap_or_default();
                 let plain = definition.kind() == "short_var_declaration"
-                    || definition.child_by_field_name("operator").is_some_and(|operator| operator.kind() == "=");
+                    || definition
+                        .child_by_field_name("operator")
+                        .is_some_and(|operator| operator.kind() == "=");
                 (names, values, plain)
             }
             _ => return,
@@ -121,7 +160,11 @@ impl Grammar for Go {
         let paired = plain && names.len() == values.len();
         for (index, name) in names.iter().enumerate() {
             if name.kind() == "identifier" && slice(text, *name) != "_" {
-                let value = if paired { values.get(index).copied() } else { None };
+                let value = if paired {
+                    values.get(index).copied()
+                } else {
+                    None
+                };
                 out.push((slice(text, *name).to_owned(), value));
             }
         }
@@ -132,7 +175,9 @@ impl Grammar for Go {
 fn struct_literal(argument: Node<'_>) -> Option<Node<'_>> {
     let literal = match argument.kind() {
         "composite_literal" => argument,
-        "unary_expression" => argument.child_by_field_name("operand").filter(|operand| operand.kind() == "composite_literal")?,
+        "unary_expression" => argument
+            .child_by_field_name("operand")
+            .filter(|operand| operand.kind() == "composite_literal")?,
         _ => return None,
     };
     literal.child_by_field_name("body")
@@ -144,13 +189,25 @@ fn fields<'t>(body: Node<'t>, text: &'t str) -> Vec<ArgShape<'t>> {
         .into_iter()
         .filter(|element| element.kind() == "keyed_element")
         .filter_map(|element| {
-            let key = element.child_by_field_name("key").or_else(|| first_named(element))?;
-            let key = if key.kind() == "literal_element" { first_named(key)? } else { key };
+            let key = element
+                .child_by_field_name("key")
+                .or_else(|| first_named(element))?;
+            let key = if key.kind() == "literal_element" {
+                first_named(key)?
+            } else {
+                key
+            };
             if !matches!(key.kind(), "identifier" | "field_identifier") {
                 return None;
             }
-            let value = element.child_by_field_name("value").or_else(|| named_children(element).into_iter().nth(1))?;
-            let value = if value.kind() == "literal_element" { first_named(value).unwrap_or(value) } else { value };
+            let value = element
+                .child_by_field_name("value")
+                .or_else(|| named_children(element).into_iter().nth(1))?;
+            let value = if value.kind() == "literal_element" {
+                first_named(value).unwrap_or(value)
+            } else {
+                value
+            };
             Some(ArgShape::named(text, key, value))
         })
         .collect()

@@ -13,8 +13,8 @@
 use tree_sitter::Node;
 
 use super::engine::{
-    ArgShape, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, first_named, named_children, plus_parts,
-    slice,
+    ArgShape, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, first_named,
+    named_children, plus_parts, slice,
 };
 use super::literal::{Escapes, java_text_block, unescape};
 use super::{CodeView, LanguageParser};
@@ -28,6 +28,12 @@ pub(super) struct JavaParser(Engine<Java>);
 impl JavaParser {
     pub(super) fn new() -> Self {
         Self(Engine::new(Java))
+    }
+
+    /// Whether the grammar and its query loaded.
+    #[cfg(test)]
+    pub(super) fn loaded(&self) -> bool {
+        self.0.loaded()
     }
 }
 
@@ -58,10 +64,16 @@ impl Grammar for Java {
         match node.kind() {
             "string_literal" => {
                 let literal = slice(text, node);
-                if let Some(block) = literal.strip_prefix("\"\"\"").and_then(|rest| rest.strip_suffix("\"\"\"")) {
+                if let Some(block) = literal
+                    .strip_prefix("\"\"\"")
+                    .and_then(|rest| rest.strip_suffix("\"\"\""))
+                {
                     Expr::Text(java_text_block(block))
                 } else {
-                    match literal.strip_prefix('"').and_then(|rest| rest.strip_suffix('"')) {
+                    match literal
+                        .strip_prefix('"')
+                        .and_then(|rest| rest.strip_suffix('"'))
+                    {
                         Some(content) => Expr::Text(unescape(content, Escapes::JAVA)),
                         None => Expr::Unknown,
                     }
@@ -69,9 +81,13 @@ impl Grammar for Java {
             }
             "binary_expression" => plus_parts(node),
             "parenthesized_expression" => first_named(node).map_or(Expr::Unknown, Expr::Inner),
-            "cast_expression" => node.child_by_field_name("value").map_or(Expr::Unknown, Expr::Inner),
+            "cast_expression" => node
+                .child_by_field_name("value")
+                .map_or(Expr::Unknown, Expr::Inner),
             "identifier" => Expr::Name(slice(text, node).to_owned()),
-            "field_access" => field_name(node, text).map_or(Expr::Unknown, |name| Expr::Name(name.to_owned())),
+            "field_access" => {
+                field_name(node, text).map_or(Expr::Unknown, |name| Expr::Name(name.to_owned()))
+            }
             _ => Expr::Unknown,
         }
     }
@@ -80,7 +96,12 @@ impl Grammar for Java {
         let call = captures.call?;
         let arguments: Vec<ArgShape> = call
             .child_by_field_name("arguments")
-            .map(|list| named_children(list).into_iter().map(ArgShape::positional).collect())
+            .map(|list| {
+                named_children(list)
+                    .into_iter()
+                    .map(ArgShape::positional)
+                    .collect()
+            })
             .unwrap_or_default();
         match call.kind() {
             "method_invocation" => {
@@ -89,23 +110,44 @@ impl Grammar for Java {
                     Some(list) => Callee::Without(call, list),
                     None => Callee::Node(name),
                 };
-                Some(CallShape { prefix: "", callee, name: Some(name), arguments, options: Vec::new() })
+                Some(CallShape {
+                    prefix: "",
+                    callee,
+                    name: Some(name),
+                    arguments,
+                    options: Vec::new(),
+                    splats: Vec::new(),
+                })
             }
             "object_creation_expression" => {
                 let ty = call.child_by_field_name("type")?;
-                Some(CallShape { prefix: "new ", callee: Callee::Node(ty), name: type_name(ty), arguments, options: Vec::new() })
+                Some(CallShape {
+                    prefix: "new ",
+                    callee: Callee::Node(ty),
+                    name: type_name(ty),
+                    arguments,
+                    options: Vec::new(),
+                    splats: Vec::new(),
+                })
             }
             _ => None,
         }
     }
 
-    fn definitions<'t>(&self, captures: &Captures<'t>, text: &'t str, out: &mut Vec<Definition<'t>>) {
+    fn definitions<'t>(
+        &self,
+        captures: &Captures<'t>,
+        text: &'t str,
+        out: &mut Vec<Definition<'t>>,
+    ) {
         let Some(name) = captures.name else { return };
         if captures.reassign.is_some() {
             out.push((slice(text, name).to_owned(), None));
             return;
         }
-        let Some(definition) = captures.definition else { return };
+        let Some(definition) = captures.definition else {
+            return;
+        };
         if definition.kind() != "assignment_expression" {
             out.push((slice(text, name).to_owned(), captures.value));
             return;
@@ -116,8 +158,17 @@ impl Grammar for Java {
             _ => None,
         };
         let Some(target) = target else { return };
-        let plain = definition.child_by_field_name("operator").is_some_and(|operator| operator.kind() == "=");
-        out.push((target.to_owned(), if plain { definition.child_by_field_name("right") } else { None }));
+        let plain = definition
+            .child_by_field_name("operator")
+            .is_some_and(|operator| operator.kind() == "=");
+        out.push((
+            target.to_owned(),
+            if plain {
+                definition.child_by_field_name("right")
+            } else {
+                None
+            },
+        ));
     }
 }
 
@@ -126,7 +177,9 @@ fn field_name<'t>(node: Node<'_>, text: &'t str) -> Option<&'t str> {
     let object = node.child_by_field_name("object")?;
     let field = node.child_by_field_name("field")?;
     let object_text = slice(text, object);
-    let owner = object.kind() == "this" || (object.kind() == "identifier" && object_text.starts_with(|c: char| c.is_ascii_uppercase()));
+    let owner = object.kind() == "this"
+        || (object.kind() == "identifier"
+            && object_text.starts_with(|c: char| c.is_ascii_uppercase()));
     (owner && field.kind() == "identifier").then(|| slice(text, field))
 }
 
@@ -136,7 +189,11 @@ fn type_name(node: Node<'_>) -> Option<Node<'_>> {
     for _ in 0..8 {
         node = match node.kind() {
             "type_identifier" | "identifier" => return Some(node),
-            "generic_type" | "annotated_type" => named_children(node).into_iter().find(|child| child.kind() != "annotation" && child.kind() != "marker_annotation")?,
+            "generic_type" | "annotated_type" => {
+                named_children(node).into_iter().find(|child| {
+                    child.kind() != "annotation" && child.kind() != "marker_annotation"
+                })?
+            }
             "scoped_type_identifier" => named_children(node).into_iter().last()?,
             _ => return None,
         };

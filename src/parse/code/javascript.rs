@@ -22,8 +22,8 @@
 use tree_sitter::Node;
 
 use super::engine::{
-    ArgShape, ArgValue, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, first_named, named_children,
-    plus_parts, slice, split_literal,
+    ArgShape, ArgValue, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar,
+    first_named, named_children, plus_parts, slice, split_literal,
 };
 use super::literal::{Escapes, unescape};
 use super::{CodeView, LanguageParser};
@@ -46,6 +46,12 @@ impl JavascriptParser {
     pub(super) fn new() -> Self {
         Self(Engine::new(Javascript(Dialect::Javascript)))
     }
+
+    /// Whether the grammar and its query loaded.
+    #[cfg(test)]
+    pub(super) fn loaded(&self) -> bool {
+        self.0.loaded()
+    }
 }
 
 impl LanguageParser for JavascriptParser {
@@ -62,14 +68,26 @@ pub(super) struct TypescriptParser {
 
 impl TypescriptParser {
     pub(super) fn new() -> Self {
-        Self { typescript: Engine::new(Javascript(Dialect::Typescript)), tsx: Engine::new(Javascript(Dialect::Tsx)) }
+        Self {
+            typescript: Engine::new(Javascript(Dialect::Typescript)),
+            tsx: Engine::new(Javascript(Dialect::Tsx)),
+        }
+    }
+
+    /// Whether both grammars and their query loaded.
+    #[cfg(test)]
+    pub(super) fn loaded(&self) -> bool {
+        self.typescript.loaded() && self.tsx.loaded()
     }
 }
 
 impl LanguageParser for TypescriptParser {
     fn parse(&mut self, text: &str) -> CodeView {
         let tree = self.typescript.tree(text);
-        if tree.as_ref().is_some_and(|tree| !tree.root_node().has_error()) {
+        if tree
+            .as_ref()
+            .is_some_and(|tree| !tree.root_node().has_error())
+        {
             return self.typescript.view(tree.as_ref(), text);
         }
         let tsx = self.tsx.tree(text);
@@ -113,13 +131,22 @@ impl Grammar for Javascript {
                 |run| unescape(run, Escapes::JAVASCRIPT),
             ),
             "binary_expression" => plus_parts(node),
-            "parenthesized_expression" => {
-                first_named(node).filter(|inner| inner.kind() != "sequence_expression").map_or(Expr::Unknown, Expr::Inner)
+            "parenthesized_expression" => first_named(node)
+                .filter(|inner| inner.kind() != "sequence_expression")
+                .map_or(Expr::Unknown, Expr::Inner),
+            "as_expression" | "satisfies_expression" | "non_null_expression" => {
+                first_named(node).map_or(Expr::Unknown, Expr::Inner)
             }
-            "as_expression" | "satisfies_expression" | "non_null_expression" => first_named(node).map_or(Expr::Unknown, Expr::Inner),
-            "type_assertion" => named_children(node).into_iter().last().map_or(Expr::Unknown, Expr::Inner),
-            "identifier" | "shorthand_property_identifier" => Expr::Name(slice(text, node).to_owned()),
-            "member_expression" => member_name(node, text).map_or(Expr::Unknown, |name| Expr::Name(name.to_owned())),
+            "type_assertion" => named_children(node)
+                .into_iter()
+                .last()
+                .map_or(Expr::Unknown, Expr::Inner),
+            "identifier" | "shorthand_property_identifier" => {
+                Expr::Name(slice(text, node).to_owned())
+            }
+            "member_expression" => {
+                member_name(node, text).map_or(Expr::Unknown, |name| Expr::Name(name.to_owned()))
+            }
             _ => Expr::Unknown,
         }
     }
@@ -143,7 +170,11 @@ impl Grammar for Javascript {
                 for argument in named_children(list) {
                     match argument.kind() {
                         "spread_element" => {
-                            arguments.push(ArgShape { name: None, span: argument.byte_range(), value: ArgValue::Unknown });
+                            arguments.push(ArgShape {
+                                name: None,
+                                span: argument.byte_range(),
+                                value: ArgValue::Unknown,
+                            });
                         }
                         "object" => {
                             options.extend(object_keys(argument, text));
@@ -156,10 +187,22 @@ impl Grammar for Javascript {
             Some(template) => arguments.push(ArgShape::positional(template)),
             None => {}
         }
-        Some(CallShape { prefix, callee: Callee::Node(callee), name, arguments, options })
+        Some(CallShape {
+            prefix,
+            callee: Callee::Node(callee),
+            name,
+            arguments,
+            options,
+            splats: Vec::new(),
+        })
     }
 
-    fn definitions<'t>(&self, captures: &Captures<'t>, text: &'t str, out: &mut Vec<Definition<'t>>) {
+    fn definitions<'t>(
+        &self,
+        captures: &Captures<'t>,
+        text: &'t str,
+        out: &mut Vec<Definition<'t>>,
+    ) {
         let Some(name) = captures.name else { return };
         let target = match name.kind() {
             "identifier" | "property_identifier" => Some(slice(text, name)),
@@ -167,7 +210,11 @@ impl Grammar for Javascript {
             _ => None,
         };
         let Some(target) = target else { return };
-        let value = if captures.reassign.is_some() { None } else { captures.value };
+        let value = if captures.reassign.is_some() {
+            None
+        } else {
+            captures.value
+        };
         out.push((target.to_owned(), value));
     }
 }
@@ -177,7 +224,9 @@ fn member_name<'t>(node: Node<'_>, text: &'t str) -> Option<&'t str> {
     let object = node.child_by_field_name("object")?;
     let property = node.child_by_field_name("property")?;
     let object_text = slice(text, object);
-    let owner = object.kind() == "this" || (object.kind() == "identifier" && object_text.starts_with(|c: char| c.is_ascii_uppercase()));
+    let owner = object.kind() == "this"
+        || (object.kind() == "identifier"
+            && object_text.starts_with(|c: char| c.is_ascii_uppercase()));
     (owner && property.kind() == "property_identifier").then(|| slice(text, property))
 }
 
@@ -196,22 +245,38 @@ fn object_keys<'t>(object: Node<'t>, text: &'t str) -> Vec<ArgShape<'t>> {
     for member in named_children(object) {
         match member.kind() {
             "pair" => {
-                let (Some(key), Some(value)) = (member.child_by_field_name("key"), member.child_by_field_name("value")) else {
+                let (Some(key), Some(value)) = (
+                    member.child_by_field_name("key"),
+                    member.child_by_field_name("value"),
+                ) else {
                     continue;
                 };
-                let name = match key.kind() {
-                    "property_identifier" | "number" => slice(text, key).to_owned(),
+                let (name, name_span) = match key.kind() {
+                    "property_identifier" | "number" => {
+                        (slice(text, key).to_owned(), key.byte_range())
+                    }
+                    // The name's span is inside the quotes.
                     "string" => match string_value(key, text) {
-                        Some(name) => name,
+                        Some(name) => {
+                            let end = key.end_byte().saturating_sub(1).max(key.start_byte() + 1);
+                            (name, key.start_byte() + 1..end)
+                        }
                         None => continue,
                     },
                     _ => continue,
                 };
-                keys.push(ArgShape { name: Some((name, key.byte_range())), span: value.byte_range(), value: ArgValue::Node(value) });
+                keys.push(ArgShape {
+                    name: Some((name, name_span)),
+                    span: value.byte_range(),
+                    value: ArgValue::Node(value),
+                });
             }
             "shorthand_property_identifier" => keys.push(ArgShape::named(text, member, member)),
             "method_definition" => {
-                if let Some(name) = member.child_by_field_name("name").filter(|name| name.kind() == "property_identifier") {
+                if let Some(name) = member
+                    .child_by_field_name("name")
+                    .filter(|name| name.kind() == "property_identifier")
+                {
                     keys.push(ArgShape {
                         name: Some((slice(text, name).to_owned(), name.byte_range())),
                         span: member.byte_range(),

@@ -38,7 +38,11 @@ impl Escapes {
         s_space: false,
     };
     /// Python bytes literals: no `\u` escapes.
-    pub(super) const PYTHON_BYTES: Escapes = Escapes { u_four: false, u_eight: false, ..Escapes::PYTHON };
+    pub(super) const PYTHON_BYTES: Escapes = Escapes {
+        u_four: false,
+        u_eight: false,
+        ..Escapes::PYTHON
+    };
     pub(super) const CSHARP: Escapes = Escapes {
         x_two_digits: false,
         u_braces: false,
@@ -124,9 +128,15 @@ pub(super) fn unescape(raw: &str, escapes: Escapes) -> String {
             'u' if escapes.u_four => hex(rest, 4, 4),
             'U' if escapes.u_eight => hex(rest, 8, 8),
             '0'..='7' if escapes.octal => {
-                let digits = 1 + rest.bytes().take(2).take_while(|b| (b'0'..=b'7').contains(b)).count();
+                let digits = 1 + rest
+                    .bytes()
+                    .take(2)
+                    .take_while(|b| (b'0'..=b'7').contains(b))
+                    .count();
                 let text = raw.get(at..at + digits).unwrap_or("0");
-                u32::from_str_radix(text, 8).ok().map(|code| (Some(char::from_u32(code).unwrap_or('\u{fffd}')), digits - 1))
+                u32::from_str_radix(text, 8)
+                    .ok()
+                    .map(|code| (Some(char::from_u32(code).unwrap_or('\u{fffd}')), digits - 1))
             }
             _ => None,
         };
@@ -149,7 +159,11 @@ pub(super) fn unescape(raw: &str, escapes: Escapes) -> String {
 
 /// `min..=max` hex digits at the start of `rest`: the character and how many chars they took.
 fn hex(rest: &str, min: usize, max: usize) -> Option<(Option<char>, usize)> {
-    let digits = rest.bytes().take(max).take_while(u8::is_ascii_hexdigit).count();
+    let digits = rest
+        .bytes()
+        .take(max)
+        .take_while(u8::is_ascii_hexdigit)
+        .count();
     if digits < min {
         return None;
     }
@@ -161,7 +175,11 @@ fn hex(rest: &str, min: usize, max: usize) -> Option<(Option<char>, usize)> {
 fn braced_hex(rest: &str) -> Option<(Option<char>, usize)> {
     let close = rest.find('}')?;
     let digits = rest.get(1..close)?.trim_start_matches('0');
-    let code = if digits.is_empty() { 0 } else { u32::from_str_radix(digits, 16).ok()? };
+    let code = if digits.is_empty() {
+        0
+    } else {
+        u32::from_str_radix(digits, 16).ok()?
+    };
     Some((Some(char::from_u32(code).unwrap_or('\u{fffd}')), close + 1))
 }
 
@@ -174,7 +192,10 @@ pub(super) fn java_text_block(raw: &str) -> String {
         Some(newline) => raw.get(newline + 1..).unwrap_or_default(),
         None => return unescape(raw.trim(), Escapes::JAVA),
     };
-    let lines: Vec<&str> = body.split('\n').map(|line| line.strip_suffix('\r').unwrap_or(line)).collect();
+    let lines: Vec<&str> = body
+        .split('\n')
+        .map(|line| line.strip_suffix('\r').unwrap_or(line))
+        .collect();
     let last = lines.len().saturating_sub(1);
     let indent = lines
         .iter()
@@ -260,12 +281,26 @@ pub(super) fn powershell_expandable(raw: &str) -> String {
 /// everything up to and including the first run of `quote`s, and the same count at the end.
 pub(super) fn quote_runs(literal: &str, quote: char) -> Option<(usize, usize)> {
     let start = literal.find(quote)?;
-    let count = literal.get(start..)?.chars().take_while(|&c| c == quote).count();
+    let count = literal
+        .get(start..)?
+        .chars()
+        .take_while(|&c| c == quote)
+        .count();
     let quote_len = quote.len_utf8();
     // A lone `""` is an empty string, not an opening run of two.
-    let count = if count == 2 && literal.len() == start + 2 * quote_len { 1 } else { count };
+    let count = if count == 2 && literal.len() == start + 2 * quote_len {
+        1
+    } else {
+        count
+    };
     let open = start + count * quote_len;
-    let close = literal.chars().rev().take_while(|&c| c == quote).count().min(count) * quote_len;
+    let close = literal
+        .chars()
+        .rev()
+        .take_while(|&c| c == quote)
+        .count()
+        .min(count)
+        * quote_len;
     (open + close <= literal.len()).then_some((open, close))
 }
 
@@ -275,8 +310,14 @@ mod tests {
 
     #[test]
     fn escapes() {
-        assert_eq!(unescape(r"a\nb\x41\u0042\\\q", Escapes::PYTHON), "a\nbAB\\\\q");
-        assert_eq!(unescape(r"a\q\u{1F600}", Escapes::JAVASCRIPT), "aq\u{1F600}");
+        assert_eq!(
+            unescape(r"a\nb\x41\u0042\\\q", Escapes::PYTHON),
+            "a\nbAB\\\\q"
+        );
+        assert_eq!(
+            unescape(r"a\q\u{1F600}", Escapes::JAVASCRIPT),
+            "aq\u{1F600}"
+        );
         assert_eq!(unescape(r"\101\0", Escapes::GO), "A\0");
         assert_eq!(unescape("tail\\", Escapes::CSHARP), "tail\\");
         assert_eq!(unescape(r"\x4142", Escapes::CSHARP), "\u{4142}");
@@ -294,7 +335,10 @@ mod tests {
 
     #[test]
     fn raw_strings() {
-        assert_eq!(csharp_raw("\n    a\n      b\n    ").as_deref(), Some("a\n  b"));
+        assert_eq!(
+            csharp_raw("\n    a\n      b\n    ").as_deref(),
+            Some("a\n  b")
+        );
         assert_eq!(csharp_raw("one line").as_deref(), Some("one line"));
         assert_eq!(csharp_raw("x\n a\n "), None);
         assert_eq!(quote_runs("\"\"\"abc\"\"\"", '"'), Some((3, 3)));

@@ -7,39 +7,47 @@
 //! that text rules can see them whole.
 //!
 //! This module owns the public view and the per-thread parser set. Each language has its own
-//! module behind one internal trait (`LanguageParser`): [`csharp`], [`python`], [`javascript`]
-//! (JavaScript, TypeScript and TSX), [`java`], [`go`] and [`powershell`] map tree-sitter trees
-//! through the shared [`engine`] (queries kept as data in `queries/<language>.scm`, literal
-//! resolution, callee normalisation), and [`rust`] walks a syn AST. [`literal`] decodes the
-//! string literal forms they share (escapes, Java text blocks, C# raw strings).
+//! module behind one internal trait (`LanguageParser`): `csharp`, `python`, `javascript`
+//! (JavaScript, TypeScript and TSX), `java`, `go` and `powershell` map tree-sitter trees through
+//! the shared `engine` (the time-bounded parse, queries kept as data in
+//! `queries/<language>.scm` and compiled once per thread, literal resolution, callee
+//! normalisation), and `rust` walks a syn AST. `literal` decodes the string literal forms they
+//! share (escapes, Java text blocks, C# raw strings, PowerShell backticks).
 //!
 //! Conventions every language follows:
 //! - Every call, method call and construction is a [`Call`], in document order (by start; an
-//!   enclosing call before the calls inside it). Composite / struct literals are not calls.
+//!   enclosing call before the calls inside it). Composite and struct literals are not calls.
 //! - [`Call::callee`] is the callee as written with whitespace and comments removed (one space
 //!   kept between two words: `new BlobServiceClient`), `new ` prefixed for constructions, and
 //!   the argument lists of calls inside the callee shown as `()`:
 //!   `new BlobServiceClientBuilder().connectionString().buildClient`. A callee longer than
 //!   [`MAX_CALLEE`] bytes keeps its end, prefixed with `…`.
-//! - [`Call::name`] is the last segment without generic arguments; [`Call::name_span`] its
-//!   bytes. A call through an expression that has no name (`(f)()`, `a[0]()`) has an empty name
-//!   and the callee's span.
-//! - Argument names carry no punctuation: Python `credential=x`, C# `credential: x` and
-//!   PowerShell `-Credential x` / `-Credential:x` all give `credential`-like names as written
-//!   (`Credential` for PowerShell; PowerShell names compare case-insensitively). A PowerShell
-//!   switch (`-ServicePrincipal`, `--service-principal`) is an argument with its name, the
-//!   parameter's span and an empty value (`Some("")`).
+//! - [`Call::name`] is the last segment without generic arguments or module qualifiers;
+//!   [`Call::name_span`] its bytes. A call through an expression that has no name (`(f)()`,
+//!   `a[0]()`) has an empty name and the callee's span.
+//! - [`Argument::name`] is the parameter name without its punctuation: Python `credential=x` and
+//!   C# `credential: x` give `credential`, PowerShell `-StorageAccountKey $k` and
+//!   `-StorageAccountKey:$k` give `StorageAccountKey`, `az --account-key x` gives `account-key`
+//!   (PowerShell names compare case-insensitively: use [`Call::argument`]). A switch
+//!   (`-ServicePrincipal`, `--service-principal`) is an argument with its name, the parameter's
+//!   span and an empty value (`Some("")`).
 //! - Values ([`Argument::value`], [`StringValue::value`]) are decoded (escapes applied) and only
 //!   set when statically known within the file: literals of every form, concatenations,
 //!   templates whose substitutions are known, and names assigned exactly once in the file (one
-//!   namespace per file; a name assigned twice anywhere, or updated with `+=`, is unknown).
-//!   Values longer than [`MAX_VALUE`] bytes are not resolved.
+//!   namespace per file; a name assigned twice anywhere, bound as a parameter or loop
+//!   variable, or updated with `+=`, is unknown). Values longer than [`MAX_VALUE`] bytes are not
+//!   resolved.
+//! - [`CodeView::joined_strings`] are the outermost expressions that build a known string from
+//!   two or more non-empty pieces (`"a" + "b"`, `A + B` of consts, `"a" "b"`, `$"{A}{B}"`,
+//!   `concat!`), with the span of the whole expression; a single literal, or a name referring
+//!   to one, is not a joined string (text rules see it as written).
 //! - Spans are byte ranges into the text; an argument's span covers its value expression (for a
 //!   switch, the parameter).
 //! - Parsers never panic and never fail hard: broken code yields what could be recovered with
-//!   `complete = false`; parsing and matching are time-bounded, deep nesting is walked without
-//!   recursion (or not at all beyond [`crate::parse::MAX_DEPTH`] for Rust), and all work is
-//!   linear in the size of the file.
+//!   `complete = false`; parsing and matching are time-bounded, tree-sitter trees are walked
+//!   without recursion, syn's recursion is bounded before it starts (Rust expressions deeper
+//!   than [`crate::parse::MAX_DEPTH`] are not looked into), and all work is linear in the size
+//!   of the file.
 
 mod csharp;
 mod engine;
@@ -85,7 +93,9 @@ pub enum Language {
 impl Language {
     /// The language of a file, from its name.
     pub fn of_path(path: &str) -> Option<Language> {
-        let extension = path.rsplit_once('.').map(|(_, extension)| extension.to_ascii_lowercase())?;
+        let extension = path
+            .rsplit_once('.')
+            .map(|(_, extension)| extension.to_ascii_lowercase())?;
         Some(match extension.as_str() {
             "cs" | "csx" => Language::Csharp,
             "py" | "pyi" => Language::Python,
@@ -133,8 +143,9 @@ pub struct Call {
     /// Positional and named arguments, in order.
     pub arguments: Vec<Argument>,
     /// Keys of an object literal passed as an argument (`{ endpoint, key }` in JS), with spans;
-    /// also the fields of a Go struct literal argument (`&azidentity.ClientSecretCredentialOptions{...}`)
-    /// and the assignments of a C# object initializer (`new BlobClientOptions { Retry = ... }`).
+    /// also the fields of a Go struct literal argument (`&azidentity.ClientSecretCredentialOptions{...}`),
+    /// the assignments of a C# object initializer (`new BlobClientOptions { Retry = ... }`) and
+    /// the entries of a PowerShell hashtable splatted into a command (`@params`).
     pub options: Vec<Argument>,
 }
 
@@ -169,12 +180,23 @@ impl CodeView {
 impl Call {
     /// The argument named `name` (compared ASCII case-insensitively, as PowerShell does).
     pub fn argument(&self, name: &str) -> Option<&Argument> {
-        self.arguments.iter().find(|argument| argument.name.as_deref().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+        self.arguments.iter().find(|argument| {
+            argument
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 
-    /// The option (object-literal key, struct-literal field) named `name`.
+    /// The option (object-literal key, struct-literal field, initializer or splatted hashtable
+    /// entry) named `name` (compared ASCII case-insensitively, as PowerShell does).
     pub fn option(&self, name: &str) -> Option<&Argument> {
-        self.options.iter().find(|option| option.name.as_deref() == Some(name))
+        self.options.iter().find(|option| {
+            option
+                .name
+                .as_deref()
+                .is_some_and(|n| n.eq_ignore_ascii_case(name))
+        })
     }
 }
 
@@ -201,14 +223,35 @@ impl CodeParsers {
     /// Parses `text` as `language`.
     pub fn parse(&mut self, language: Language, text: &str) -> CodeView {
         match language {
-            Language::Csharp => self.csharp.get_or_insert_with(csharp::CsharpParser::new).parse(text),
-            Language::Python => self.python.get_or_insert_with(python::PythonParser::new).parse(text),
-            Language::Javascript => self.javascript.get_or_insert_with(javascript::JavascriptParser::new).parse(text),
-            Language::Typescript => self.typescript.get_or_insert_with(javascript::TypescriptParser::new).parse(text),
-            Language::Java => self.java.get_or_insert_with(java::JavaParser::new).parse(text),
+            Language::Csharp => self
+                .csharp
+                .get_or_insert_with(csharp::CsharpParser::new)
+                .parse(text),
+            Language::Python => self
+                .python
+                .get_or_insert_with(python::PythonParser::new)
+                .parse(text),
+            Language::Javascript => self
+                .javascript
+                .get_or_insert_with(javascript::JavascriptParser::new)
+                .parse(text),
+            Language::Typescript => self
+                .typescript
+                .get_or_insert_with(javascript::TypescriptParser::new)
+                .parse(text),
+            Language::Java => self
+                .java
+                .get_or_insert_with(java::JavaParser::new)
+                .parse(text),
             Language::Go => self.go.get_or_insert_with(go::GoParser::new).parse(text),
-            Language::Powershell => self.powershell.get_or_insert_with(powershell::PowershellParser::new).parse(text),
-            Language::Rust => self.rust.get_or_insert_with(rust::RustParser::default).parse(text),
+            Language::Powershell => self
+                .powershell
+                .get_or_insert_with(powershell::PowershellParser::new)
+                .parse(text),
+            Language::Rust => self
+                .rust
+                .get_or_insert_with(rust::RustParser::default)
+                .parse(text),
         }
     }
 }
@@ -224,4 +267,29 @@ pub fn parse(language: Language, text: &str) -> CodeView {
         // Re-entrant use cannot happen today; a fresh set keeps it correct if it ever does.
         Err(_) => CodeParsers::default().parse(language, text),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every grammar links with the tree-sitter core (ABI) and every query compiles against it.
+    #[test]
+    fn every_grammar_and_query_loads() {
+        assert!(csharp::CsharpParser::new().loaded());
+        assert!(python::PythonParser::new().loaded());
+        assert!(javascript::JavascriptParser::new().loaded());
+        assert!(javascript::TypescriptParser::new().loaded());
+        assert!(java::JavaParser::new().loaded());
+        assert!(go::GoParser::new().loaded());
+        assert!(powershell::PowershellParser::new().loaded());
+    }
+
+    #[test]
+    fn languages_by_extension() {
+        assert_eq!(Language::of_path("src/App.TSX"), Some(Language::Typescript));
+        assert_eq!(Language::of_path("run.csx"), Some(Language::Csharp));
+        assert_eq!(Language::of_path("deploy.psm1"), Some(Language::Powershell));
+        assert_eq!(Language::of_path("Makefile"), None);
+    }
 }

@@ -7,7 +7,9 @@
 //!   arguments without their dashes: `-StorageAccountKey $key` and `-Tenant:$t` are named with
 //!   the value's span; a parameter followed by another parameter or by nothing
 //!   (`-ServicePrincipal`, `--service-principal`) is a switch (value `Some("")`, span of the
-//!   parameter). Other elements are positional; splats (`@params`) have no value; redirections
+//!   parameter). Other elements are positional; splats (`@params`) have no value, and when
+//!   `$params` is assigned once a hashtable literal (`@{ StorageAccountKey = $k }`) its entries
+//!   are the call's [`Call::options`](super::Call); redirections
 //!   are skipped. PowerShell names compare case-insensitively ([`Call::argument`](super::Call)
 //!   does).
 //! - Native `az` lines are calls whose callee is `az` and the subcommand words
@@ -26,8 +28,8 @@ use std::ops::Range;
 use tree_sitter::Node;
 
 use super::engine::{
-    ArgShape, ArgValue, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, Part, children, named_children,
-    slice, split_literal,
+    ArgShape, ArgValue, CallShape, Callee, Captures, Definition, Engine, Expr, Grammar, Part,
+    children, named_children, slice, split_literal,
 };
 use super::literal::powershell_expandable;
 use super::{CodeView, LanguageParser};
@@ -68,6 +70,12 @@ pub(super) struct PowershellParser(Engine<Powershell>);
 impl PowershellParser {
     pub(super) fn new() -> Self {
         Self(Engine::new(Powershell))
+    }
+
+    /// Whether the grammar and its query loaded.
+    #[cfg(test)]
+    pub(super) fn loaded(&self) -> bool {
+        self.0.loaded()
     }
 }
 
@@ -110,7 +118,9 @@ impl Grammar for Powershell {
                 split_literal(node, text, quote, close, hole, powershell_expandable)
             }
             "expandable_here_string_literal" => match here_string_bounds(literal) {
-                Some((open, close)) => split_literal(node, text, open, close, hole, powershell_expandable),
+                Some((open, close)) => {
+                    split_literal(node, text, open, close, hole, powershell_expandable)
+                }
                 None => Expr::Unknown,
             },
             "verbatim_string_characters" => {
@@ -118,29 +128,44 @@ impl Grammar for Powershell {
                 match (chars.next(), chars.next_back()) {
                     (Some(open), Some(_)) if literal.len() >= 2 => {
                         let close = literal.chars().last().map_or(1, char::len_utf8);
-                        let content = literal.get(open.len_utf8()..literal.len() - close).unwrap_or_default();
+                        let content = literal
+                            .get(open.len_utf8()..literal.len() - close)
+                            .unwrap_or_default();
                         Expr::Text(content.replace("''", "'"))
                     }
                     _ => Expr::Unknown,
                 }
             }
             "verbatim_here_string_characters" => match here_string_bounds(literal) {
-                Some((open, close)) => Expr::Text(literal.get(open..literal.len() - close).unwrap_or_default().to_owned()),
+                Some((open, close)) => Expr::Text(
+                    literal
+                        .get(open..literal.len() - close)
+                        .unwrap_or_default()
+                        .to_owned(),
+                ),
                 None => Expr::Unknown,
             },
-            "generic_token" if !literal.contains(['$', '`', '@', '(', '{']) => Expr::Text(literal.to_owned()),
+            "generic_token" if !literal.contains(['$', '`', '@', '(', '{']) => {
+                Expr::Text(literal.to_owned())
+            }
             "variable" => match variable_key(literal) {
                 Some(key) if !key.starts_with("env:") => Expr::Name(key),
                 _ => Expr::Unknown,
             },
-            "expression_with_unary_operator" => {
-                // `[string]$x` / `[string]"x"`: a cast to string keeps the value.
-                let parts = named_children(node);
-                match parts.as_slice() {
-                    [ty, value] if ty.kind() == "type_literal" && slice(text, *ty).eq_ignore_ascii_case("[string]") => Expr::Inner(*value),
-                    _ => Expr::Unknown,
+            // `[string]$x` / `[string]"x"`: a cast to string keeps the value.
+            "expression_with_unary_operator" => match named_children(node).as_slice() {
+                [cast] if cast.kind() == "cast_expression" => Expr::Inner(*cast),
+                _ => Expr::Unknown,
+            },
+            "cast_expression" => match named_children(node).as_slice() {
+                [ty, value]
+                    if ty.kind() == "type_literal"
+                        && slice(text, *ty).eq_ignore_ascii_case("[string]") =>
+                {
+                    Expr::Inner(*value)
                 }
-            }
+                _ => Expr::Unknown,
+            },
             _ => Expr::Unknown,
         }
     }
@@ -150,41 +175,133 @@ impl Grammar for Powershell {
         match call.kind() {
             "command" => command(call, text),
             "invokation_expression" => {
-                let name = named_children(call).into_iter().find(|child| child.kind() == "member_name");
-                let list = named_children(call).into_iter().find(|child| child.kind() == "argument_list");
+                let name = named_children(call)
+                    .into_iter()
+                    .find(|child| child.kind() == "member_name");
+                let list = named_children(call)
+                    .into_iter()
+                    .find(|child| child.kind() == "argument_list");
                 let arguments = list
-                    .and_then(|list| named_children(list).into_iter().find(|child| child.kind() == "argument_expression_list"))
-                    .map(|list| named_children(list).into_iter().map(ArgShape::positional).collect())
+                    .and_then(|list| {
+                        named_children(list)
+                            .into_iter()
+                            .find(|child| child.kind() == "argument_expression_list")
+                    })
+                    .map(|list| {
+                        named_children(list)
+                            .into_iter()
+                            .map(ArgShape::positional)
+                            .collect()
+                    })
                     .unwrap_or_default();
                 let callee = match list {
                     Some(list) => Callee::Without(call, list),
                     None => Callee::Node(call),
                 };
-                Some(CallShape { prefix: "", callee, name, arguments, options: Vec::new() })
+                Some(CallShape {
+                    prefix: "",
+                    callee,
+                    name,
+                    arguments,
+                    options: Vec::new(),
+                    splats: Vec::new(),
+                })
             }
             _ => None,
         }
     }
 
-    fn definitions<'t>(&self, captures: &Captures<'t>, text: &'t str, out: &mut Vec<Definition<'t>>) {
+    fn definitions<'t>(
+        &self,
+        captures: &Captures<'t>,
+        text: &'t str,
+        out: &mut Vec<Definition<'t>>,
+    ) {
         if let (Some(name), Some(_)) = (captures.name, captures.reassign) {
             out.push((slice(text, name).to_owned(), None));
             return;
         }
-        let Some(definition) = captures.definition else { return };
+        let Some(definition) = captures.definition else {
+            return;
+        };
         let parts = named_children(definition);
-        let Some(target) = parts.first().and_then(|left| assigned_variable(*left)) else { return };
+        let Some(target) = parts.first().and_then(|left| assigned_variable(*left)) else {
+            return;
+        };
         let plain = parts
             .iter()
-            .find(|part| part.kind() == "assignement_operator" || part.kind() == "assignment_operator")
+            .find(|part| {
+                part.kind() == "assignement_operator" || part.kind() == "assignment_operator"
+            })
             .is_some_and(|operator| slice(text, *operator).trim() == "=");
-        let value = if plain { definition.child_by_field_name("value") } else { None };
+        let value = if plain {
+            definition.child_by_field_name("value")
+        } else {
+            None
+        };
         out.push((slice(text, target).to_owned(), value));
     }
 
     fn name_key(&self, name: &str) -> String {
         variable_key(name).unwrap_or_else(|| name.to_ascii_lowercase())
     }
+
+    fn splat_options<'t>(&self, value: Node<'t>, text: &'t str) -> Vec<ArgShape<'t>> {
+        // Through the wrappers to `@{ ... }`.
+        let mut node = value;
+        for _ in 0..32 {
+            if node.kind() == "hash_literal_expression" {
+                break;
+            }
+            match named_children(node).as_slice() {
+                [only] => node = *only,
+                _ => return Vec::new(),
+            }
+        }
+        let Some(body) = named_children(node)
+            .into_iter()
+            .find(|child| child.kind() == "hash_literal_body")
+        else {
+            return Vec::new();
+        };
+        named_children(body)
+            .into_iter()
+            .filter(|entry| entry.kind() == "hash_entry")
+            .filter_map(|entry| {
+                let parts = named_children(entry);
+                let key = parts.first().filter(|key| key.kind() == "key_expression")?;
+                let value = parts.get(1)?;
+                let (name, name_span) = hash_key(*key, text)?;
+                Some(ArgShape {
+                    name: Some((name, name_span)),
+                    span: value.byte_range(),
+                    value: ArgValue::Node(*value),
+                })
+            })
+            .collect()
+    }
+}
+
+/// The name of a hashtable key (`Name`, `'Name'`, `"Name"`) and the span of the name.
+fn hash_key(key: Node<'_>, text: &str) -> Option<(String, Range<usize>)> {
+    let written = slice(text, key).trim();
+    let start = key.start_byte() + slice(text, key).find(written).unwrap_or(0);
+    let quoted = written.len() >= 2
+        && ((written.starts_with('\'') && written.ends_with('\''))
+            || (written.starts_with('"') && written.ends_with('"')));
+    let (name, offset) = if quoted {
+        (written.get(1..written.len() - 1)?, 1)
+    } else {
+        (written, 0)
+    };
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-')
+    {
+        return None;
+    }
+    Some((name.to_owned(), start + offset..start + offset + name.len()))
 }
 
 /// A substitution inside an expandable string: `$var` / `${var}` resolve, `$(...)` does not.
@@ -204,16 +321,27 @@ fn has_plus(node: Node<'_>) -> bool {
 /// `(open, close)` byte lengths of a here-string's delimiters with their line breaks.
 fn here_string_bounds(literal: &str) -> Option<(usize, usize)> {
     let after_open = literal.get(2..)?;
-    let open = 2 + if after_open.starts_with("\r\n") { 2 } else { usize::from(after_open.starts_with('\n')) };
+    let open = 2 + if after_open.starts_with("\r\n") {
+        2
+    } else {
+        usize::from(after_open.starts_with('\n'))
+    };
     let before_close = literal.get(..literal.len().checked_sub(2)?)?;
-    let close = 2 + if before_close.ends_with("\r\n") { 2 } else { usize::from(before_close.ends_with('\n')) };
+    let close = 2 + if before_close.ends_with("\r\n") {
+        2
+    } else {
+        usize::from(before_close.ends_with('\n'))
+    };
     (open + close <= literal.len()).then_some((open, close))
 }
 
 /// The lookup key of a variable: `$Script:Key` / `${key}` → `key`; `None` for splats.
 fn variable_key(variable: &str) -> Option<String> {
     let name = variable.strip_prefix('$')?;
-    let name = name.strip_prefix('{').and_then(|name| name.strip_suffix('}')).unwrap_or(name);
+    let name = name
+        .strip_prefix('{')
+        .and_then(|name| name.strip_suffix('}'))
+        .unwrap_or(name);
     let lower = name.to_ascii_lowercase();
     for scope in ["script:", "global:", "local:", "private:", "using:"] {
         if let Some(rest) = lower.strip_prefix(scope) {
@@ -231,7 +359,9 @@ fn assigned_variable(left: Node<'_>) -> Option<Node<'_>> {
             return Some(node);
         }
         node = match node.kind() {
-            "expression_with_unary_operator" => named_children(node).into_iter().last()?,
+            "expression_with_unary_operator" | "cast_expression" => {
+                named_children(node).into_iter().last()?
+            }
             kind if WRAPPERS.contains(&kind) => {
                 let inner = named_children(node);
                 match inner.as_slice() {
@@ -248,7 +378,10 @@ fn assigned_variable(left: Node<'_>) -> Option<Node<'_>> {
 /// A command invocation: name, `az` subcommands, parameters and arguments.
 fn command<'t>(call: Node<'t>, text: &'t str) -> Option<CallShape<'t>> {
     let name_node = call.child_by_field_name("command_name")?;
-    let elements = call.child_by_field_name("command_elements").map(children).unwrap_or_default();
+    let elements = call
+        .child_by_field_name("command_elements")
+        .map(children)
+        .unwrap_or_default();
     let command_name = slice(text, name_node);
     let is_az = name_node.kind() == "command_name" && {
         let lower = command_name.to_ascii_lowercase();
@@ -264,7 +397,9 @@ fn command<'t>(call: Node<'t>, text: &'t str) -> Option<CallShape<'t>> {
             match element.kind() {
                 "command_argument_sep" => {}
                 "generic_token"
-                    if slice(text, *element).chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                    if slice(text, *element)
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-')
                         && !slice(text, *element).starts_with('-') =>
                 {
                     words.push(slice(text, *element).to_owned());
@@ -282,6 +417,7 @@ fn command<'t>(call: Node<'t>, text: &'t str) -> Option<CallShape<'t>> {
     };
 
     let mut arguments = Vec::new();
+    let mut splats = Vec::new();
     // A parameter waiting for its value (`-Name value`, `-Name:value`): name, name span,
     // parameter span.
     let mut pending: Option<(String, Range<usize>, Range<usize>)> = None;
@@ -290,27 +426,59 @@ fn command<'t>(call: Node<'t>, text: &'t str) -> Option<CallShape<'t>> {
             "command_argument_sep" | "redirection" | "stop_parsing" | "comment" => {}
             "command_parameter" => {
                 if let Some((name, name_span, span)) = pending.take() {
-                    arguments.push(ArgShape { name: Some((name, name_span)), span, value: ArgValue::Switch });
+                    arguments.push(ArgShape {
+                        name: Some((name, name_span)),
+                        span,
+                        value: ArgValue::Switch,
+                    });
                 }
                 let parameter = slice(text, element);
                 let bare = parameter.trim_start_matches(['-', '\u{2013}', '\u{2014}', '\u{2015}']);
                 let dashes = parameter.len() - bare.len();
                 let name = bare.trim_end_matches(':');
                 let start = element.start_byte() + dashes;
-                pending = Some((name.to_owned(), start..start + name.len(), element.byte_range()));
+                pending = Some((
+                    name.to_owned(),
+                    start..start + name.len(),
+                    element.byte_range(),
+                ));
             }
             _ => {
-                let value = match slice(text, element).starts_with('@') {
-                    true => ArgValue::Unknown,
-                    false => ArgValue::Node(element),
+                // `@params` splats a hashtable or array: no value of its own, but a hashtable
+                // assigned once gives its entries as options.
+                let element_text = slice(text, element);
+                let splat = element_text
+                    .strip_prefix('@')
+                    .filter(|rest| rest.starts_with(|c: char| c.is_alphanumeric() || c == '_'));
+                let value = match splat {
+                    Some(variable) => {
+                        splats.push(format!("${variable}"));
+                        ArgValue::Unknown
+                    }
+                    None => ArgValue::Node(element),
                 };
                 let name = pending.take().map(|(name, name_span, _)| (name, name_span));
-                arguments.push(ArgShape { name, span: element.byte_range(), value });
+                arguments.push(ArgShape {
+                    name,
+                    span: element.byte_range(),
+                    value,
+                });
             }
         }
     }
     if let Some((name, name_span, span)) = pending {
-        arguments.push(ArgShape { name: Some((name, name_span)), span, value: ArgValue::Switch });
+        arguments.push(ArgShape {
+            name: Some((name, name_span)),
+            span,
+            value: ArgValue::Switch,
+        });
     }
-    Some(CallShape { prefix: "", callee, name, arguments, options: Vec::new() })
+    Some(CallShape {
+        prefix: "",
+        callee,
+        name,
+        arguments,
+        options: Vec::new(),
+        splats,
+    })
 }

@@ -16,12 +16,14 @@
 //!   `+=`) make a name unknown.
 //!
 //! Robustness: syn recurses, so before parsing, the token trees are weighed: the nesting of
-//! groups plus the length of each run of tokens between `;` / `,` / item boundaries along the
-//! path (what bounds the depth of the syntax tree syn would build). A file heavier than
-//! [`MAX_WEIGHT`] is not given to syn whole. A file that does not lex, parse or weigh is parsed
-//! again in pieces split at column-0 item lines (`fn`, `pub`, `impl`, `#[`, ...), and what
-//! parses is kept with `complete = false`. proc-macro2's per-thread span table is cleared after
-//! every parse.
+//! groups plus the length of each run of tokens between `;` / `,` / attributes / item boundaries
+//! along the path (what bounds the depth of the syntax tree syn would build). A file weighing up
+//! to [`IN_PLACE_WEIGHT`] (nine in ten) is parsed on the caller's stack; a heavier one on a
+//! short-lived thread with a [`SYN_STACK`] stack; one heavier than [`MAX_WEIGHT`] is not given to
+//! syn whole. A file that does not lex, parse or weigh is parsed again in pieces split at
+//! column-0 item lines (`fn`, `pub`, `impl`, `#[`, ...), and what parses is kept with
+//! `complete = false`. The walks over the syntax tree stop at [`MAX_DEPTH`] nested expressions.
+//! proc-macro2's per-thread span table is cleared after every parse.
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -41,22 +43,30 @@ use crate::parse::MAX_DEPTH;
 /// [`SYN_STACK`] stack: far above real code (the heaviest of 4,840 crate sources weighs 772 and
 /// 99.9% weigh under 320) and, at syn's worst (about 5 KiB of stack per nested block), well
 /// inside the stack.
-pub(super) const MAX_WEIGHT: usize = 1_000;
+const MAX_WEIGHT: usize = 1_000;
 
-/// The weight limit when the parse runs on the caller's stack (the thread could not be
-/// started): safe on a 2 MiB stack.
-const IN_PLACE_WEIGHT: usize = 128;
+/// Files up to this weight are parsed on the caller's stack (safe on a 2 MiB thread stack, with
+/// room to spare; nine in ten real files weigh less); heavier ones on a thread of their own.
+const IN_PLACE_WEIGHT: usize = 96;
 
-/// The stack of the thread syn runs on (reserved, not committed, until used).
+/// The stack of the thread heavy files are parsed on (reserved, not committed, until used).
 const SYN_STACK: usize = 64 << 20;
 
-/// A reusable Rust parser. syn keeps no parser state: each file is parsed on a short-lived
-/// thread with a [`SYN_STACK`] stack (syn recurses), which also owns proc-macro2's span table.
+/// A reusable Rust parser. syn keeps no parser state; a file heavier than [`IN_PLACE_WEIGHT`]
+/// (or one that must be parsed in pieces) is parsed on a short-lived thread with a
+/// [`SYN_STACK`] stack, since syn recurses.
 #[derive(Default)]
 pub(super) struct RustParser;
 
 impl LanguageParser for RustParser {
     fn parse(&mut self, text: &str) -> CodeView {
+        let mut view = CodeView {
+            complete: true,
+            ..CodeView::default()
+        };
+        if parse_piece(text, 0, IN_PLACE_WEIGHT, &mut view).is_ok() {
+            return view;
+        }
         std::thread::scope(|scope| {
             let spawned = std::thread::Builder::new()
                 .name("keyless-syn".to_owned())
@@ -73,11 +83,17 @@ impl LanguageParser for RustParser {
 
 /// Parses a whole file, or its pieces when it does not parse whole.
 fn parse_file(text: &str, limit: usize) -> CodeView {
-    let mut view = CodeView { complete: true, ..CodeView::default() };
+    let mut view = CodeView {
+        complete: true,
+        ..CodeView::default()
+    };
     if parse_piece(text, 0, limit, &mut view).is_ok() {
         return view;
     }
-    let mut view = CodeView { complete: false, ..CodeView::default() };
+    let mut view = CodeView {
+        complete: false,
+        ..CodeView::default()
+    };
     let starts = item_starts(text);
     for (index, &start) in starts.iter().enumerate() {
         let end = starts.get(index + 1).copied().unwrap_or(text.len());
@@ -86,7 +102,8 @@ fn parse_file(text: &str, limit: usize) -> CodeView {
             let _ = parse_piece(piece, start, limit, &mut view);
         }
     }
-    view.calls.sort_by_key(|call| (call.span.start, std::cmp::Reverse(call.span.end)));
+    view.calls
+        .sort_by_key(|call| (call.span.start, std::cmp::Reverse(call.span.end)));
     view
 }
 
@@ -130,14 +147,19 @@ fn blank_shebang(piece: &str) -> Cow<'_, str> {
 /// Whether the token trees weigh at most `limit`: along any path of nested groups, the sum of
 /// each level's run of tokens since the last `;`, `,`, attribute (`#`) or item boundary (a brace
 /// group followed by a token that cannot continue an expression). Iterative.
-pub(super) fn light_enough(tokens: &TokenStream, limit: usize) -> bool {
+fn light_enough(tokens: &TokenStream, limit: usize) -> bool {
     struct Level {
         tokens: proc_macro2::token_stream::IntoIter,
         base: usize,
         run: usize,
         after_brace: bool,
     }
-    let mut stack = vec![Level { tokens: tokens.clone().into_iter(), base: 0, run: 0, after_brace: false }];
+    let mut stack = vec![Level {
+        tokens: tokens.clone().into_iter(),
+        base: 0,
+        run: 0,
+        after_brace: false,
+    }];
     while let Some(level) = stack.last_mut() {
         let Some(tree) = level.tokens.next() else {
             stack.pop();
@@ -168,7 +190,12 @@ pub(super) fn light_enough(tokens: &TokenStream, limit: usize) -> bool {
         }
         if let TokenTree::Group(group) = tree {
             level.after_brace = group.delimiter() == Delimiter::Brace;
-            stack.push(Level { tokens: group.stream().into_iter(), base: weight, run: 0, after_brace: false });
+            stack.push(Level {
+                tokens: group.stream().into_iter(),
+                base: weight,
+                run: 0,
+                after_brace: false,
+            });
         }
     }
     true
@@ -178,8 +205,28 @@ pub(super) fn light_enough(tokens: &TokenStream, limit: usize) -> bool {
 /// item, unless the line before is an attribute or doc comment (they stay with their item).
 fn item_starts(text: &str) -> Vec<usize> {
     const ITEMS: &[&str] = &[
-        "fn ", "pub ", "pub(", "const ", "static ", "struct ", "enum ", "union ", "impl ", "impl<", "trait ", "mod ", "use ",
-        "type ", "extern ", "unsafe ", "async ", "macro_rules!", "#[", "///", "//!", "#![",
+        "fn ",
+        "pub ",
+        "pub(",
+        "const ",
+        "static ",
+        "struct ",
+        "enum ",
+        "union ",
+        "impl ",
+        "impl<",
+        "trait ",
+        "mod ",
+        "use ",
+        "type ",
+        "extern ",
+        "unsafe ",
+        "async ",
+        "macro_rules!",
+        "#[",
+        "///",
+        "//!",
+        "#![",
     ];
     let mut starts = vec![0];
     let mut offset = 0;
@@ -267,7 +314,10 @@ impl<'f> Visit<'f> for Definitions<'f> {
     }
 
     fn visit_trait_item_const(&mut self, item: &'f syn::TraitItemConst) {
-        self.bind(item.ident.to_string(), item.default.as_ref().map(|(_, value)| value));
+        self.bind(
+            item.ident.to_string(),
+            item.default.as_ref().map(|(_, value)| value),
+        );
         visit::visit_trait_item_const(self, item);
     }
 
@@ -347,11 +397,17 @@ struct Value {
 
 impl Value {
     fn piece(text: String) -> Option<Value> {
-        (text.len() <= MAX_VALUE).then(|| Value { pieces: usize::from(!text.is_empty()), text })
+        (text.len() <= MAX_VALUE).then(|| Value {
+            pieces: usize::from(!text.is_empty()),
+            text,
+        })
     }
 
     fn join(parts: impl IntoIterator<Item = Option<Value>>) -> Option<Value> {
-        let mut joined = Value { text: String::new(), pieces: 0 };
+        let mut joined = Value {
+            text: String::new(),
+            pieces: 0,
+        };
         for part in parts {
             let part = part?;
             if joined.text.len() + part.text.len() > MAX_VALUE {
@@ -454,18 +510,25 @@ impl<'s, 'f> Collector<'s, 'f> {
             }
             Expr::Binary(binary) if matches!(binary.op, BinOp::Add(_)) => {
                 let left = self.eval(&binary.left, depth + 1);
-                let right = left.as_ref().and_then(|_| self.eval(&binary.right, depth + 1));
+                let right = left
+                    .as_ref()
+                    .and_then(|_| self.eval(&binary.right, depth + 1));
                 Value::join([left, right])
             }
             Expr::MethodCall(call) => {
                 let method = call.method.to_string();
                 match (method.as_str(), call.args.len()) {
-                    ("to_string" | "to_owned" | "into" | "as_str" | "clone" | "as_ref" | "to_str", 0) => {
-                        self.eval(&call.receiver, depth + 1)
-                    }
+                    (
+                        "to_string" | "to_owned" | "into" | "as_str" | "clone" | "as_ref"
+                        | "to_str",
+                        0,
+                    ) => self.eval(&call.receiver, depth + 1),
                     ("concat", 0) => {
                         let items = array_items(&call.receiver)?;
-                        let values: Vec<Option<Value>> = items.iter().map(|item| self.eval(item, depth + 1)).collect();
+                        let values: Vec<Option<Value>> = items
+                            .iter()
+                            .map(|item| self.eval(item, depth + 1))
+                            .collect();
                         Value::join(values)
                     }
                     ("join", 1) => {
@@ -484,13 +547,20 @@ impl<'s, 'f> Collector<'s, 'f> {
                 }
             }
             Expr::Call(call) if call.args.len() == 1 => {
-                let Expr::Path(function) = &*call.func else { return None };
-                let path: Vec<String> = function.path.segments.iter().map(|segment| segment.ident.to_string()).collect();
+                let Expr::Path(function) = &*call.func else {
+                    return None;
+                };
+                let path: Vec<String> = function
+                    .path
+                    .segments
+                    .iter()
+                    .map(|segment| segment.ident.to_string())
+                    .collect();
                 let tail: Vec<&str> = path.iter().rev().take(2).map(String::as_str).collect();
                 match tail.as_slice() {
-                    ["from", "String"] | ["to_string", "ToString" | "str"] | ["to_owned", "ToOwned" | "str"] => {
-                        self.eval(call.args.first()?, depth + 1)
-                    }
+                    ["from", "String"]
+                    | ["to_string", "ToString" | "str"]
+                    | ["to_owned", "ToOwned" | "str"] => self.eval(call.args.first()?, depth + 1),
                     _ => None,
                 }
             }
@@ -507,9 +577,12 @@ impl<'s, 'f> Collector<'s, 'f> {
     fn lookup(&mut self, name: &str, depth: usize) -> Option<Value> {
         match self.names.get_mut(name)? {
             slot @ Slot::Pending(_) => {
-                let Slot::Pending(value) = std::mem::replace(slot, Slot::Busy) else { return None };
+                let Slot::Pending(value) = std::mem::replace(slot, Slot::Busy) else {
+                    return None;
+                };
                 let resolved = self.eval(value, depth + 1);
-                self.names.insert(name.to_owned(), Slot::Done(resolved.clone()));
+                self.names
+                    .insert(name.to_owned(), Slot::Done(resolved.clone()));
                 resolved
             }
             Slot::Busy => None,
@@ -523,14 +596,23 @@ impl<'s, 'f> Collector<'s, 'f> {
         if !matches!(name.as_str(), "concat" | "concatcp" | "format" | "formatcp") {
             return None;
         }
-        let args = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated).ok()?;
+        let args = mac
+            .parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated)
+            .ok()?;
         if name.starts_with("concat") {
-            let values: Vec<Option<Value>> = args.iter().map(|arg| self.concat_piece(arg, depth + 1)).collect();
+            let values: Vec<Option<Value>> = args
+                .iter()
+                .map(|arg| self.concat_piece(arg, depth + 1))
+                .collect();
             return Value::join(values);
         }
         let mut args = args.into_iter();
-        let Some(Expr::Lit(format)) = args.next() else { return None };
-        let Lit::Str(format) = &format.lit else { return None };
+        let Some(Expr::Lit(format)) = args.next() else {
+            return None;
+        };
+        let Lit::Str(format) = &format.lit else {
+            return None;
+        };
         let mut positional = Vec::new();
         let mut named = HashMap::new();
         for arg in args {
@@ -566,7 +648,13 @@ impl<'s, 'f> Collector<'s, 'f> {
 
     /// A `format!` string with its arguments: `{}`, `{0}`, `{name}` and `{{` / `}}`; any format
     /// spec other than an empty one makes the value unknown.
-    fn format_value(&mut self, format: &str, positional: &[Expr], named: &HashMap<String, Expr>, depth: usize) -> Option<Value> {
+    fn format_value(
+        &mut self,
+        format: &str,
+        positional: &[Expr],
+        named: &HashMap<String, Expr>,
+        depth: usize,
+    ) -> Option<Value> {
         let mut parts = Vec::new();
         let mut literal = String::new();
         let mut next = 0;
@@ -634,7 +722,11 @@ impl<'s, 'f> Collector<'s, 'f> {
             }
             let segment = match current {
                 Expr::MethodCall(call) => {
-                    let turbofish = call.turbofish.as_ref().map(|t| compact(self.source(t.span()))).unwrap_or_default();
+                    let turbofish = call
+                        .turbofish
+                        .as_ref()
+                        .map(|t| compact(self.source(t.span())))
+                        .unwrap_or_default();
                     let segment = format!(".{}{turbofish}()", call.method);
                     current = &call.receiver;
                     segment
@@ -664,7 +756,9 @@ impl<'s, 'f> Collector<'s, 'f> {
                     let source = if source.len() > MAX_CALLEE * 4 {
                         truncated = true;
                         let cut = source.len() - MAX_CALLEE;
-                        let cut = (cut..source.len()).find(|&at| source.is_char_boundary(at)).unwrap_or(source.len());
+                        let cut = (cut..source.len())
+                            .find(|&at| source.is_char_boundary(at))
+                            .unwrap_or(source.len());
                         source.get(cut..).unwrap_or_default()
                     } else {
                         source
@@ -720,25 +814,56 @@ impl<'s, 'f> Collector<'s, 'f> {
         let (callee, name, name_span) = match &*call.func {
             Expr::Path(path) if path.qself.is_none() => {
                 let last = path.path.segments.last();
-                let name = last.map(|segment| segment.ident.to_string()).unwrap_or_default();
-                let name_span = last.map_or_else(|| self.range(path.span()), |segment| self.range(segment.ident.span()));
-                (truncate_callee(compact(self.source(path.span()))), name, name_span)
+                let name = last
+                    .map(|segment| segment.ident.to_string())
+                    .unwrap_or_default();
+                let name_span = last.map_or_else(
+                    || self.range(path.span()),
+                    |segment| self.range(segment.ident.span()),
+                );
+                (
+                    truncate_callee(compact(self.source(path.span()))),
+                    name,
+                    name_span,
+                )
             }
-            other => (self.callee_text(other), String::new(), self.range(span_of_leaf(other))),
+            other => (
+                self.callee_text(other),
+                String::new(),
+                self.range(span_of_leaf(other)),
+            ),
         };
         let span = self.start_of(&call.func)..self.range(call.paren_token.span.close()).end;
         let arguments = self.arguments(&call.args);
-        self.calls.push(Call { callee, name, span, name_span, arguments, options: Vec::new() });
+        self.calls.push(Call {
+            callee,
+            name,
+            span,
+            name_span,
+            arguments,
+            options: Vec::new(),
+        });
     }
 
     fn record_method_call(&mut self, call: &syn::ExprMethodCall) {
-        let turbofish = call.turbofish.as_ref().map(|t| compact(self.source(t.span()))).unwrap_or_default();
+        let turbofish = call
+            .turbofish
+            .as_ref()
+            .map(|t| compact(self.source(t.span())))
+            .unwrap_or_default();
         let receiver = self.callee_text(&call.receiver);
         let callee = truncate_callee(format!("{receiver}.{}{turbofish}", call.method));
         let span = self.start_of(&call.receiver)..self.range(call.paren_token.span.close()).end;
         let arguments = self.arguments(&call.args);
         let name_span = self.range(call.method.span());
-        self.calls.push(Call { callee, name: call.method.to_string(), span, name_span, arguments, options: Vec::new() });
+        self.calls.push(Call {
+            callee,
+            name: call.method.to_string(),
+            span,
+            name_span,
+            arguments,
+            options: Vec::new(),
+        });
     }
 }
 
@@ -753,7 +878,10 @@ impl<'ast> Visit<'ast> for Collector<'_, '_> {
             match self.eval(expr, 0) {
                 Some(value) if value.pieces >= 2 => {
                     let span = self.range(expr.span());
-                    self.joined.push(StringValue { span, value: value.text });
+                    self.joined.push(StringValue {
+                        span,
+                        value: value.text,
+                    });
                     true
                 }
                 _ => false,
@@ -787,12 +915,12 @@ impl<'ast> Visit<'ast> for Collector<'_, '_> {
 fn builds_string(expr: &Expr) -> bool {
     match expr {
         Expr::Binary(binary) => matches!(binary.op, BinOp::Add(_)),
-        Expr::Macro(mac) => mac
-            .mac
-            .path
-            .segments
-            .last()
-            .is_some_and(|segment| matches!(segment.ident.to_string().as_str(), "concat" | "concatcp" | "format" | "formatcp")),
+        Expr::Macro(mac) => mac.mac.path.segments.last().is_some_and(|segment| {
+            matches!(
+                segment.ident.to_string().as_str(),
+                "concat" | "concatcp" | "format" | "formatcp"
+            )
+        }),
         Expr::MethodCall(call) => call.method == "concat" || call.method == "join",
         _ => false,
     }
@@ -841,6 +969,8 @@ fn truncate_callee(callee: String) -> String {
         return callee;
     }
     let cut = callee.len() - MAX_CALLEE;
-    let cut = (cut..callee.len()).find(|&at| callee.is_char_boundary(at)).unwrap_or(callee.len());
+    let cut = (cut..callee.len())
+        .find(|&at| callee.is_char_boundary(at))
+        .unwrap_or(callee.len());
     format!("…{}", callee.get(cut..).unwrap_or_default())
 }
