@@ -115,12 +115,6 @@ const EXPECTED: &[(&str, &str, Service, &str)] = &[
     ),
     (
         "src/worker.py",
-        "sdk-connection-string-client",
-        Service::Servicebus,
-        "Service Bus",
-    ),
-    (
-        "src/worker.py",
         "servicebus-connection-string",
         Service::Servicebus,
         "Service Bus",

@@ -146,9 +146,9 @@ fn arm(target: &TemplateTarget, role: Option<&Role>) -> String {
 }
 
 fn terraform(target: &TemplateTarget, role: Option<&Role>) -> String {
-    let mut text = format!(
+    let mut text = String::from(
         "# `app` used a key of `target`; give it an identity and a data role on `target` instead.\n\
-         resource \"azurerm_linux_web_app\" \"app\" {{\n  # ...the app's other arguments, with identity-based settings instead of keys\n  identity {{\n    type = \"SystemAssigned\"\n  }}\n}}\n",
+         resource \"azurerm_linux_web_app\" \"app\" {\n  # ...the app's other arguments, with identity-based settings instead of keys\n  identity {\n    type = \"SystemAssigned\"\n  }\n}\n",
     );
     let Some(role) = role else { return text };
     let guid = guid_of(role);

@@ -23,7 +23,6 @@ const SNIPPET_CONTEXT_CHARS: usize = 60;
 struct Candidate<'r> {
     rule: &'r Rule,
     secret: Range<usize>,
-    whole: Range<usize>,
     /// True when `secret` really is a secret (masked everywhere); false for settings such as
     /// `disableLocalAuth: false`, shown as written.
     is_secret: bool,
@@ -195,8 +194,12 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                         .credential
                         .as_ref()
                         .and_then(|test| argument_matching(test, call, text))
-                        .filter(|argument| is_written_literal(text.get(argument.span.clone()).unwrap_or("")))
-                        .and_then(|argument| argument.value.as_ref().map(|value| (argument, value)));
+                        .filter(|argument| {
+                            is_written_literal(text.get(argument.span.clone()).unwrap_or(""))
+                        })
+                        .and_then(|argument| {
+                            argument.value.as_ref().map(|value| (argument, value))
+                        });
                     let matched = match literal {
                         Some((argument, value)) => Matched {
                             whole: call.span.clone(),
@@ -354,7 +357,8 @@ fn derived_string_candidates<'r>(
 /// `@"..."`, `r"..."`, a template literal), not a variable that happens to resolve to one: only
 /// then is the call's own line the place where the secret sits.
 fn is_written_literal(argument: &str) -> bool {
-    let trimmed = argument.trim_start_matches(['@', 'r', 'f', 'b', 'u', 'R', 'F', 'B', 'U', '$', '#']);
+    let trimmed =
+        argument.trim_start_matches(['@', 'r', 'f', 'b', 'u', 'R', 'F', 'B', 'U', '$', '#']);
     trimmed.starts_with(['"', '\'', '`'])
 }
 
@@ -553,7 +557,6 @@ fn evaluate<'r>(
     Some(Candidate {
         rule,
         secret,
-        whole,
         is_secret,
         value,
         specificity,
