@@ -248,14 +248,14 @@ fn secure_parameters_outputs_and_literal_passwords() {
                 Object,
                 "param adminPassword string = 'FAKE-Passw0rd!'",
             ),
-            // The declared type: `securestring` cannot be a span of the source (see the module docs).
-            ("parameters.adminPassword.type", Str, "string"),
+            // `@secure()` string: ARM's `securestring` (a synthetic value, not a span of the source).
+            ("parameters.adminPassword.type", Str, "securestring"),
             (
                 "parameters.adminPassword.defaultValue",
                 Str,
                 "FAKE-Passw0rd!",
             ),
-            ("parameters.settings.type", Str, "object"),
+            ("parameters.settings.type", Str, "secureObject"),
             (
                 "parameters.settings.defaultValue",
                 Object,

@@ -21,9 +21,9 @@
 //!   with `parent: x` keep their own type. Its `resources.blob.type` entry is the text as written.
 //! - `param x string = 'v'`: `parameters.x` (object), synthetic `parameters.x.type` whose value
 //!   span is the declared type (`string`, `int`, `bool`, `object`, `array`, `string[]`, a user
-//!   type; `string?` and `(...)` are unwrapped), and `parameters.x.defaultValue`. The ARM type a
-//!   `@secure()` decorator makes (`securestring` / `secureObject`) is no span of the source, and
-//!   an [`Entry`]'s value is only a span, so for now the entry's text is the declared type.
+//!   type; `string?` and `(...)` are unwrapped), and `parameters.x.defaultValue`. With a
+//!   `@secure()` decorator the type entry's text is ARM's `securestring` / `secureObject`
+//!   ([`Entry::synthetic`]), its span still the declared type.
 //!   `.bicepparam`: `param x = 'v'` yields `parameters.x` and `parameters.x.value`; `using` is
 //!   ignored.
 //! - `output o string = e`: `outputs.o`, `outputs.o.type`, `outputs.o.value`;
