@@ -1,8 +1,8 @@
 //! Bicep and `.bicepparam` (tree-sitter-bicep) into the [`Document`] view, normalised to the
 //! shape the equivalent ARM template has, so one setting rule covers ARM and Bicep.
 //!
-//! This module owns the Bicep mapping and, shared with [`super::hcl`], the bounded tree-sitter
-//! parse (`parse_bounded`) and the re-parse of broken regions (`chunk_starts`).
+//! This module owns the Bicep mapping; the bounded tree-sitter parse, the re-parse of broken
+//! regions and the document builder are shared with [`super::hcl`] in `parse/tree.rs`.
 //!
 //! Mapping (paths are [`Entry::path`]s; "synthetic" entries have no key in the source, their key
 //! span is empty at the value's start):
@@ -48,12 +48,15 @@
 //! Two known grammar quirks of tree-sitter-bicep 1.1 are not counted as errors: `.bicepparam`'s
 //! `param x = v` (parsed with an `ERROR` `=` or a missing type) and `output x resource 'T' = y`.
 
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::rc::Rc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use tree_sitter::{Node, ParseOptions, ParseState, Parser, Point, Tree};
+use tree_sitter::{Node, Parser};
 
+use super::tree::{
+    DocumentBuilder, budget, chunk_starts, flatten_errors, named, parse_bounded, piece_deadline,
+};
 use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
 
 /// A reusable Bicep (tree-sitter-bicep) parser; see the [module documentation](self) for the
@@ -86,144 +89,30 @@ impl BicepParser {
     pub fn parse(&mut self, text: &str) -> Document {
         let mut builder = Builder::new(text);
         let Some(parser) = self.parser.as_mut() else {
-            builder.complete = false;
+            builder.doc.complete = false;
             return builder.finish();
         };
         match parse_bounded(
             parser,
             text,
             None,
-            &mut builder.points,
+            &mut builder.doc.points,
             Instant::now() + budget(text.len()),
         ) {
             Some(tree) => {
                 let root = tree.root_node();
                 if has_real_error(root, text) {
-                    builder.complete = false;
+                    builder.doc.complete = false;
                 }
                 builder.statements(root, Some(parser));
             }
             None => {
-                builder.complete = false;
+                builder.doc.complete = false;
                 builder.reparse(parser, 0..text.len(), None);
             }
         }
         builder.finish()
     }
-}
-
-/// Parse time allowed per byte: some 20 times what tree-sitter takes on real files on a busy
-/// machine (0.15 to 0.6 s per MB measured with both CPUs oversubscribed), yet bounded, since
-/// tree-sitter's error recovery is super-linear on some broken input.
-const PER_BYTE: Duration = Duration::from_micros(10);
-
-/// Time allowed for parsing `len` bytes (a whole file, or all the pieces of a broken region).
-pub(super) fn budget(len: usize) -> Duration {
-    Duration::from_millis(250) + PER_BYTE.saturating_mul(u32::try_from(len).unwrap_or(u32::MAX))
-}
-
-/// When to give up on one piece of `len` bytes of a broken region whose pieces share `overall`:
-/// a piece that is slow to parse does not use up the time of the pieces after it.
-pub(super) fn piece_deadline(overall: Instant, len: usize) -> Instant {
-    let own =
-        Duration::from_millis(50) + PER_BYTE.saturating_mul(u32::try_from(len).unwrap_or(u32::MAX));
-    overall.min(Instant::now() + own)
-}
-
-/// Parses `text` (or only `range` of it) with `parser`, giving up at `deadline`. `None` when
-/// cancelled; the parser is then reset for the next use. `points` gives the range's rows and
-/// columns (which tree-sitter wants).
-pub(super) fn parse_bounded(
-    parser: &mut Parser,
-    text: &str,
-    range: Option<Range<usize>>,
-    points: &mut Points,
-    deadline: Instant,
-) -> Option<Tree> {
-    let ranges = match range {
-        Some(range) => vec![tree_sitter::Range {
-            start_byte: range.start,
-            end_byte: range.end,
-            start_point: points.at(text, range.start),
-            end_point: points.at(text, range.end),
-        }],
-        None => Vec::new(),
-    };
-    parser.set_included_ranges(&ranges).ok()?;
-    let bytes = text.as_bytes();
-    let mut progress = |_: &ParseState| {
-        if Instant::now() >= deadline {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let tree = parser.parse_with_options(
-        &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-        None,
-        Some(ParseOptions::new().progress_callback(&mut progress)),
-    );
-    if tree.is_none() {
-        parser.reset();
-    }
-    tree
-}
-
-/// Rows and columns of byte offsets asked for in increasing order, in time linear in the text
-/// overall (an earlier offset starts over from the top).
-#[derive(Default)]
-pub(super) struct Points {
-    offset: usize,
-    point: Point,
-}
-
-impl Points {
-    /// The row and column of `offset` (clamped to the text).
-    pub(super) fn at(&mut self, text: &str, offset: usize) -> Point {
-        let offset = offset.min(text.len());
-        if offset < self.offset {
-            *self = Self::default();
-        }
-        for &byte in text.as_bytes().get(self.offset..offset).unwrap_or_default() {
-            if byte == b'\n' {
-                self.point.row += 1;
-                self.point.column = 0;
-            } else {
-                self.point.column += 1;
-            }
-        }
-        self.offset = offset;
-        self.point
-    }
-}
-
-/// Where to split `range` of `text` into independently parsable pieces: its start, and every
-/// later line that `starts_declaration` (a line right after a decorator line `@...` does not
-/// split, so decorators stay with their declaration).
-pub(super) fn chunk_starts(
-    text: &str,
-    range: Range<usize>,
-    starts_declaration: fn(&str) -> bool,
-) -> Vec<usize> {
-    let mut starts = vec![range.start];
-    let mut offset = range.start;
-    let mut after_decorator = true;
-    for line in text
-        .get(range.clone())
-        .unwrap_or_default()
-        .split_inclusive('\n')
-    {
-        let at = offset;
-        offset += line.len();
-        if line.trim().is_empty() {
-            continue;
-        }
-        if at != range.start && !after_decorator && starts_declaration(line) {
-            starts.push(at);
-        }
-        after_decorator = line.starts_with('@');
-    }
-    starts
 }
 
 /// Whether a line of Bicep starts a declaration at column 0.
@@ -310,64 +199,18 @@ enum Task<'t> {
 
 /// Accumulates the document.
 struct Builder<'s> {
-    text: &'s str,
-    entries: Vec<Entry>,
-    resources: Vec<Resource>,
-    complete: bool,
-    /// Path segments still allowed (caps memory on wide and deep input).
-    segments_left: usize,
-    /// Rows and columns for re-parsed ranges.
-    points: Points,
+    doc: DocumentBuilder<'s>,
 }
 
 impl<'s> Builder<'s> {
     fn new(text: &'s str) -> Self {
         Self {
-            text,
-            entries: Vec::new(),
-            resources: Vec::new(),
-            complete: true,
-            segments_left: text.len().saturating_mul(8).saturating_add(1 << 16),
-            points: Points::default(),
+            doc: DocumentBuilder::new(text),
         }
     }
 
     fn finish(self) -> Document {
-        Document {
-            entries: self.entries,
-            resources: self.resources,
-            complete: self.complete,
-        }
-    }
-
-    fn slice(&self, range: Range<usize>) -> &'s str {
-        self.text.get(range).unwrap_or_default()
-    }
-
-    fn node_text(&self, node: Node) -> &'s str {
-        self.slice(node.byte_range())
-    }
-
-    /// Adds an entry unless the path budget is spent.
-    fn push(&mut self, path: Vec<String>, key: Range<usize>, value: Range<usize>, kind: ValueKind) {
-        if self.segments_left < path.len() {
-            self.complete = false;
-            return;
-        }
-        self.segments_left -= path.len();
-        // Keyless entries (array items, synthetic entries) are anchored at the value's start.
-        let key = if key.is_empty() {
-            value.start..value.start
-        } else {
-            key
-        };
-        self.entries.push(Entry {
-            path,
-            key,
-            value,
-            kind,
-            synthetic: None,
-        });
+        self.doc.finish()
     }
 
     /// The top-level statements of a tree. With a parser, broken regions are re-parsed in pieces.
@@ -396,8 +239,8 @@ impl<'s> Builder<'s> {
     /// of time, or for a top-level `ERROR` node); a range that does not split is salvaged from
     /// `error` as it is (or skipped, without one).
     fn reparse(&mut self, parser: &mut Parser, range: Range<usize>, error: Option<Node<'_>>) {
-        self.complete = false;
-        let starts = chunk_starts(self.text, range.clone(), bicep_declaration);
+        self.doc.complete = false;
+        let starts = chunk_starts(self.doc.text, range.clone(), bicep_declaration);
         if starts.len() < 2 {
             if let Some(error) = error {
                 let tasks = self.salvage(error, &[], None, true);
@@ -410,9 +253,9 @@ impl<'s> Builder<'s> {
         for (start, end) in starts.iter().copied().zip(ends) {
             if let Some(tree) = parse_bounded(
                 parser,
-                self.text,
+                self.doc.text,
                 Some(start..end),
-                &mut self.points,
+                &mut self.doc.points,
                 piece_deadline(deadline, end.saturating_sub(start)),
             ) {
                 self.statements(tree.root_node(), None);
@@ -434,9 +277,9 @@ impl<'s> Builder<'s> {
 
     /// `param`, `output`, `var` and `metadata`.
     fn declaration(&mut self, node: Node<'_>, group: &str) {
-        let parts = Parts::of(node, self.text);
+        let parts = Parts::of(node, self.doc.text);
         let Some(name) = parts.name else { return };
-        let base = vec![group.to_string(), self.node_text(name).to_string()];
+        let base = vec![group.to_string(), self.doc.node_text(name).to_string()];
         let value_path = |last: &str| {
             let mut path = base.clone();
             path.push(last.to_string());
@@ -444,7 +287,7 @@ impl<'s> Builder<'s> {
         };
         let value = match group {
             "parameters" | "outputs" => {
-                self.push(
+                self.doc.push(
                     base.clone(),
                     name.byte_range(),
                     node.byte_range(),
@@ -453,20 +296,20 @@ impl<'s> Builder<'s> {
                 if let Some(declared) = parts.declared {
                     let declared = declared_type(declared);
                     let span = match declared.kind() {
-                        "string" => string_span(declared, self.text),
+                        "string" => string_span(declared, self.doc.text),
                         _ => declared.byte_range(),
                     };
-                    self.push(
+                    self.doc.push(
                         value_path("type"),
                         span.start..span.start,
                         span,
                         ValueKind::String,
                     );
                     // `@secure()` makes a `string` ARM's `securestring` (an `object`, `secureObject`).
-                    if is_secure(node, self.text)
-                        && let Some(entry) = self.entries.last_mut()
+                    if is_secure(node, self.doc.text)
+                        && let Some(entry) = self.doc.entries.last_mut()
                     {
-                        entry.synthetic = Some(if entry.text(self.text) == "object" {
+                        entry.synthetic = Some(if entry.text(self.doc.text) == "object" {
                             "secureObject"
                         } else {
                             "securestring"
@@ -500,8 +343,8 @@ impl<'s> Builder<'s> {
         let Some(name) = kids.iter().find(|kid| kid.kind() == "identifier") else {
             return;
         };
-        let path = vec!["modules".to_string(), self.node_text(*name).to_string()];
-        self.push(
+        let path = vec!["modules".to_string(), self.doc.node_text(*name).to_string()];
+        self.doc.push(
             path.clone(),
             name.byte_range(),
             node.byte_range(),
@@ -544,7 +387,7 @@ impl<'s> Builder<'s> {
             let inner = named(condition).first().copied().unwrap_or(condition);
             let mut condition_path = path.to_vec();
             condition_path.push("condition".to_string());
-            self.push(
+            self.doc.push(
                 condition_path,
                 empty_at(inner),
                 inner.byte_range(),
@@ -576,8 +419,10 @@ impl<'s> Builder<'s> {
                     tasks.extend(children.into_iter().rev());
                 }
                 Task::Statement(node) => self.statement(node),
-                Task::Emit(entry) => self.push(entry.path, entry.key, entry.value, entry.kind),
-                Task::AddResource(resource) => self.resources.push(resource),
+                Task::Emit(entry) => self
+                    .doc
+                    .push(entry.path, entry.key, entry.value, entry.kind),
+                Task::AddResource(resource) => self.doc.resources.push(resource),
             }
         }
     }
@@ -596,12 +441,12 @@ impl<'s> Builder<'s> {
         let node = unwrap_type(node);
         let (kind, span) = self.classify(node);
         if !matches!(kind, ValueKind::Object | ValueKind::Array) {
-            self.push(path, key, span, kind);
+            self.doc.push(path, key, span, kind);
             return Vec::new();
         }
-        self.push(path.clone(), key, span, kind);
+        self.doc.push(path.clone(), key, span, kind);
         if path.len() >= MAX_DEPTH {
-            self.complete = false;
+            self.doc.complete = false;
             return Vec::new();
         }
         if kind == ValueKind::Object {
@@ -670,10 +515,10 @@ impl<'s> Builder<'s> {
     /// A property key's name and span (inside the quotes for a quoted key).
     fn key(&self, key: Node) -> (String, Range<usize>) {
         if key.kind() == "string" {
-            let span = string_span(key, self.text);
-            return (unescape(self.slice(span.clone())), span);
+            let span = string_span(key, self.doc.text);
+            return (unescape(self.doc.slice(span.clone())), span);
         }
-        (self.node_text(key).to_string(), key.byte_range())
+        (self.doc.node_text(key).to_string(), key.byte_range())
     }
 
     fn classify(&self, node: Node) -> (ValueKind, Range<usize>) {
@@ -688,7 +533,7 @@ impl<'s> Builder<'s> {
                 } else {
                     ValueKind::String
                 };
-                return (kind, string_span(node, self.text));
+                return (kind, string_span(node, self.doc.text));
             }
             "boolean" => ValueKind::Bool,
             "number" => ValueKind::Number,
@@ -725,9 +570,10 @@ impl<'s> Builder<'s> {
         );
         let path = resource.path.clone();
         let type_name = Rc::from(resource.type_name.as_str());
-        self.resources.push(resource);
+        self.doc.resources.push(resource);
         for entry in entries {
-            self.push(entry.path, entry.key, entry.value, entry.kind);
+            self.doc
+                .push(entry.path, entry.key, entry.value, entry.kind);
         }
         self.body(body.copied(), &path, Some(type_name))
     }
@@ -741,8 +587,8 @@ impl<'s> Builder<'s> {
         declaration: Range<usize>,
         parent: Option<&str>,
     ) -> (Resource, Vec<Entry>) {
-        let header = string_span(type_string, self.text);
-        let full = self.slice(header.clone());
+        let header = string_span(type_string, self.doc.text);
+        let full = self.doc.slice(header.clone());
         let (type_span, api) = match full.find('@') {
             Some(at) => (
                 header.start..header.start + at,
@@ -750,13 +596,13 @@ impl<'s> Builder<'s> {
             ),
             None => (header.clone(), None),
         };
-        let written = self.slice(type_span.clone());
+        let written = self.doc.slice(type_span.clone());
         let type_name = match parent {
             Some(parent) if !written.contains('/') => format!("{parent}/{written}"),
             _ => written.to_string(),
         };
         let name = symbol
-            .map(|symbol| self.node_text(symbol))
+            .map(|symbol| self.doc.node_text(symbol))
             .unwrap_or_default();
         let path = vec!["resources".to_string(), name.to_string()];
         let key = symbol.map_or(declaration.start..declaration.start, |symbol| {
@@ -813,7 +659,7 @@ impl<'s> Builder<'s> {
         parent: Option<Rc<str>>,
         top: bool,
     ) -> Vec<Task<'t>> {
-        self.complete = false;
+        self.doc.complete = false;
         let items = flatten_errors(error);
         let end = error.end_byte();
         let mut tasks = Vec::new();
@@ -857,7 +703,7 @@ impl<'s> Builder<'s> {
                         "module" => "modules",
                         _ => "metadata",
                     };
-                    let mut at = vec![group.to_string(), self.node_text(name).to_string()];
+                    let mut at = vec![group.to_string(), self.doc.node_text(name).to_string()];
                     if matches!(group, "variables" | "metadata") {
                         pending = Some((at, Some(name.byte_range())));
                         continue;
@@ -918,7 +764,7 @@ impl<'s> Builder<'s> {
                     index += 1;
                     if path.len() < MAX_DEPTH {
                         let mut at = path.clone();
-                        at.push(self.node_text(item).to_string());
+                        at.push(self.doc.node_text(item).to_string());
                         pending = Some((at, Some(item.byte_range())));
                     } else {
                         pending = None;
@@ -1145,41 +991,6 @@ fn unescape(raw: &str) -> String {
     out
 }
 
-/// Named children without comments.
-fn named(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|child| !matches!(child.kind(), "comment" | "diagnostic_comment"))
-        .collect()
-}
-
-/// The nodes of an `ERROR` node in order, nested `ERROR`s opened (iteratively), comments left
-/// out; anonymous tokens are kept.
-fn flatten_errors(error: Node) -> Vec<Node> {
-    let mut items = Vec::new();
-    let mut stack = vec![error];
-    let mut cursor = error.walk();
-    while let Some(node) = stack.pop() {
-        let start = stack.len();
-        for child in node.children(&mut cursor) {
-            if matches!(child.kind(), "comment" | "diagnostic_comment") {
-                continue;
-            }
-            stack.push(child);
-        }
-        stack.get_mut(start..).unwrap_or_default().reverse();
-        // Pop in order: non-ERROR nodes go to the output, ERRORs are opened.
-        while let Some(&top) = stack.last() {
-            if top.is_error() {
-                break;
-            }
-            items.push(top);
-            stack.pop();
-        }
-    }
-    items
-}
-
 /// An empty range at the node's start (the key span of array items and synthetic entries).
 fn empty_at(node: Node) -> Range<usize> {
     node.start_byte()..node.start_byte()
@@ -1201,7 +1012,10 @@ fn is_secure(declaration: Node<'_>, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
+    use super::super::tree::Points;
     use super::*;
+    use std::time::Duration;
+    use tree_sitter::Point;
 
     fn parse(text: &str) -> Document {
         BicepParser::new().parse(text)

@@ -1,9 +1,9 @@
 //! Terraform / HCL (tree-sitter-hcl) into the [`Document`] view: `.tf`, `.tfvars` and `.hcl`.
 //!
-//! This module owns the HCL mapping; the bounded parse and the splitting of broken regions are
-//! shared with [`super::bicep`].
+//! This module owns the HCL mapping; the bounded parse, the splitting of broken regions and the
+//! document builder are shared with [`super::bicep`] in `parse/tree.rs`.
 //!
-//! Mapping (paths are [`Entry::path`]s):
+//! Mapping (paths are [`super::Entry::path`]s):
 //! - A top-level block's path is its type and labels: `resource "azurerm_storage_account" "sa"`
 //!   → `["resource", "azurerm_storage_account", "sa"]`, likewise `data`, `variable "x"`,
 //!   `output "x"`, `module "m"`, `provider "azurerm"`, `locals`, `terraform`. The block is an
@@ -41,8 +41,10 @@ use std::time::Instant;
 
 use tree_sitter::{Node, Parser};
 
-use super::bicep::{Points, budget, chunk_starts, parse_bounded, piece_deadline};
-use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
+use super::tree::{
+    DocumentBuilder, budget, chunk_starts, flatten_errors, named, parse_bounded, piece_deadline,
+};
+use super::{Document, MAX_DEPTH, Resource, ValueKind};
 
 /// A reusable Terraform / HCL (tree-sitter-hcl) parser; see the [module documentation](self)
 /// for the mapping.
@@ -74,20 +76,20 @@ impl HclParser {
     pub fn parse(&mut self, text: &str) -> Document {
         let mut builder = Builder::new(text);
         let Some(parser) = self.parser.as_mut() else {
-            builder.complete = false;
+            builder.doc.complete = false;
             return builder.finish();
         };
         match parse_bounded(
             parser,
             text,
             None,
-            &mut builder.points,
+            &mut builder.doc.points,
             Instant::now() + budget(text.len()),
         ) {
             Some(tree) => {
                 let root = tree.root_node();
                 builder.broken = root.has_error();
-                builder.complete = !builder.broken;
+                builder.doc.complete = !builder.broken;
                 builder.file(root, Some(parser));
             }
             None => {
@@ -133,67 +135,21 @@ enum Task<'t> {
 
 /// Accumulates the document.
 struct Builder<'s> {
-    text: &'s str,
-    entries: Vec<Entry>,
-    resources: Vec<Resource>,
-    complete: bool,
+    doc: DocumentBuilder<'s>,
     /// The tree has errors (enables putting nested top-level blocks back).
     broken: bool,
-    /// Path segments still allowed (caps memory on wide and deep input).
-    segments_left: usize,
-    /// Rows and columns for re-parsed ranges.
-    points: Points,
 }
 
 impl<'s> Builder<'s> {
     fn new(text: &'s str) -> Self {
         Self {
-            text,
-            entries: Vec::new(),
-            resources: Vec::new(),
-            complete: true,
+            doc: DocumentBuilder::new(text),
             broken: false,
-            segments_left: text.len().saturating_mul(8).saturating_add(1 << 16),
-            points: Points::default(),
         }
     }
 
     fn finish(self) -> Document {
-        Document {
-            entries: self.entries,
-            resources: self.resources,
-            complete: self.complete,
-        }
-    }
-
-    fn slice(&self, range: Range<usize>) -> &'s str {
-        self.text.get(range).unwrap_or_default()
-    }
-
-    fn node_text(&self, node: Node) -> &'s str {
-        self.slice(node.byte_range())
-    }
-
-    /// Adds an entry unless the path budget is spent.
-    fn push(&mut self, path: Vec<String>, key: Range<usize>, value: Range<usize>, kind: ValueKind) {
-        if self.segments_left < path.len() {
-            self.complete = false;
-            return;
-        }
-        self.segments_left -= path.len();
-        // Keyless entries (array items, synthetic entries) are anchored at the value's start.
-        let key = if key.is_empty() {
-            value.start..value.start
-        } else {
-            key
-        };
-        self.entries.push(Entry {
-            path,
-            key,
-            value,
-            kind,
-            synthetic: None,
-        });
+        self.doc.finish()
     }
 
     /// A `config_file` root. With a parser, top-level `ERROR`s are re-parsed in pieces.
@@ -238,9 +194,9 @@ impl<'s> Builder<'s> {
     /// Re-parses `range` in pieces split at column-0 lines; a range that does not split is
     /// salvaged from `error` as it is (or skipped, without one).
     fn reparse(&mut self, parser: &mut Parser, range: Range<usize>, error: Option<Node<'_>>) {
-        self.complete = false;
+        self.doc.complete = false;
         self.broken = true;
-        let starts = chunk_starts(self.text, range.clone(), hcl_line_start);
+        let starts = chunk_starts(self.doc.text, range.clone(), hcl_line_start);
         if starts.len() < 2 {
             if let Some(error) = error {
                 let tasks = self.salvage(error, &[], true);
@@ -253,9 +209,9 @@ impl<'s> Builder<'s> {
         for (start, end) in starts.iter().copied().zip(ends) {
             if let Some(tree) = parse_bounded(
                 parser,
-                self.text,
+                self.doc.text,
                 Some(start..end),
-                &mut self.points,
+                &mut self.doc.points,
                 piece_deadline(deadline, end.saturating_sub(start)),
             ) {
                 self.file(tree.root_node(), None);
@@ -282,7 +238,7 @@ impl<'s> Builder<'s> {
         let name = kids.iter().find(|kid| kid.kind() == "identifier")?;
         let value = kids.iter().find(|kid| kid.kind() == "expression")?;
         let mut path = base.to_vec();
-        path.push(self.node_text(*name).to_string());
+        path.push(self.doc.node_text(*name).to_string());
         Some(Task::Value {
             node: *value,
             path,
@@ -309,16 +265,16 @@ impl<'s> Builder<'s> {
         let Some(type_node) = kids.first().filter(|kid| kid.kind() == "identifier") else {
             return Vec::new();
         };
-        let block_type = self.node_text(*type_node);
+        let block_type = self.doc.node_text(*type_node);
         let labels: Vec<(String, Range<usize>)> = kids
             .iter()
             .skip(1)
             .filter_map(|kid| match kid.kind() {
                 "string_lit" => {
                     let span = quoted_span(*kid);
-                    Some((self.slice(span.clone()).to_string(), span))
+                    Some((self.doc.slice(span.clone()).to_string(), span))
                 }
-                "identifier" => Some((self.node_text(*kid).to_string(), kid.byte_range())),
+                "identifier" => Some((self.doc.node_text(*kid).to_string(), kid.byte_range())),
                 _ => None,
             })
             .collect();
@@ -342,12 +298,12 @@ impl<'s> Builder<'s> {
             path.extend(labels.iter().map(|(label, _)| label.clone()));
         }
         if path.len() > MAX_DEPTH {
-            self.complete = false;
+            self.doc.complete = false;
             return Vec::new();
         }
         if top && block_type == "resource" {
             if let Some((type_name, header)) = labels.first() {
-                self.resources.push(Resource {
+                self.doc.resources.push(Resource {
                     type_name: type_name.clone(),
                     header: header.clone(),
                     path: path.clone(),
@@ -359,7 +315,8 @@ impl<'s> Builder<'s> {
             Some((_, span)) => span.clone(),
             None => type_node.byte_range(),
         };
-        self.push(path.clone(), key, block.byte_range(), ValueKind::Object);
+        self.doc
+            .push(path.clone(), key, block.byte_range(), ValueKind::Object);
         let mut tasks = Vec::new();
         for body in kids.iter().filter(|kid| kid.kind() == "body") {
             for item in named(*body) {
@@ -377,12 +334,12 @@ impl<'s> Builder<'s> {
         let inner = unwrap(node);
         let (kind, span) = self.classify(node, inner);
         if !matches!(kind, ValueKind::Object | ValueKind::Array) {
-            self.push(path, key, span, kind);
+            self.doc.push(path, key, span, kind);
             return Vec::new();
         }
-        self.push(path.clone(), key, span, kind);
+        self.doc.push(path.clone(), key, span, kind);
         if path.len() >= MAX_DEPTH {
-            self.complete = false;
+            self.doc.complete = false;
             return Vec::new();
         }
         if kind == ValueKind::Object {
@@ -427,7 +384,7 @@ impl<'s> Builder<'s> {
                     });
                 }
                 "ERROR" => {
-                    self.complete = false;
+                    self.doc.complete = false;
                     tasks.extend(self.salvage(element, path, false));
                 }
                 _ => {}
@@ -445,7 +402,7 @@ impl<'s> Builder<'s> {
             "string_lit" => quoted_span(inner),
             _ => key.byte_range(),
         };
-        (self.slice(span.clone()).to_string(), span)
+        (self.doc.slice(span.clone()).to_string(), span)
     }
 
     /// Kind and value span of `node`, whose unwrapped form is `inner`.
@@ -479,7 +436,7 @@ impl<'s> Builder<'s> {
         let Some(open) = markers.first() else {
             return heredoc.byte_range();
         };
-        let bytes = self.text.as_bytes();
+        let bytes = self.doc.text.as_bytes();
         let after_open = open.end_byte();
         let start = bytes
             .get(after_open..heredoc.end_byte())
@@ -498,7 +455,7 @@ impl<'s> Builder<'s> {
     /// What can be recovered from an `ERROR` node: its attributes and blocks, and
     /// `name = value` token runs, as if they were in the body at `base`.
     fn salvage<'t>(&mut self, error: Node<'t>, base: &[String], top: bool) -> Vec<Task<'t>> {
-        self.complete = false;
+        self.doc.complete = false;
         let items = flatten_errors(error);
         let mut tasks = Vec::new();
         let mut index = 0;
@@ -513,7 +470,7 @@ impl<'s> Builder<'s> {
                     if let Some(value) = value {
                         index += 2;
                         let mut path = base.to_vec();
-                        path.push(self.node_text(item).to_string());
+                        path.push(self.doc.node_text(item).to_string());
                         tasks.push(Task::Value {
                             node: *value,
                             path,
@@ -590,38 +547,6 @@ fn quoted_span(node: Node) -> Range<usize> {
         .filter(|kid| kid.kind() == "quoted_template_end" && !kid.is_missing() && kids.len() >= 2)
         .map_or(node.end_byte(), |kid| kid.start_byte());
     start.min(end)..end
-}
-
-/// Named children without comments.
-fn named(node: Node) -> Vec<Node> {
-    let mut cursor = node.walk();
-    node.named_children(&mut cursor)
-        .filter(|child| child.kind() != "comment")
-        .collect()
-}
-
-/// The nodes of an `ERROR` node in order, nested `ERROR`s opened (iteratively), comments left
-/// out; anonymous tokens are kept.
-fn flatten_errors(error: Node) -> Vec<Node> {
-    let mut items = Vec::new();
-    let mut stack = vec![error];
-    let mut cursor = error.walk();
-    while let Some(node) = stack.pop() {
-        let start = stack.len();
-        stack.extend(
-            node.children(&mut cursor)
-                .filter(|child| child.kind() != "comment"),
-        );
-        stack.get_mut(start..).unwrap_or_default().reverse();
-        while let Some(&next) = stack.last() {
-            if next.is_error() {
-                break;
-            }
-            items.push(next);
-            stack.pop();
-        }
-    }
-    items
 }
 
 #[cfg(test)]

@@ -22,6 +22,7 @@ pub mod code;
 pub mod hcl;
 pub mod json;
 pub mod keyvalue;
+mod tree;
 pub mod xml;
 pub mod yaml;
 
