@@ -5,7 +5,7 @@
 
 mod common;
 
-use keyless::{Level, Service};
+use keyless::Service;
 
 const EXPECTED: &[(&str, &str, Service)] = &[
     ("Settings.xml", "storage-identifiable-key", Service::Storage),
@@ -37,13 +37,7 @@ const EXPECTED: &[(&str, &str, Service)] = &[
 
 #[test]
 fn planted_config_credentials_are_found_with_their_service() {
-    let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("config/planted")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
+    let report = common::scan_fixture("config/planted");
     let mut found: Vec<(&str, &str, Service)> = report
         .findings
         .iter()
@@ -75,23 +69,6 @@ fn planted_config_credentials_are_found_with_their_service() {
 
 #[test]
 fn identity_based_config_is_clean() {
-    let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("config/clean")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
-    let loud: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.level >= Level::Warning)
-        .map(|finding| {
-            format!(
-                "{}:{} {}",
-                finding.path, finding.start.line, finding.rule_id
-            )
-        })
-        .collect();
+    let loud = common::loud(&common::scan_fixture("config/clean").findings);
     assert!(loud.is_empty(), "{loud:?}");
 }

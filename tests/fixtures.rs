@@ -136,12 +136,7 @@ const EXPECTED: &[(&str, &str, Service, &str)] = &[
 #[test]
 fn demo_app_yields_every_planted_credential_with_its_service_and_roles() {
     let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("demo-app")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
+    let report = common::scan_fixture("demo-app");
     let mut found: Vec<(&str, &str, Service)> = report
         .findings
         .iter()
@@ -197,13 +192,7 @@ fn demo_app_yields_every_planted_credential_with_its_service_and_roles() {
 
 #[test]
 fn remediation_follows_the_context() {
-    let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("demo-app")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
+    let report = common::scan_fixture("demo-app");
     let profile_of = |path: &str, rule: &str| {
         report
             .findings
@@ -231,24 +220,8 @@ fn remediation_follows_the_context() {
 
 #[test]
 fn clean_twin_has_nothing_at_warning_or_above() {
-    let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("demo-app-clean")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
-    let loud: Vec<String> = report
-        .findings
-        .iter()
-        .filter(|finding| finding.level >= Level::Warning)
-        .map(|finding| {
-            format!(
-                "{}:{} {}",
-                finding.path, finding.start.line, finding.rule_id
-            )
-        })
-        .collect();
+    let report = common::scan_fixture("demo-app-clean");
+    let loud = common::loud(&report.findings);
     assert!(loud.is_empty(), "clean twin has findings: {loud:?}");
     assert!(
         report.stats.files_scanned >= 10,
@@ -259,13 +232,7 @@ fn clean_twin_has_nothing_at_warning_or_above() {
 
 #[test]
 fn utf16_web_config_is_decoded_and_positions_are_in_characters() {
-    let registry = common::registry();
-    let report = keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture("demo-app")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
+    let report = common::scan_fixture("demo-app");
     let storage = report
         .findings
         .iter()

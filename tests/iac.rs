@@ -3,7 +3,6 @@
 
 mod common;
 
-use keyless::Level;
 use std::collections::BTreeSet;
 
 const LOCAL_AUTH_RULES: &[&str] = &[
@@ -23,14 +22,7 @@ const LOCAL_AUTH_RULES: &[&str] = &[
 ];
 
 fn scan(fixture: &str) -> Vec<keyless::Finding> {
-    let registry = common::registry();
-    keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture(fixture)),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"))
-    .findings
+    common::scan_fixture(fixture).findings
 }
 
 fn line_of(fixture: &str, path: &str, line: usize) -> String {
@@ -88,16 +80,7 @@ fn assert_rules(fixture: &str, expected: &[&str]) {
 }
 
 fn assert_clean(fixture: &str) {
-    let loud: Vec<String> = scan(fixture)
-        .iter()
-        .filter(|finding| finding.level >= Level::Warning)
-        .map(|finding| {
-            format!(
-                "{}:{} {} {}",
-                finding.path, finding.start.line, finding.rule_id, finding.message
-            )
-        })
-        .collect();
+    let loud = common::loud(&scan(fixture));
     assert!(loud.is_empty(), "{fixture} is not clean: {loud:#?}");
 }
 

@@ -8,13 +8,7 @@ mod common;
 use keyless::{Level, Service};
 
 fn scan(fixture: &str) -> keyless::ScanReport {
-    let registry = common::registry();
-    keyless::scan(
-        &registry,
-        &common::scan_options(&common::fixture(fixture)),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"))
+    common::scan_fixture(fixture)
 }
 
 /// (path, line, rule, service)
@@ -123,17 +117,7 @@ fn key_based_sdk_use_is_found_in_every_language() {
 
 #[test]
 fn identity_based_twins_are_clean() {
-    let loud: Vec<String> = scan("code/clean")
-        .findings
-        .iter()
-        .filter(|finding| finding.level >= Level::Warning)
-        .map(|finding| {
-            format!(
-                "{}:{} {}",
-                finding.path, finding.start.line, finding.rule_id
-            )
-        })
-        .collect();
+    let loud = common::loud(&scan("code/clean").findings);
     assert!(loud.is_empty(), "{loud:?}");
 }
 

@@ -61,13 +61,7 @@ pub fn json_of(output: &Output) -> serde_json::Value {
 /// Every fake key planted in `fixtures/demo-app`, read back from the files themselves: the
 /// values after `AccountKey=`, `SharedAccessKey=`, `sig=` and the bare keys and secrets.
 pub fn planted_secrets() -> Vec<String> {
-    let registry = registry();
-    let report = keyless::scan(
-        &registry,
-        &scan_options(&fixture("demo-app")),
-        &Default::default(),
-    )
-    .unwrap_or_else(|error| panic!("scan failed: {error}"));
+    let report = scan_fixture("demo-app");
     let mut secrets = Vec::new();
     for finding in report
         .findings
@@ -107,4 +101,28 @@ pub fn scan_options(root: &Path) -> keyless::ScanOptions {
         },
         max_file_size: keyless::scan::DEFAULT_MAX_FILE_SIZE,
     }
+}
+
+/// Scans a fixture directory with the embedded rules and default options.
+pub fn scan_fixture(name: &str) -> keyless::ScanReport {
+    keyless::scan(
+        &registry(),
+        &scan_options(&fixture(name)),
+        &Default::default(),
+    )
+    .unwrap_or_else(|error| panic!("scan of {name} failed: {error}"))
+}
+
+/// The findings at warning or above, as `path:line rule message` (empty for a clean tree).
+pub fn loud(findings: &[keyless::Finding]) -> Vec<String> {
+    findings
+        .iter()
+        .filter(|finding| finding.level >= keyless::Level::Warning)
+        .map(|finding| {
+            format!(
+                "{}:{} {} {}",
+                finding.path, finding.start.line, finding.rule_id, finding.message
+            )
+        })
+        .collect()
 }
