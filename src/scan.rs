@@ -265,13 +265,14 @@ struct FileContext<'a> {
 
 impl FileContext<'_> {
     /// Decodes and scans one file's bytes, shown as `path`, into `collected`.
-    fn scan_bytes(&self, path: &str, bytes: &[u8], collected: &mut Collected) {
+    fn scan_bytes(&self, path: &str, bytes: Vec<u8>, collected: &mut Collected) {
         let counters = &self.counters;
-        if bytes.len() as u64 > self.options.max_file_size {
-            self.skip_large(path, bytes.len() as u64, collected);
+        let len = bytes.len() as u64;
+        if len > self.options.max_file_size {
+            self.skip_large(path, len, collected);
             return;
         }
-        let source = match source::decode(bytes) {
+        let source = match source::decode_owned(bytes) {
             Decoded::Binary => {
                 counters.skipped_binary.fetch_add(1, Ordering::Relaxed);
                 return;
@@ -279,9 +280,7 @@ impl FileContext<'_> {
             Decoded::Text(source) => source,
         };
         counters.files_scanned.fetch_add(1, Ordering::Relaxed);
-        counters
-            .bytes_scanned
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        counters.bytes_scanned.fetch_add(len, Ordering::Relaxed);
         let mut findings = matcher::scan_source(self.registry, path, &source);
         let policy = self.settings.policy.apply(&mut findings);
         counters
@@ -354,7 +353,7 @@ impl ThreadSink<'_> {
         match std::fs::read(&file.path) {
             Ok(bytes) => self
                 .context
-                .scan_bytes(&file.display, &bytes, &mut self.collected),
+                .scan_bytes(&file.display, bytes, &mut self.collected),
             Err(error) => self.context.unreadable(
                 file.display,
                 format!("cannot read: {error}"),
@@ -505,7 +504,7 @@ pub fn scan_staged(
     let blobs = read_blobs(&top, wanted.iter().map(|(_, id)| id.as_str()))?;
     for ((path, _), blob) in wanted.iter().zip(blobs) {
         match blob {
-            Some(bytes) => context.scan_bytes(path, &bytes, &mut collected),
+            Some(bytes) => context.scan_bytes(path, bytes, &mut collected),
             None => context.unreadable(
                 path.clone(),
                 "not in the git object store".into(),

@@ -36,7 +36,9 @@ pub struct SourceText {
     text: String,
     encoding: Encoding,
     lossy: bool,
-    line_starts: Vec<usize>,
+    /// Byte offsets where lines start; built on first use, since most files have no finding
+    /// and never need a position.
+    line_starts: std::sync::OnceLock<Vec<usize>>,
 }
 
 impl SourceText {
@@ -46,15 +48,20 @@ impl SourceText {
     }
 
     fn new(text: String, encoding: Encoding, lossy: bool) -> Self {
-        let line_starts = std::iter::once(0)
-            .chain(memchr_newlines(text.as_bytes()).map(|at| at + 1))
-            .collect();
         Self {
             text,
             encoding,
             lossy,
-            line_starts,
+            line_starts: std::sync::OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[usize] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|at| at + 1))
+                .collect()
+        })
     }
 
     /// The decoded text.
@@ -75,19 +82,19 @@ impl SourceText {
     /// Number of lines (a trailing newline does not start a new line for this count).
     pub fn line_count(&self) -> usize {
         match self.text.as_bytes().last() {
-            Some(b'\n') => self.line_starts.len() - 1,
-            _ => self.line_starts.len(),
+            Some(b'\n') => self.line_starts().len() - 1,
+            _ => self.line_starts().len(),
         }
     }
 
     /// 1-based (line, column) of a byte offset; columns count Unicode scalar values.
     pub fn position(&self, offset: usize) -> Position {
         let offset = offset.min(self.text.len());
-        let line_index = match self.line_starts.binary_search(&offset) {
+        let line_index = match self.line_starts().binary_search(&offset) {
             Ok(index) => index,
             Err(index) => index.saturating_sub(1),
         };
-        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let line_start = self.line_starts().get(line_index).copied().unwrap_or(0);
         let column = self
             .text
             .get(line_start..offset)
@@ -102,11 +109,11 @@ impl SourceText {
     pub fn line_range(&self, line: usize) -> std::ops::Range<usize> {
         let start = line
             .checked_sub(1)
-            .and_then(|index| self.line_starts.get(index))
+            .and_then(|index| self.line_starts().get(index))
             .copied()
             .unwrap_or(self.text.len());
         let end = self
-            .line_starts
+            .line_starts()
             .get(line)
             .map_or(self.text.len(), |next| next - 1);
         let end = end.max(start);
@@ -151,17 +158,33 @@ pub struct Position {
     pub column: usize,
 }
 
-fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, byte)| **byte == b'\n')
-        .map(|(at, _)| at)
-}
-
 /// Decodes a file's bytes: BOMs first, then UTF-16 recognised by its zero bytes, then binary
 /// detection, then UTF-8 (lossily when it is not valid).
 pub fn decode(bytes: &[u8]) -> Decoded {
+    decode_owned(bytes.to_vec())
+}
+
+/// [`decode`], taking the bytes: valid UTF-8 without a BOM (most files) becomes the text without
+/// a copy.
+pub fn decode_owned(bytes: Vec<u8>) -> Decoded {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+        || bytes[..bytes.len().min(BINARY_SNIFF_LEN)].contains(&0)
+    {
+        return decode_marked(&bytes);
+    }
+    match String::from_utf8(bytes) {
+        Ok(text) => Decoded::Text(SourceText::new(text, Encoding::Utf8, false)),
+        Err(error) => {
+            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+            Decoded::Text(SourceText::new(text, Encoding::Utf8, true))
+        }
+    }
+}
+
+/// Text with a BOM or zero bytes: UTF-8 with a BOM, UTF-16 (with or without a BOM) or binary.
+fn decode_marked(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
         let (text, lossy) = utf8_lossy(rest);
         return Decoded::Text(SourceText::new(text, Encoding::Utf8Bom, lossy));

@@ -208,3 +208,41 @@ fn every_trap_is_among_the_negative_examples() {
         "traps with no negative example: {missing:?}"
     );
 }
+
+/// A Unicode `\b` makes the regex crate's fast engines give up on any text with a non-ASCII
+/// character and fall back to one that is tens of times slower; rules use `(?-u:\b)`.
+#[test]
+fn no_rule_pattern_uses_a_unicode_word_boundary() {
+    let registry = registry();
+    let unicode_boundary =
+        regex::Regex::new(r"(^|[^\\])(\\\\)*\\[bB]").expect("the check's own pattern compiles");
+    let mut failures = Vec::new();
+    for rule in registry.rules() {
+        let mut patterns: Vec<&str> = rule.spec.pattern.iter().map(String::as_str).collect();
+        patterns.extend(rule.requires.iter().map(|context| context.regex.as_str()));
+        patterns.extend(rule.excludes.iter().map(|context| context.regex.as_str()));
+        for pattern in patterns {
+            let ascii_only = pattern.replace(r"(?-u:\b)", "").replace(r"(?-u:\B)", "");
+            if unicode_boundary.is_match(&ascii_only) {
+                failures.push(format!("{}: {pattern}", rule.spec.id));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A gate must never close on a text the rule fires on.
+#[test]
+fn every_gate_is_open_on_the_rules_positive_examples() {
+    let registry = registry();
+    let mut failures = Vec::new();
+    for rule in registry.rules().iter().filter(|rule| rule.gate.is_some()) {
+        for example in &rule.spec.examples {
+            let mut memo = registry.gate_memo();
+            if !registry.gate_open(rule, example.text(), &mut memo) {
+                failures.push(format!("{}: {}", rule.spec.id, example.file_name()));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

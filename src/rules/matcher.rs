@@ -91,7 +91,16 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     let language = Language::of_path(path);
     let mut code: Option<CodeView> = None;
     let mut candidates = Vec::new();
-    let candidate_rules = registry.candidate_rules(text);
+    let mut candidate_rules = registry.candidate_rules(text);
+    // Conditions on the path or the whole file hold for every match or for none: checked once
+    // here, they spare the rule's search and any parse it would need.
+    candidate_rules.retain(|&index| {
+        registry
+            .rules()
+            .get(index)
+            .is_some_and(|rule| file_admits(rule, path, text))
+    });
+    let mut gates = registry.gate_memo();
     for &rule_index in &candidate_rules {
         let Some(rule) = registry.rules().get(rule_index) else {
             continue;
@@ -101,6 +110,9 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                 regex,
                 secret_group,
             } => {
+                if !registry.gate_open(rule, text, &mut gates) {
+                    continue;
+                }
                 for captures in regex.captures_iter(text) {
                     let Some(whole) = captures.get(0) else {
                         continue;
@@ -648,6 +660,23 @@ fn token_around(text: &str, range: &Range<usize>) -> Range<usize> {
 struct Spans<'a> {
     whole: &'a Range<usize>,
     secret: &'a Range<usize>,
+}
+
+/// False when a `requires` on the path or the whole file fails, or such an `excludes` holds:
+/// then no match of `rule` in this file can be reported.
+fn file_admits(rule: &Rule, path: &str, text: &str) -> bool {
+    let found = |context: &Context| match context.within {
+        Within::Path => Some(context.regex.is_match(path)),
+        Within::File => Some(context.regex.is_match(text)),
+        _ => None,
+    };
+    rule.requires
+        .iter()
+        .all(|context| found(context) != Some(false))
+        && rule
+            .excludes
+            .iter()
+            .all(|context| found(context) != Some(true))
 }
 
 fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) -> bool {

@@ -4,6 +4,7 @@
 //! `remediation.yaml` hold the shared filters and the remediation knowledge. Loading collects every
 //! problem (file, line, rule id) before failing, so one run shows them all.
 
+pub mod gate;
 pub mod matcher;
 mod settings;
 pub mod spec;
@@ -151,6 +152,9 @@ pub struct Rule {
     pub hints: Vec<(spec::Hint, Context)>,
     /// Indexes into [`Registry::filters`] that apply to this rule (shared ones included).
     pub filters: Vec<usize>,
+    /// Index of the rule's gate (see [`gate`]): when it does not match a text, neither can the
+    /// rule's pattern.
+    pub gate: Option<usize>,
 }
 
 impl Rule {
@@ -172,6 +176,8 @@ pub struct Registry {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// Cheap necessary conditions of text rules, shared between rules.
+    gates: gate::Gates,
 }
 
 impl Registry {
@@ -274,6 +280,15 @@ impl Registry {
                 rules.push(rule);
             }
         }
+        let mut gates = gate::Gates::default();
+        for rule in &mut rules {
+            rule.gate = rule
+                .spec
+                .pattern
+                .as_deref()
+                .and_then(gate::Gate::of_pattern)
+                .map(|found| gates.add(found));
+        }
         let (prefilter, keyword_rules) = match build_prefilter(&rules) {
             Ok(built) => built,
             Err(message) => {
@@ -288,6 +303,7 @@ impl Registry {
                 knowledge,
                 prefilter,
                 keyword_rules,
+                gates,
             }),
             _ => Err(errors),
         }
@@ -313,11 +329,30 @@ impl Registry {
         &self.knowledge
     }
 
+    /// A fresh per-text memo for [`Registry::gate_open`].
+    pub fn gate_memo(&self) -> gate::GateMemo {
+        self.gates.memo()
+    }
+
+    /// False when `rule` has a gate that does not match `text`: its pattern cannot match there.
+    pub fn gate_open(&self, rule: &Rule, text: &str, memo: &mut gate::GateMemo) -> bool {
+        rule.gate
+            .is_none_or(|index| self.gates.is_open(index, text, memo))
+    }
+
     /// Indexes of the rules whose keywords occur in `text`, ascending.
     pub fn candidate_rules(&self, text: &str) -> Vec<usize> {
         let mut hit = vec![false; self.rules.len()];
+        let mut seen = vec![false; self.keyword_rules.len()];
         for found in self.prefilter.find_overlapping_iter(text) {
-            if let Some(owners) = self.keyword_rules.get(found.pattern().as_usize()) {
+            let keyword = found.pattern().as_usize();
+            if seen.get(keyword).copied().unwrap_or(true) {
+                continue;
+            }
+            if let Some(flag) = seen.get_mut(keyword) {
+                *flag = true;
+            }
+            if let Some(owners) = self.keyword_rules.get(keyword) {
                 for &rule in owners {
                     if let Some(flag) = hit.get_mut(rule) {
                         *flag = true;
@@ -506,6 +541,7 @@ fn compile_rule(
         excludes,
         hints,
         filters,
+        gate: None,
     })
 }
 
@@ -651,6 +687,7 @@ fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), Str
     }
     let automaton = AhoCorasick::builder()
         .ascii_case_insensitive(true)
+        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
         .build(&keywords)
         .map_err(|error| format!("cannot build the keyword prefilter: {error}"))?;
     Ok((automaton, owners))

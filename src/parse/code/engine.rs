@@ -22,6 +22,7 @@ use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::ops::{ControlFlow, Range};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use tree_sitter::{
@@ -323,9 +324,32 @@ enum Role {
     Other,
 }
 
+/// A query compiled once per process and shared by every thread's parser: compiling one costs
+/// as much as parsing a large file. Each language has its own slot, so threads that need
+/// different languages compile them at the same time.
+fn shared_query(language: &tree_sitter::Language, source: &'static str) -> Option<Arc<Query>> {
+    type Slot = Arc<OnceLock<Option<Arc<Query>>>>;
+    type Slots = Mutex<HashMap<(usize, Option<String>, usize), Slot>>;
+    static SLOTS: OnceLock<Slots> = OnceLock::new();
+    let key = (
+        source.as_ptr() as usize,
+        language.name().map(str::to_owned),
+        language.node_kind_count(),
+    );
+    let slot = SLOTS
+        .get_or_init(Slots::default)
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .entry(key)
+        .or_default()
+        .clone();
+    slot.get_or_init(|| Query::new(language, source).ok().map(Arc::new))
+        .clone()
+}
+
 /// A compiled query and its cursor.
 struct Compiled {
-    query: Query,
+    query: Arc<Query>,
     roles: Vec<Role>,
     cursor: QueryCursor,
 }
@@ -355,7 +379,7 @@ impl<G: Grammar> Engine<G> {
         let language = grammar.language();
         let mut parser = Parser::new();
         let parser = parser.set_language(&language).is_ok().then_some(parser);
-        let compiled = Query::new(&language, grammar.query()).ok().map(|query| {
+        let compiled = shared_query(&language, grammar.query()).map(|query| {
             let roles = query
                 .capture_names()
                 .iter()

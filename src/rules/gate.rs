@@ -1,0 +1,183 @@
+//! Gates: a cheap necessary condition for a text rule, derived from its pattern.
+//!
+//! Most text rules look like `<name> <separator> (?P<secret>[A-Za-z0-9+/]{86}==)`: a costly
+//! search with no literal to anchor on, although the secret's shape — a long unbroken run of one
+//! character class — is rare in ordinary text. When every match of a pattern must contain such a
+//! run (a repetition of a class, at least [`MIN_RUN`] long, on every path through the pattern),
+//! one table-driven pass that looks for a run that long decides, at a fraction of the regex's
+//! cost, whether the pattern can match at all. Rules without such a run get no gate. Gates are
+//! shared between rules with the same run and evaluated at most once per file.
+
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Shortest run worth a gate: shorter runs are too common in ordinary text to spare a search.
+const MIN_RUN: u32 = 16;
+
+/// "Somewhere in the text, at least `min_run` consecutive bytes from `bytes`."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Gate {
+    /// Which bytes belong to the run's class. Every byte of a non-ASCII character counts as in
+    /// the class when the class has any non-ASCII member, so the gate never rejects a text the
+    /// pattern could match (it may let through one it cannot).
+    bytes: [bool; 256],
+    /// Shortest run that lets the pattern match.
+    min_run: u32,
+}
+
+impl Gate {
+    /// The gate for `pattern`: its longest class repetition that every match must contain.
+    pub fn of_pattern(pattern: &str) -> Option<Gate> {
+        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        required_run(&hir).filter(|gate| gate.min_run >= MIN_RUN)
+    }
+
+    /// True when `text` has a long enough run of the class.
+    pub fn is_open(&self, text: &str) -> bool {
+        let mut run = 0u32;
+        for &byte in text.as_bytes() {
+            if self.bytes[usize::from(byte)] {
+                run += 1;
+                if run >= self.min_run {
+                    return true;
+                }
+            } else {
+                run = 0;
+            }
+        }
+        false
+    }
+}
+
+/// The longest class run found on every path through `hir`.
+fn required_run(hir: &Hir) -> Option<Gate> {
+    match hir.kind() {
+        HirKind::Capture(capture) => required_run(&capture.sub),
+        HirKind::Concat(parts) => parts
+            .iter()
+            .filter_map(required_run)
+            .max_by_key(|gate| gate.min_run),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => {
+            match (repetition.sub.kind(), class_bytes(&repetition.sub)) {
+                (HirKind::Class(_), Some(bytes)) => Some(Gate {
+                    bytes,
+                    min_run: repetition.min,
+                }),
+                _ => required_run(&repetition.sub),
+            }
+        }
+        // A run inside one branch of an alternation is not on every path.
+        _ => None,
+    }
+}
+
+/// The bytes that can occur in a match of a character class.
+fn class_bytes(hir: &Hir) -> Option<[bool; 256]> {
+    let HirKind::Class(class) = hir.kind() else {
+        return None;
+    };
+    let mut bytes = [false; 256];
+    let mut mark = |start: u32, end: u32| {
+        for byte in start.min(0x100)..=end.min(0xFF) {
+            if let Some(slot) = bytes.get_mut(byte as usize) {
+                *slot = true;
+            }
+        }
+        if end > 0x7F {
+            for slot in bytes.iter_mut().skip(0x80) {
+                *slot = true;
+            }
+        }
+    };
+    match class {
+        Class::Unicode(class) => {
+            for range in class.iter() {
+                mark(u32::from(range.start()), u32::from(range.end()));
+            }
+        }
+        Class::Bytes(class) => {
+            for range in class.iter() {
+                mark(u32::from(range.start()), u32::from(range.end()));
+            }
+        }
+    }
+    Some(bytes)
+}
+
+/// Compiled gates, shared between rules.
+#[derive(Debug, Default)]
+pub struct Gates {
+    gates: Vec<Gate>,
+}
+
+impl Gates {
+    /// Adds (or reuses) `gate`; returns its index.
+    pub fn add(&mut self, gate: Gate) -> usize {
+        if let Some(index) = self.gates.iter().position(|known| *known == gate) {
+            return index;
+        }
+        self.gates.push(gate);
+        self.gates.len() - 1
+    }
+
+    /// A per-text memo of which gates are open.
+    pub fn memo(&self) -> GateMemo {
+        GateMemo {
+            open: vec![None; self.gates.len()],
+        }
+    }
+
+    /// True when gate `index` is open in `text` (evaluated once per text through `memo`).
+    pub fn is_open(&self, index: usize, text: &str, memo: &mut GateMemo) -> bool {
+        if let Some(Some(open)) = memo.open.get(index) {
+            return *open;
+        }
+        let open = self.gates.get(index).is_none_or(|gate| gate.is_open(text));
+        if let Some(slot) = memo.open.get_mut(index) {
+            *slot = Some(open);
+        }
+        open
+    }
+}
+
+/// Which gates were found open or closed in one text.
+#[derive(Debug, Clone)]
+pub struct GateMemo {
+    open: Vec<Option<bool>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate(pattern: &str) -> Gate {
+        Gate::of_pattern(pattern).expect("pattern has a required long run")
+    }
+
+    #[test]
+    fn a_required_long_class_run_is_the_gate() {
+        let gate = gate(r"(?i)AccountKey=(?P<secret>[A-Za-z0-9+/]{86}==)");
+        assert!(gate.is_open(&format!("x = {}==", "a".repeat(86))));
+        assert!(!gate.is_open(&format!("AccountKey={}", "a".repeat(85))));
+        assert!(!gate.is_open("AccountKey=short; and a path/like/this"));
+    }
+
+    #[test]
+    fn optional_short_or_alternative_runs_give_no_gate() {
+        assert_eq!(Gate::of_pattern(r"a(?P<secret>[0-9]{40})?"), None);
+        assert_eq!(Gate::of_pattern(r"a(?P<secret>[0-9]{40})|b"), None);
+        assert_eq!(Gate::of_pattern(r"pwd=(?P<secret>[^;]{8,})"), None);
+    }
+
+    #[test]
+    fn the_longest_run_on_every_path_wins() {
+        let gate = gate(r"(?:x(?P<secret>[a-f0-9]{32})){1,2}-[0-9]{20}");
+        assert_eq!(gate.min_run, 32);
+    }
+
+    #[test]
+    fn non_ascii_class_members_never_close_the_gate() {
+        // Under (?i), [a-z] holds U+212A KELVIN SIGN; a key of such characters still opens it.
+        let gate = gate(r"(?i)(?P<secret>[a-z]{20})");
+        assert!(gate.is_open(&"\u{212A}".repeat(20)));
+    }
+}
