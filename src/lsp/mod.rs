@@ -160,7 +160,7 @@ fn wait_for_initialize(connection: &Connection) -> Option<(InitializeParams, Req
                         Response::new_err(
                             request.id,
                             ErrorCode::InvalidParams as i32,
-                            format!("initialize: {error}"),
+                            format!("initialize: {}", redact(&error.to_string())),
                         )
                         .into(),
                     ),
@@ -528,8 +528,18 @@ impl RequestError {
     fn params(error: &serde_json::Error) -> Self {
         Self {
             code: ErrorCode::InvalidParams,
-            message: format!("invalid params: {error}"),
+            message: format!("invalid params: {}", redact(&error.to_string())),
         }
+    }
+}
+
+/// A parse error without the longer strings it quotes from the input: they may be a secret.
+pub(crate) fn redact(message: &str) -> String {
+    static QUOTED: std::sync::LazyLock<Option<regex::Regex>> =
+        std::sync::LazyLock::new(|| regex::Regex::new(r#""[^"]{9,}""#).ok());
+    match QUOTED.as_ref() {
+        Some(quoted) => quoted.replace_all(message, "\"…\"").into_owned(),
+        None => message.to_owned(),
     }
 }
 

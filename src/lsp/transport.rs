@@ -98,7 +98,10 @@ pub fn read_messages(
                     let reply = Response::new_err(
                         id,
                         ErrorCode::InvalidRequest as i32,
-                        format!("not a JSON-RPC request: {error}"),
+                        format!(
+                            "not a JSON-RPC request: {}",
+                            super::redact(&error.to_string())
+                        ),
                     );
                     let _ = replies.send(reply.into());
                 }
