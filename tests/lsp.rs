@@ -576,6 +576,47 @@ fn keyless_toml_and_the_baseline_of_the_root_apply() {
 }
 
 #[test]
+fn saving_keyless_toml_applies_it_to_open_documents() {
+    let (_directory, root) = workspace();
+    let mut client = Client::open(&root);
+    let uri = path_to_uri(&root.join("app.env"));
+    client.did_open(
+        &uri,
+        "dotenv",
+        &format!("S={}\n", storage_connection_string()),
+    );
+    assert_eq!(client.diagnostics(&uri, Some(1)).len(), 1);
+    let config = "[[overrides]]\npaths = [\"*.env\"]\nlevel = \"note\"\n";
+    std::fs::write(root.join("keyless.toml"), config).unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": path_to_uri(&root.join("keyless.toml")) }, "text": config }),
+    );
+    let diagnostics = client.diagnostics(&uri, Some(1));
+    assert_eq!(diagnostics.len(), 1);
+    assert_eq!(
+        diagnostics[0]["severity"], 3,
+        "a note is shown as information"
+    );
+    // A keyless.toml that does not read is reported, and its defaults apply.
+    std::fs::write(root.join("keyless.toml"), "[rules]\ndisabel = []\n").unwrap();
+    client.notify(
+        "textDocument/didSave",
+        json!({ "textDocument": { "uri": path_to_uri(&root.join("keyless.toml")) } }),
+    );
+    let message = client.wait_for(|notification| notification.method == "window/showMessage");
+    assert!(
+        message.params["message"]
+            .as_str()
+            .unwrap()
+            .contains("disabel"),
+        "{message:?}"
+    );
+    assert_eq!(client.diagnostics(&uri, Some(1))[0]["severity"], 1);
+    client.shutdown();
+}
+
+#[test]
 fn the_workspace_scan_reports_progress_and_publishes_files_with_findings() {
     let (_directory, root) = workspace();
     std::fs::create_dir_all(root.join("config")).unwrap();

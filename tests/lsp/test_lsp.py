@@ -8,8 +8,10 @@ The keys are the fake ones of fixtures/demo-app.
 """
 
 import asyncio
+import atexit
 import os
 import pathlib
+import shutil
 import tempfile
 
 import pytest_lsp
@@ -18,6 +20,7 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 
 KEYLESS = os.environ.get("KEYLESS_BIN", "keyless")
 ROOT = pathlib.Path(tempfile.mkdtemp(prefix="keyless-lsp-e2e-")).resolve()
+atexit.register(shutil.rmtree, ROOT, ignore_errors=True)
 KEY = "9EGD3FAKEZDC4WPCrGWwArWXYleF1XbRsMwBOWcAnlXjaYfV75NmCjWdJhAd1Zm9l2MzysxYh+uoQULkx9ZbuA=="
 CONNECTION = (
     "DefaultEndpointsProtocol=https;AccountName=contosofakefunc;"
