@@ -326,10 +326,11 @@ fn scan_worker(shared: &Shared, queue: &Receiver<Job>) {
             pending.push(next);
         }
         for job in pending {
-            match job {
+            // A bug in one document's scan or rendering must not stop diagnostics for all.
+            let _ = catch_unwind(AssertUnwindSafe(|| match job {
                 Job::Open(uri) => scan_open(shared, &uri),
                 Job::Disk(uri) => scan_disk(shared, &uri),
-            }
+            }));
         }
     }
 }
