@@ -524,6 +524,36 @@ fn rewrites_cover_app_setting_pairs_and_skip_plain_app_config() {
         ),
         "{fixed}"
     );
+    let terraform = format!(
+        "resource \"azurerm_linux_function_app\" \"f\" {{\n  app_settings = {{\n    \"AzureWebJobsStorage\" = \"{}\"\n  }}\n}}\n",
+        storage_connection_string()
+    );
+    let fixed = rewrite_of("infra/main.tf", &terraform).unwrap();
+    assert!(
+        fixed.contains("\"AzureWebJobsStorage__accountName\" = \"contosofakefunc\""),
+        "{fixed}"
+    );
+    let bicep = format!(
+        "resource site 'Microsoft.Web/sites@2023-12-01' = {{\n  name: 'f'\n  properties: {{\n    siteConfig: {{\n      appSettings: [\n        {{\n          name: 'AzureWebJobsStorage'\n          value: '{}'\n        }}\n      ]\n    }}\n  }}\n}}\n",
+        storage_connection_string()
+    );
+    let fixed = rewrite_of("infra/site.bicep", &bicep).unwrap();
+    assert!(
+        fixed.contains(
+            "name: 'AzureWebJobsStorage__accountName'\n          value: 'contosofakefunc'"
+        ),
+        "{fixed}"
+    );
+    let yaml = format!(
+        "FUNCTIONS_WORKER_RUNTIME: python\nServiceBusConnection: \"{}\"\n",
+        service_bus_connection_string()
+    );
+    assert_eq!(
+        rewrite_of("deploy/settings.yaml", &yaml).as_deref(),
+        Some(
+            "FUNCTIONS_WORKER_RUNTIME: python\nServiceBusConnection__fullyQualifiedNamespace: \"contoso-fake-orders.servicebus.windows.net\"\n"
+        )
+    );
     let env = format!("AzureWebJobsStorage={}\n", storage_connection_string());
     assert_eq!(
         rewrite_of(".env", &env).as_deref(),
