@@ -195,6 +195,11 @@ impl Baseline {
         self.entries.difference(&current).cloned().collect()
     }
 
+    /// Adds an entry (the editor's "add to baseline"); false when it was there already.
+    pub fn insert(&mut self, entry: Entry) -> bool {
+        self.entries.insert(entry)
+    }
+
     /// Removes `entries` from the baseline.
     pub fn remove(&mut self, entries: &[Entry]) {
         for entry in entries {

@@ -109,6 +109,12 @@ pub enum Command {
     /// did not write is left alone unless --force is given. Bypass the hook once with
     /// `git commit --no-verify`.
     InstallHook(InstallHookArgs),
+    /// Run a language server on stdin and stdout: diagnostics, hovers and quick fixes in editors.
+    ///
+    /// Speaks the Language Server Protocol. Reads keyless.toml and the baseline
+    /// (.keyless-baseline.json) of the workspace root, scans the workspace on start and every
+    /// open document as it changes. See the README for VS Code, Neovim and Helix set-ups.
+    Lsp(LspArgs),
 }
 
 /// Levels for `--fail-level`.
@@ -295,6 +301,14 @@ pub struct BaselineArgs {
     /// Print nothing but errors.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+}
+
+/// Arguments of `keyless lsp`.
+#[derive(Debug, Args)]
+pub struct LspArgs {
+    /// Use stdin and stdout (the default and only transport; accepted because clients pass it).
+    #[arg(long)]
+    pub stdio: bool,
 }
 
 /// Arguments of `keyless install-hook`.

@@ -11,6 +11,7 @@ pub mod checksum;
 pub mod cli;
 pub mod config;
 pub mod finding;
+pub mod lsp;
 pub mod parse;
 pub mod remediation;
 pub mod report;

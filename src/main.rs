@@ -62,6 +62,9 @@ fn main() -> ExitCode {
         Command::Explain(args) => explain_rule(&registry, &args),
         Command::Baseline(args) => run_baseline(&registry, &args),
         Command::InstallHook(args) => install_hook(&args),
+        Command::Lsp(_) => keyless::lsp::run_stdio(registry)
+            .map(|orderly| if orderly { EXIT_CLEAN } else { EXIT_FINDINGS })
+            .map_err(Into::into),
     })
 }
 

@@ -88,6 +88,12 @@ pub(crate) fn advice_for<'k>(knowledge: &'k Knowledge, finding: &Finding) -> Opt
     Some(Advice { profile, roles })
 }
 
+/// Where a rule is documented: its rule file in the repository named by SARIF's
+/// `informationUri` (the file holds the rule's what, why, instead, references and examples).
+pub(crate) fn rule_help_uri(rule: &crate::rules::Rule) -> String {
+    format!("{}/blob/main/rules/{}", sarif::INFORMATION_URI, rule.file)
+}
+
 /// The identity block and role assignment for an infrastructure-as-code finding, in the
 /// template's language: Bicep and Terraform files always, JSON files when the rule is a
 /// template rule (its data lives in `rules/iac*.yaml`).

@@ -20,7 +20,7 @@ use crate::rules::{Registry, Rule};
 use crate::scan::ScanReport;
 
 const SARIF_SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";
-const INFORMATION_URI: &str = "https://github.com/keyless-lint/keyless";
+pub(crate) const INFORMATION_URI: &str = "https://github.com/keyless-lint/keyless";
 /// GitHub code scanning rejects runs with more results than this.
 const MAX_RESULTS: usize = 25_000;
 
