@@ -334,9 +334,7 @@ fn run_plan(registry: &Registry, args: &PlanArgs) -> anyhow::Result<u8> {
     use keyless::cli::PlanFormat;
     let scanned = scan_for_plan(registry, &args.path, &args.input, &args.rules)?;
     let knowledge = registry.knowledge();
-    let mut plan = keyless::plan::build(&args.path, &scanned.findings, knowledge);
-    let fixes = keyless::fix::compute(&args.path, &scanned.findings, &plan, knowledge);
-    plan.mark_applied(&fixes.applied());
+    let plan = keyless::plan::build_with_fixes(&args.path, &scanned.findings, knowledge);
     let text = match args.format {
         PlanFormat::Markdown => keyless::plan::render::markdown(&plan),
         PlanFormat::Json => keyless::plan::render::json(&plan),

@@ -12,8 +12,8 @@
 //!   template no longer uses its keys ([`template`]).
 //!
 //! What never is: code, ARM JSON, settings that code may read as connection strings, anything
-//! ambiguous (an `EntityPath`, a user-assigned identity, custom endpoints). A rewritten file must
-//! parse again as cleanly as before, or it is left byte-identical. Files keep their encoding
+//! ambiguous (an `EntityPath`, a user-assigned identity, custom endpoints). A file is rewritten
+//! only when it parses cleanly before and after; otherwise it is left byte-identical. Files keep their encoding
 //! (UTF-8, UTF-8 with BOM, UTF-16 LE/BE with or without BOM) and line endings; inserted lines use
 //! the file's line ending. Lossily decoded files are never written.
 
@@ -181,11 +181,13 @@ pub fn compute(
         let failure = reason.or_else(|| match &rewritten {
             None => Some("overlapping rewrites; the file is left byte-identical".to_owned()),
             Some(after) => format.and_then(|format| {
-                let before_ok = parse::parse(format, source.text()).complete;
-                let after_ok = parse::parse(format, after).complete;
-                (before_ok && !after_ok).then(|| {
-                    "the rewritten file would not parse; it is left byte-identical".to_owned()
-                })
+                if !parse::parse(format, source.text()).complete {
+                    Some("the file does not parse cleanly; it is left byte-identical".to_owned())
+                } else if !parse::parse(format, after).complete {
+                    Some("the rewritten file would not parse; it is left byte-identical".to_owned())
+                } else {
+                    None
+                }
             }),
         });
         match (failure, rewritten) {

@@ -94,12 +94,8 @@ pub(super) fn rewrite(
         let Some(setting) = plan::setting_at(&document, text, offset) else {
             continue;
         };
-        let direct_type_segments = line_reference_segments(&document, text, line, bicep);
-        let target_ref = if bicep {
-            reference.symbol.clone()
-        } else {
-            reference.symbol.clone()
-        };
+        let direct_type_segments = line_reference_segments(&document, line, bicep);
+        let target_ref = reference.symbol.clone();
         let compute_ref = if bicep {
             compute.symbol.clone()
         } else {
@@ -349,7 +345,7 @@ pub(super) fn rewrite(
 
 /// How many segments the type of the resource named on the line has (2 for a namespace, 3 for a
 /// namespace rule, 4 for an entity's rule, whose connection string names the entity).
-fn line_reference_segments(document: &Document, text: &str, line: &str, bicep: bool) -> usize {
+fn line_reference_segments(document: &Document, line: &str, bicep: bool) -> usize {
     if !bicep {
         return if line.contains("_queue_")
             || line.contains("_topic_")
@@ -374,7 +370,6 @@ fn line_reference_segments(document: &Document, text: &str, line: &str, bicep: b
         .iter()
         .find(|resource| resource.path.get(1).map(String::as_str) == Some(symbol))
         .map_or(2, |resource| resource.type_name.split('/').count())
-        .max(usize::from(text.is_empty()))
 }
 
 fn sibling<'d>(document: &'d Document, entry: &Entry, name: &str) -> Option<&'d Entry> {

@@ -375,6 +375,14 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
     }
 }
 
+/// [`build`], then marks the changes that `keyless fix` would make (what `keyless plan` shows).
+pub fn build_with_fixes(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
+    let mut plan = build(root, findings, knowledge);
+    let fixes = crate::fix::compute(root, findings, &plan, knowledge);
+    plan.mark_applied(&fixes.applied());
+    plan
+}
+
 fn analyse<'f>(
     finding: &'f Finding,
     root: &Path,
