@@ -158,7 +158,16 @@ pub fn compute(
         let (edits, applied, skipped) = match format {
             Some(Format::Json) if name.eq_ignore_ascii_case("local.settings.json") => {
                 let vault = workload.and_then(|workload| workload_vault(root, workload));
-                functions_settings(path, &source, &file_findings, vault.as_deref())
+                let user_assigned = workload.is_some_and(|workload| {
+                    workload.identity.kind == plan::IdentityKind::UserAssigned
+                });
+                functions_settings(
+                    path,
+                    &source,
+                    &file_findings,
+                    vault.as_deref(),
+                    user_assigned,
+                )
             }
             Some(format @ (Format::Bicep | Format::Terraform)) => match workload {
                 Some(workload) => {
@@ -259,6 +268,7 @@ fn functions_settings(
     source: &SourceText,
     findings: &[&Finding],
     vault: Option<&str>,
+    user_assigned: bool,
 ) -> Rewrites {
     let text = source.text();
     let document = parse::parse(Format::Json, text);
@@ -300,11 +310,19 @@ fn functions_settings(
                     range: entry.value.clone(),
                     text: json_escape(new_value),
                 });
+                let mut note = rewrite.note.clone();
+                if user_assigned && new_key.contains("__") {
+                    let prefix = new_key.split("__").next().unwrap_or(new_key);
+                    note.push_str(&format!(
+                        "; in Azure, with the user-assigned identity, also set \
+                         {prefix}__credential=managedidentity and {prefix}__clientId=<client-id>"
+                    ));
+                }
                 applied.push(AppliedEdit {
                     path: path.to_owned(),
                     line,
                     after: rewrite.describe(),
-                    note: rewrite.note.clone(),
+                    note,
                 });
             }
             Some(rewrite) => skipped.push(Skipped {

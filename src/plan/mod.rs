@@ -937,12 +937,14 @@ fn role_assignments(
                     needed.entry((target, role_id)).or_default().insert(because);
                 }
                 None => {
+                    let noun = if role.name.starts_with("Key Vault") {
+                        "key vault"
+                    } else {
+                        service_noun(profile.service)
+                    };
                     unresolved.insert(format!(
-                        "{} on the {} that {}:{} uses (its name is not in the files)",
-                        role.name,
-                        service_noun(profile.service),
-                        item.finding.path,
-                        item.finding.start.line
+                        "{} on the {noun} for {}:{} (its name is not in the files)",
+                        role.name, item.finding.path, item.finding.start.line
                     ));
                 }
             }
