@@ -198,7 +198,11 @@ fn key_auth_waits_for_keys_no_identity_replaces() {
     assert_eq!(host.arm, "properties.allowSharedKeyAccess: false");
     assert_eq!(
         host.declared_at,
-        ["infra/main.bicep:13", "infra/main.tf:21"]
+        [
+            "infra/azuredeploy.json:17",
+            "infra/main.bicep:13",
+            "infra/main.tf:21"
+        ]
     );
 }
 

@@ -372,7 +372,7 @@ fn line_reference_segments(document: &Document, line: &str, bicep: bool) -> usiz
         .map_or(2, |resource| resource.type_name.split('/').count())
 }
 
-fn sibling<'d>(document: &'d Document, entry: &Entry, name: &str) -> Option<&'d Entry> {
+pub(super) fn sibling<'d>(document: &'d Document, entry: &Entry, name: &str) -> Option<&'d Entry> {
     let parent = entry.path.get(..entry.path.len().saturating_sub(1))?;
     let mut path: Vec<&str> = parent.iter().map(String::as_str).collect();
     path.push(name);

@@ -1065,7 +1065,9 @@ fn changes(mine: &[&Analysed], files: &mut Files, knowledge: &Knowledge) -> Vec<
                     profile
                         .map(|profile| profile.replacement.clone())
                         .unwrap_or_default(),
-                    "ARM templates are not rewritten: apply by hand".to_owned(),
+                    "the app setting takes the identity-based form; the site gets an identity and \
+                 role assignments"
+                        .to_owned(),
                 )
             }
             (None, Some(language)) => (

@@ -202,6 +202,19 @@ pub fn template_reference(document: &Document, text: &str, line: &str) -> Option
     None
 }
 
+/// The ARM `listKeys(resourceId('TYPE', NAME, ...))` on a line: the type and the name argument
+/// as an ARM expression (`'literal'` or `parameters('x')`).
+pub fn arm_list_keys(line: &str) -> Option<(String, String)> {
+    let captures = ARM_LIST_KEYS.as_ref()?.captures(line)?;
+    let type_name = captures.get(1)?.as_str().to_owned();
+    let expression = match (captures.get(2), captures.get(3)) {
+        (Some(literal), _) => format!("'{}'", literal.as_str()),
+        (None, Some(parameter)) => format!("parameters('{}')", parameter.as_str()),
+        _ => return None,
+    };
+    Some((type_name, expression))
+}
+
 fn string_at(document: &Document, text: &str, path: &[&str]) -> Option<String> {
     let entry = document.get(path)?;
     (entry.kind == ValueKind::String).then(|| entry.text(text).to_owned())
@@ -245,7 +258,12 @@ fn value_or_parameter_default(
         ValueKind::String => Some(entry.text(text).to_owned()),
         ValueKind::Expression => {
             let reference = entry.text(text).trim();
+            // Terraform `var.x`, ARM `[parameters('x')]`, Bicep `x`.
             let reference = reference.strip_prefix("var.").unwrap_or(reference);
+            let reference = reference
+                .strip_prefix("[parameters('")
+                .and_then(|rest| rest.strip_suffix("')]"))
+                .unwrap_or(reference);
             let is_identifier = !reference.is_empty()
                 && reference
                     .chars()
