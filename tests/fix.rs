@@ -232,3 +232,50 @@ fn a_broken_template_is_left_byte_identical() {
         "the broken template was rewritten"
     );
 }
+
+#[test]
+fn iac_fixtures_rewrite_app_settings_in_every_template_language() {
+    let (_guard, root) = copy_fixture("iac");
+    let before_tree = snapshot_tree(&root);
+    let before = scan(&root);
+    run_fix(&root, false);
+    let after_tree = snapshot_tree(&root);
+    let changed: Vec<&String> = after_tree
+        .iter()
+        .filter(|(path, bytes)| before_tree.get(*path) != Some(*bytes))
+        .map(|(path, _)| path)
+        .collect();
+    assert_eq!(
+        changed,
+        [
+            "arm/azuredeploy.json",
+            "bicep/main.bicep",
+            "terraform/main.tf"
+        ]
+    );
+    for path in &changed {
+        let text = String::from_utf8(after_tree[*path].clone()).unwrap();
+        let format = Format::of_path(path).unwrap();
+        assert!(
+            parse::parse(format, &text).complete,
+            "{path} does not re-parse"
+        );
+        assert!(text.contains("__fullyQualifiedNamespace"), "{path}");
+        assert!(text.contains("SystemAssigned"), "{path}");
+    }
+    let after = scan(&root);
+    let key_wiring = |findings: &[keyless::Finding]| {
+        findings
+            .iter()
+            .filter(|finding| {
+                matches!(
+                    finding.rule_id.as_str(),
+                    "arm-list-keys" | "terraform-key-attribute" | "template-output-keys"
+                )
+            })
+            .count()
+    };
+    // What is left is the `storageKey` outputs, which no rewrite may touch.
+    assert_eq!(key_wiring(&after), 3, "{}", common::loud(&after).join("\n"));
+    assert!(key_wiring(&before) > key_wiring(&after));
+}

@@ -19,7 +19,7 @@
 
 mod arm;
 mod config;
-pub mod template;
+mod template;
 
 pub use config::{Rewrite, config_setting_rewrite, key_vault_reference};
 

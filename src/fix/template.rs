@@ -58,7 +58,7 @@ pub(super) fn rewrite(
         };
         let line = source.line(line_number);
         let Some(reference) = targets::template_reference(&document, text, line) else {
-            skip("shown only: the resource whose key is used is not in this template".to_owned());
+            skip("shown only: not a key reference to a resource of this template".to_owned());
             continue;
         };
         *references.entry(reference.symbol.clone()).or_default() += 1;
@@ -346,6 +346,13 @@ pub(super) fn rewrite(
 /// How many segments the type of the resource named on the line has (2 for a namespace, 3 for a
 /// namespace rule, 4 for an entity's rule, whose connection string names the entity).
 fn line_reference_segments(document: &Document, line: &str, bicep: bool) -> usize {
+    let lower = line.to_ascii_lowercase();
+    if ["/queues/", "/topics/", "/eventhubs/"]
+        .iter()
+        .any(|entity| lower.contains(entity))
+    {
+        return 4;
+    }
     if !bicep {
         return if line.contains("_queue_")
             || line.contains("_topic_")

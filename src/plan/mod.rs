@@ -346,14 +346,11 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
         .iter()
         .map(|finding| analyse(finding, root, &mut files, &mut marker_cache, knowledge))
         .collect();
-    let mut directories: BTreeSet<String> = analysed
+    let directories: BTreeSet<String> = analysed
         .iter()
         .filter(|item| item.kind != FindingKind::Other)
         .map(|item| item.workload.clone())
         .collect();
-    if directories.is_empty() {
-        directories.clear();
-    }
     let mut workloads: Vec<Workload> = directories
         .iter()
         .map(|directory| {
@@ -367,7 +364,7 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
             )
         })
         .collect();
-    choose_identities(&mut workloads, &analysed);
+    choose_identities(&mut workloads);
     Plan {
         version: 1,
         findings: findings.len(),
@@ -794,7 +791,10 @@ fn find_bindings(workload_root: &Path) -> BTreeMap<String, (String, String)> {
             let name = entry.file_name().to_string_lossy().into_owned();
             let path = entry.path();
             if path.is_dir() {
+                // Another app's directory holds that app's bindings, not this one's.
+                let other_app = APP_MARKERS.iter().any(|marker| path.join(marker).is_file());
                 let skip = name.starts_with('.')
+                    || other_app
                     || matches!(name.as_str(), "node_modules" | "bin" | "obj" | "target");
                 if !skip && depth < 6 {
                     stack.push((path, depth + 1));
@@ -1184,8 +1184,7 @@ fn rotation_command(service: Service, target: Option<&Target>, line: &str) -> St
 }
 
 /// Workloads with the same non-empty role set share one user-assigned identity.
-fn choose_identities(workloads: &mut [Workload], analysed: &[Analysed]) {
-    let _ = analysed;
+fn choose_identities(workloads: &mut [Workload]) {
     let signature = |workload: &Workload| -> BTreeSet<(Target, String)> {
         workload
             .role_assignments

@@ -90,7 +90,7 @@ static NAME_PATTERNS: LazyLock<Vec<(Service, Regex)>> = LazyLock::new(|| {
 });
 
 static BICEP_LIST_KEYS: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"\b([A-Za-z_][A-Za-z0-9_]*)\.(?:listKeys|listConnectionStrings|listCredentials)\(|\blistKeys\(\s*([A-Za-z_][A-Za-z0-9_]*)\.id").ok()
+    Regex::new(r"\b([A-Za-z_][A-Za-z0-9_]*)\.(?:listKeys|listConnectionStrings|listCredentials)\(|\blistKeys\(\s*(?:'\$\{)?([A-Za-z_][A-Za-z0-9_]*)\.id").ok()
 });
 
 static TERRAFORM_REFERENCE: LazyLock<Option<Regex>> =
