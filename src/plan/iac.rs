@@ -168,7 +168,7 @@ pub fn bicep(plan: &Plan) -> String {
         };
         let guid = &assignment.role_guid;
         let symbol = format!("assignment{}", index + 1);
-        let because = assignment.needed_by.join("; ");
+        let because = super::render::compact_reasons(&assignment.needed_by);
         match assignment.kind {
             RoleKind::AzureRbac => {
                 let _ = write!(
@@ -305,7 +305,7 @@ pub fn terraform(plan: &Plan) -> String {
         };
         let label = format!("assignment_{}", index + 1);
         let guid = &assignment.role_guid;
-        let because = assignment.needed_by.join("; ");
+        let because = super::render::compact_reasons(&assignment.needed_by);
         match assignment.kind {
             RoleKind::AzureRbac => {
                 let _ = write!(
@@ -506,6 +506,6 @@ fn comment_of(assignment: &RoleAssignment) -> String {
         assignment.role_guid,
         assignment.principal,
         assignment.scope.name,
-        assignment.needed_by.join("; ").replace('\n', " ")
+        super::render::compact_reasons(&assignment.needed_by).replace('\n', " ")
     )
 }

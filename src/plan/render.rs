@@ -15,6 +15,31 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
 }
 
+/// `needed_by` entries (`path:line (why)`) grouped by their reason: `a:1, b:2 (why)`.
+pub fn compact_reasons(needed_by: &[String]) -> String {
+    let mut groups: Vec<(String, Vec<String>)> = Vec::new();
+    for item in needed_by {
+        let (place, why) = item
+            .split_once(" (")
+            .map_or((item.as_str(), ""), |(place, why)| (place, why));
+        match groups.iter_mut().find(|(reason, _)| reason == why) {
+            Some((_, places)) => places.push(place.to_owned()),
+            None => groups.push((why.to_owned(), vec![place.to_owned()])),
+        }
+    }
+    groups
+        .into_iter()
+        .map(|(why, places)| {
+            if why.is_empty() {
+                places.join(", ")
+            } else {
+                format!("{} ({why}", places.join(", "))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The plan as Markdown.
 pub fn markdown(plan: &Plan) -> String {
     let mut out = String::new();
@@ -79,7 +104,7 @@ pub fn markdown(plan: &Plan) -> String {
                     super::service_noun(assignment.scope.service),
                     assignment.scope.name,
                     assignment.scope.resource_type,
-                    cell(&assignment.needed_by.join("; "))
+                    cell(&compact_reasons(&assignment.needed_by))
                 );
             }
         }
