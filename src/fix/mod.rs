@@ -6,16 +6,16 @@
 //!   (`AzureWebJobsStorage` -> `AzureWebJobsStorage__accountName`, trigger connections ->
 //!   `__fullyQualifiedNamespace` / `__accountEndpoint`) and a Key Vault reference for the content
 //!   share key, which no identity replaces, when the workload already names a vault.
-//! - **Bicep, ARM and Terraform app settings** fed by `listKeys()` / key attributes: the identity-based
-//!   setting, an `identity` block on the app when it has none, one role assignment per role the
-//!   plan gives the app on the target, and the target's key-auth switch flipped when the same
-//!   template no longer uses its keys ([`template`]).
+//! - **Bicep, ARM and Terraform app settings** fed by `listKeys()` / key attributes: the
+//!   identity-based setting, an `identity` block on the app when it has none, one role
+//!   assignment per role the plan gives the app on the target, and the target's key-auth switch
+//!   flipped when the same template no longer uses its keys (modules `template` and `arm`).
 //!
-//! What never is: code, settings that code may read as connection strings, anything
-//! ambiguous (an `EntityPath`, a user-assigned identity, custom endpoints). A file is rewritten
-//! only when it parses cleanly before and after; otherwise it is left byte-identical. Files keep their encoding
-//! (UTF-8, UTF-8 with BOM, UTF-16 LE/BE with or without BOM) and line endings; inserted lines use
-//! the file's line ending. Lossily decoded files are never written.
+//! What never is: code, settings that code may read as connection strings, anything ambiguous
+//! (an `EntityPath`, a user-assigned identity, custom endpoints). A file is rewritten only when
+//! it parses cleanly before and after; otherwise it is left byte-identical. Files keep their
+//! encoding (UTF-8, UTF-8 with BOM, UTF-16 LE/BE with or without BOM) and line endings; inserted
+//! lines use the file's line ending. Lossily decoded files are never written.
 
 mod arm;
 mod config;

@@ -14,8 +14,8 @@
 //! 2. **Target = the resource the credential opens**, read from the credential's line (then its
 //!    file, when the file names exactly one): `AccountName=`, `sb://NS.servicebus.windows.net`,
 //!    `AccountEndpoint=https://ACCOUNT.documents.azure.com`, service endpoints, and in templates
-//!    the resource behind `x.listKeys()` or `azurerm_x.y.primary_access_key` (a literal name or a
-//!    parameter's default). Findings of one workload on one target are tied together; the plan
+//!    the resource behind Bicep `x.listKeys()`, ARM `listKeys(resourceId('T', name))` or
+//!    Terraform `azurerm_x.y.primary_access_key` (a literal name or a parameter's default). Findings of one workload on one target are tied together; the plan
 //!    says which files use each target, and which other workloads use it too.
 //! 3. **Roles** per finding: the roles inferred from the calls in the file (operations.yaml); for
 //!    a Functions setting, the trigger or binding in the workload's code that names the setting;
