@@ -115,6 +115,76 @@ pub enum Command {
     /// (.keyless-baseline.json) of the workspace root, scans the workspace on start and every
     /// open document as it changes. See the README for VS Code, Neovim and Helix set-ups.
     Lsp(LspArgs),
+    /// Write a migration plan: per workload, the identity, role assignments, key-auth switches,
+    /// config and code changes, and the keys to rotate.
+    ///
+    /// Formats: markdown (default, for a pull request), json, and ready-to-run infrastructure
+    /// with the identities and role assignments: bicep, terraform, az (a bash script).
+    Plan(PlanArgs),
+    /// Apply the mechanical, safe rewrites: identity-based Functions settings, Key Vault
+    /// references, and listKeys() app settings in Bicep and Terraform. Code is never rewritten.
+    ///
+    /// With --dry-run, prints a unified diff (secrets masked) and changes nothing.
+    Fix(FixArgs),
+}
+
+/// Output formats of `keyless plan`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// Readable in a pull request.
+    Markdown,
+    /// The plan's data.
+    Json,
+    /// A Bicep module with the identities and role assignments.
+    Bicep,
+    /// A Terraform file with the identities and role assignments.
+    Terraform,
+    /// An `az` CLI script (bash).
+    Az,
+}
+
+/// Arguments of `keyless plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// The directory to plan for.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Output format.
+    #[arg(long, short = 'f', value_enum, default_value_t = PlanFormat::Markdown)]
+    pub format: PlanFormat,
+
+    /// Write the plan to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Which files to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Which rules report.
+    #[command(flatten)]
+    pub rules: RuleArgs,
+}
+
+/// Arguments of `keyless fix`.
+#[derive(Debug, Args)]
+pub struct FixArgs {
+    /// The directory to fix.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub path: PathBuf,
+
+    /// Print a unified diff of the rewrites and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Which files to read.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// Which rules report.
+    #[command(flatten)]
+    pub rules: RuleArgs,
 }
 
 /// Levels for `--fail-level`.

@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use keyless::baseline::Baseline;
 use keyless::cli::{
-    BaselineArgs, Cli, Command, ExplainArgs, InputArgs, InstallHookArgs, RuleArgs, RulesArgs,
-    ScanArgs,
+    BaselineArgs, Cli, Command, ExplainArgs, FixArgs, InputArgs, InstallHookArgs, PlanArgs,
+    RuleArgs, RulesArgs, ScanArgs,
 };
 use keyless::config::{Config, Policy};
 use keyless::report::{self, Format, ReportContext, explain};
@@ -65,6 +65,8 @@ fn main() -> ExitCode {
         Command::Lsp(_) => keyless::lsp::run_stdio(registry)
             .map(|orderly| if orderly { EXIT_CLEAN } else { EXIT_FINDINGS })
             .map_err(Into::into),
+        Command::Plan(args) => run_plan(&registry, &args),
+        Command::Fix(args) => run_fix(&registry, &args),
     })
 }
 
@@ -306,6 +308,96 @@ fn run_baseline(registry: &Registry, args: &BaselineArgs) -> anyhow::Result<u8> 
     } else {
         EXIT_FINDINGS
     })
+}
+
+/// Scans a directory for `plan` and `fix`, as `keyless scan` would.
+fn scan_for_plan(
+    registry: &Registry,
+    path: &Path,
+    input: &InputArgs,
+    rules: &RuleArgs,
+) -> anyhow::Result<ScanReport> {
+    if !path.is_dir() {
+        anyhow::bail!("{}: not a directory", path.display());
+    }
+    let (prepared, _) = prepare(registry, &[path.to_path_buf()], path, input, rules)?;
+    let scanned = run_with_progress(true, |progress| {
+        scan::scan_with(registry, &prepared.options, &prepared.settings, progress)
+    })?;
+    for diagnostic in &scanned.diagnostics {
+        eprintln!(
+            "keyless: warning: {}: {}",
+            diagnostic.path, diagnostic.message
+        );
+    }
+    Ok(scanned)
+}
+
+fn run_plan(registry: &Registry, args: &PlanArgs) -> anyhow::Result<u8> {
+    use keyless::cli::PlanFormat;
+    let scanned = scan_for_plan(registry, &args.path, &args.input, &args.rules)?;
+    let knowledge = registry.knowledge();
+    let plan = keyless::plan::build_with_fixes(&args.path, &scanned.findings, knowledge);
+    let text = match args.format {
+        PlanFormat::Markdown => keyless::plan::render::markdown(&plan),
+        PlanFormat::Json => keyless::plan::render::json(&plan),
+        PlanFormat::Bicep => keyless::plan::iac::bicep(&plan),
+        PlanFormat::Terraform => keyless::plan::iac::terraform(&plan),
+        PlanFormat::Az => keyless::plan::iac::az(&plan),
+    };
+    match &args.output {
+        Some(path) => std::fs::write(path, text)
+            .with_context(|| format!("cannot write {}", path.display()))?,
+        None => {
+            let stdout = io::stdout();
+            let mut out = stdout.lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+        }
+    }
+    Ok(EXIT_CLEAN)
+}
+
+fn run_fix(registry: &Registry, args: &FixArgs) -> anyhow::Result<u8> {
+    let scanned = scan_for_plan(registry, &args.path, &args.input, &args.rules)?;
+    let knowledge = registry.knowledge();
+    let plan = keyless::plan::build(&args.path, &scanned.findings, knowledge);
+    let fixes = keyless::fix::compute(&args.path, &scanned.findings, &plan, knowledge);
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for file in &fixes.files {
+        if args.dry_run {
+            write!(out, "{}", file.unified_diff())?;
+        } else {
+            file.write(&args.path)
+                .with_context(|| format!("cannot write {}", file.path))?;
+            writeln!(
+                out,
+                "keyless: rewrote {} ({} changes)",
+                file.path,
+                file.edits.len()
+            )?;
+        }
+    }
+    out.flush()?;
+    for skipped in &fixes.skipped {
+        eprintln!(
+            "keyless: {}:{}: not rewritten: {}",
+            skipped.path, skipped.line, skipped.reason
+        );
+    }
+    let edits: usize = fixes.files.iter().map(|file| file.edits.len()).sum();
+    eprintln!(
+        "keyless: {} {edits} rewrites in {} files; {} left alone (`keyless plan` shows every change)",
+        if args.dry_run {
+            "would apply"
+        } else {
+            "applied"
+        },
+        fixes.files.len(),
+        fixes.skipped.len()
+    );
+    Ok(EXIT_CLEAN)
 }
 
 fn explain_rule(registry: &Registry, args: &ExplainArgs) -> anyhow::Result<u8> {

@@ -396,6 +396,11 @@ impl Knowledge {
         needed
     }
 
+    /// The narrower roles that `role` includes (from `rules/operations.yaml` `covers`).
+    pub fn covered_by(&self, role: &str) -> &[String] {
+        self.covers.get(role).map_or(&[], Vec::as_slice)
+    }
+
     /// The roles of a profile with their `when` text, least privilege first.
     pub fn roles_of<'a>(
         &'a self,

@@ -1,0 +1,409 @@
+//! ARM JSON templates: the same rewrites as [`super::template`] for Bicep and Terraform, written
+//! as ARM expressions. An app setting fed by `listKeys(resourceId('TYPE', NAME, ...))` becomes
+//! its identity-based form, the site gets `"identity": { "type": "SystemAssigned" }`, one
+//! `roleAssignments` (or Cosmos DB `sqlRoleAssignments`) resource per role the plan gives it is
+//! added to `resources`, and the target's key-auth switch is flipped when nothing in the template
+//! uses its keys any more.
+
+use std::collections::BTreeMap;
+
+use super::{AppliedEdit, Edit, Rewrites, Skipped, json_escape, line_ending};
+use crate::finding::{Finding, Level, Service};
+use crate::parse::{self, Document, Entry, Format, ValueKind};
+use crate::plan::{self, IdentityKind, Workload, targets};
+use crate::remediation::{Knowledge, RoleKind};
+use crate::source::SourceText;
+
+/// A target whose keys a rewritten setting no longer uses.
+struct Rewritten {
+    service: Service,
+    /// ARM type of the target (the key owner: the first two type segments).
+    target_type: String,
+    /// The target's name as an ARM expression (`'name'` or `parameters('x')`).
+    target_name: String,
+    /// The target's name as the plan knows it.
+    name: String,
+    /// The site's name as an ARM expression.
+    app_name: String,
+    app_path: Vec<String>,
+}
+
+/// The name of a resource as an ARM expression: `'literal'` or the bracketed expression's body.
+fn name_expression(entry: &Entry, text: &str) -> String {
+    let value = entry.text(text);
+    match value
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+    {
+        Some(expression) => expression.to_owned(),
+        None => format!("'{}'", value.replace('\'', "''")),
+    }
+}
+
+/// A literal when the expression is one, else the bracketed template expression.
+fn as_value(expression: &str) -> String {
+    match expression
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        Some(literal) if !literal.contains('\'') => literal.to_owned(),
+        _ => format!("[{expression}]"),
+    }
+}
+
+fn formatted(pattern: &str, expression: &str) -> String {
+    match expression
+        .strip_prefix('\'')
+        .and_then(|rest| rest.strip_suffix('\''))
+    {
+        Some(literal) if !literal.contains('\'') => pattern.replace("{0}", literal),
+        _ => format!("[format('{pattern}', {expression})]"),
+    }
+}
+
+/// Where a member can be appended to an object or array entry: after its last child (after the
+/// closing quote of a string, whose span excludes its quotes).
+fn after_last_child(document: &Document, text: &str, parent: &[String]) -> Option<usize> {
+    document
+        .entries
+        .iter()
+        .filter(|entry| entry.path.len() == parent.len() + 1 && entry.path.starts_with(parent))
+        .map(|entry| {
+            if text.get(entry.value.end..entry.value.end + 1) == Some("\"")
+                && text.get(entry.value.start.saturating_sub(1)..entry.value.start) == Some("\"")
+            {
+                entry.value.end + 1
+            } else {
+                entry.value.end
+            }
+        })
+        .max()
+}
+
+fn indentation_at(text: &str, offset: usize) -> String {
+    let line_start = text
+        .get(..offset)
+        .and_then(|before| before.rfind('\n'))
+        .map_or(0, |at| at + 1);
+    text.get(line_start..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|character| *character == ' ' || *character == '\t')
+        .collect()
+}
+
+/// The rewrites of one ARM template.
+pub(super) fn rewrite(
+    path: &str,
+    source: &SourceText,
+    findings: &[&Finding],
+    workload: &Workload,
+    knowledge: &Knowledge,
+) -> Rewrites {
+    let text = source.text();
+    let document = parse::parse(Format::Json, text);
+    let mut edits = Vec::new();
+    let mut applied = Vec::new();
+    let mut skipped = Vec::new();
+    let mut rewritten: Vec<Rewritten> = Vec::new();
+    let mut references: BTreeMap<(String, String), usize> = BTreeMap::new();
+    for finding in findings
+        .iter()
+        .filter(|finding| finding.level >= Level::Warning)
+    {
+        let line_number = finding.start.line;
+        let line = source.line(line_number);
+        let Some((reference_type, target_name)) = targets::arm_list_keys(line) else {
+            continue;
+        };
+        let target_type = reference_type
+            .split('/')
+            .take(2)
+            .collect::<Vec<_>>()
+            .join("/");
+        *references
+            .entry((target_type.to_ascii_lowercase(), target_name.clone()))
+            .or_default() += 1;
+        let mut skip = |reason: &str| {
+            skipped.push(Skipped {
+                path: path.to_owned(),
+                line: line_number,
+                reason: reason.to_owned(),
+            });
+        };
+        if workload.identity.kind == IdentityKind::UserAssigned {
+            skip("shown only: the plan gives this app a user-assigned identity");
+            continue;
+        }
+        let Some(service) = plan::service_of_type(knowledge, &target_type) else {
+            skip("shown only: unknown target resource type");
+            continue;
+        };
+        let offset = finding.byte_range.start;
+        let Some(app) = targets::resource_at(&document, text, offset).filter(|resource| {
+            resource
+                .type_name
+                .eq_ignore_ascii_case("Microsoft.Web/sites")
+        }) else {
+            skip("shown only: the key does not feed a site's app setting");
+            continue;
+        };
+        let mut app_name_path: Vec<&str> = app.path.iter().map(String::as_str).collect();
+        app_name_path.push("name");
+        let Some(app_name) = document
+            .get(&app_name_path)
+            .map(|entry| name_expression(entry, text))
+        else {
+            continue;
+        };
+        let Some(setting) = plan::setting_at(&document, text, offset) else {
+            continue;
+        };
+        let Some(value_entry) = document
+            .entries
+            .iter()
+            .filter(|entry| {
+                matches!(entry.kind, ValueKind::String | ValueKind::Expression)
+                    && entry.value.contains(&offset)
+                    && text.get(entry.value.start.saturating_sub(1)..entry.value.start)
+                        == Some("\"")
+            })
+            .max_by_key(|entry| entry.path.len())
+        else {
+            continue;
+        };
+        let Some(name_entry) = super::template::sibling(&document, value_entry, "name") else {
+            skip("shown only: the setting's name is computed");
+            continue;
+        };
+        let segments = reference_type.split('/').count();
+        let new = match service {
+            Service::Storage if setting.eq_ignore_ascii_case("AzureWebJobsStorage") => {
+                Some((format!("{setting}__accountName"), as_value(&target_name)))
+            }
+            Service::Servicebus | Service::Eventhubs if segments <= 3 => Some((
+                format!("{setting}__fullyQualifiedNamespace"),
+                formatted("{0}.servicebus.windows.net", &target_name),
+            )),
+            Service::Cosmos => Some((
+                format!("{setting}__accountEndpoint"),
+                formatted("https://{0}.documents.azure.com:443/", &target_name),
+            )),
+            _ => None,
+        };
+        let Some((new_name, new_value)) = new else {
+            skip("shown only: the setting may be read by code as a key or connection string");
+            continue;
+        };
+        edits.push(Edit {
+            range: name_entry.value.clone(),
+            text: json_escape(&new_name),
+        });
+        edits.push(Edit {
+            range: value_entry.value.clone(),
+            text: json_escape(&new_value),
+        });
+        // The plan knows the target by its name: a literal, or the parameter's default.
+        let plan_name = targets::template_reference(&document, text, line)
+            .and_then(|reference| reference.name)
+            .unwrap_or_else(|| as_value(&target_name));
+        let roles: Vec<&str> = workload
+            .role_assignments
+            .iter()
+            .filter(|assignment| assignment.scope.name == plan_name)
+            .map(|assignment| assignment.role.as_str())
+            .collect();
+        applied.push(AppliedEdit {
+            path: path.to_owned(),
+            line: line_number,
+            after: format!("{new_name} = {new_value}"),
+            note: format!(
+                "the site gets a system-assigned identity and {} on `{plan_name}`",
+                if roles.is_empty() {
+                    "no role (none needed)".to_owned()
+                } else {
+                    roles.join(" and ")
+                }
+            ),
+        });
+        rewritten.push(Rewritten {
+            service,
+            target_type,
+            target_name,
+            name: plan_name,
+            app_name,
+            app_path: app.path.clone(),
+        });
+    }
+    if rewritten.is_empty() {
+        return (edits, applied, skipped);
+    }
+    let newline = line_ending(text);
+
+    // The identity on each site that lost a key.
+    let mut apps: Vec<&Vec<String>> = rewritten.iter().map(|item| &item.app_path).collect();
+    apps.sort();
+    apps.dedup();
+    for app_path in apps {
+        let mut identity_path: Vec<&str> = app_path.iter().map(String::as_str).collect();
+        identity_path.push("identity");
+        if document.get(&identity_path).is_some() {
+            continue;
+        }
+        if let Some(at) = after_last_child(&document, text, app_path) {
+            let member = document
+                .entries
+                .iter()
+                .filter(|entry| {
+                    entry.path.len() == app_path.len() + 1 && entry.path.starts_with(app_path)
+                })
+                .max_by_key(|entry| entry.value.end);
+            let indent = member.map_or_else(String::new, |entry| {
+                indentation_at(text, entry.key.start.saturating_sub(1))
+            });
+            edits.push(Edit {
+                range: at..at,
+                text: format!(",{newline}{indent}\"identity\": {{ \"type\": \"SystemAssigned\" }}"),
+            });
+        }
+    }
+
+    // Role assignments appended to the top-level resources array.
+    let mut blocks = Vec::new();
+    let mut seen = Vec::new();
+    for item in &rewritten {
+        for assignment in workload
+            .role_assignments
+            .iter()
+            .filter(|assignment| assignment.scope.name == item.name)
+        {
+            let key = (
+                item.app_name.clone(),
+                item.target_name.clone(),
+                assignment.role_id.clone(),
+            );
+            if seen.contains(&key) || text.contains(&assignment.role_guid) {
+                continue;
+            }
+            seen.push(key);
+            let Some(role) = knowledge.role(&assignment.role_id) else {
+                continue;
+            };
+            if let Some(block) = assignment_object(item, role.kind, &assignment.role_guid) {
+                blocks.push(block);
+            }
+        }
+    }
+    let resources = vec!["resources".to_owned()];
+    if !blocks.is_empty()
+        && let Some(at) = after_last_child(&document, text, &resources)
+    {
+        let first = document
+            .entries
+            .iter()
+            .find(|entry| entry.path.len() == 2 && entry.path.starts_with(&resources));
+        let indent = first.map_or_else(
+            || "    ".to_owned(),
+            |entry| indentation_at(text, entry.value.start),
+        );
+        let mut appended = String::new();
+        for block in blocks {
+            appended.push(',');
+            appended.push_str(newline);
+            for (index, line) in block.lines().enumerate() {
+                if index > 0 {
+                    appended.push_str(newline);
+                }
+                appended.push_str(&indent);
+                appended.push_str(line);
+            }
+        }
+        edits.push(Edit {
+            range: at..at,
+            text: appended,
+        });
+    }
+
+    // Key auth off where the template no longer uses the target's keys.
+    for item in &rewritten {
+        let key = (
+            item.target_type.to_ascii_lowercase(),
+            item.target_name.clone(),
+        );
+        let used = references.get(&key).copied().unwrap_or(0);
+        let done = rewritten
+            .iter()
+            .filter(|other| {
+                other.target_type.eq_ignore_ascii_case(&item.target_type)
+                    && other.target_name == item.target_name
+            })
+            .count();
+        let Some(setting) = targets::key_auth_of(item.service) else {
+            continue;
+        };
+        if used != done {
+            continue;
+        }
+        let Some(resource) = document.resources.iter().find(|resource| {
+            resource.type_name.eq_ignore_ascii_case(&item.target_type) && {
+                let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+                name_path.push("name");
+                document
+                    .get(&name_path)
+                    .is_some_and(|entry| name_expression(entry, text) == item.target_name)
+            }
+        }) else {
+            continue;
+        };
+        let mut setting_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+        setting_path.extend(["properties", setting.arm_property]);
+        if let Some(entry) = document.get(&setting_path)
+            && entry.kind == ValueKind::Bool
+            && entry.text(text) != setting.arm_off.to_string()
+            && !edits.iter().any(|edit: &Edit| edit.range == entry.value)
+        {
+            edits.push(Edit {
+                range: entry.value.clone(),
+                text: setting.arm_off.to_string(),
+            });
+        }
+    }
+    (edits, applied, skipped)
+}
+
+/// A role assignment resource (pretty JSON, two-space indent, no trailing newline).
+fn assignment_object(item: &Rewritten, kind: RoleKind, guid: &str) -> Option<String> {
+    let app_id = format!("resourceId('Microsoft.Web/sites', {})", item.app_name);
+    let target_id = format!("resourceId('{}', {})", item.target_type, item.target_name);
+    let principal = format!("[reference({app_id}, '2023-12-01', 'full').identity.principalId]");
+    match kind {
+        RoleKind::AzureRbac => Some(format!(
+            "{{\n  \"type\": \"Microsoft.Authorization/roleAssignments\",\n  \"apiVersion\": \"2022-04-01\",\n  \"scope\": \"[format('{}/{{0}}', {})]\",\n  \"name\": \"[guid({target_id}, {app_id}, '{guid}')]\",\n  \"dependsOn\": [\"[{app_id}]\"],\n  \"properties\": {{\n    \"roleDefinitionId\": \"[subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '{guid}')]\",\n    \"principalId\": \"{principal}\",\n    \"principalType\": \"ServicePrincipal\"\n  }}\n}}",
+            item.target_type, item.target_name
+        )),
+        RoleKind::CosmosDataPlane => Some(format!(
+            "{{\n  \"type\": \"Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments\",\n  \"apiVersion\": \"2024-11-15\",\n  \"name\": \"[format('{{0}}/{{1}}', {}, guid({target_id}, {app_id}, '{guid}'))]\",\n  \"dependsOn\": [\"[{app_id}]\"],\n  \"properties\": {{\n    \"roleDefinitionId\": \"[format('{{0}}/sqlRoleDefinitions/{guid}', {target_id})]\",\n    \"principalId\": \"{principal}\",\n    \"scope\": \"[{target_id}]\"\n  }}\n}}",
+            item.target_name
+        )),
+        RoleKind::RedisAccessPolicy | RoleKind::Database => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literal_and_parameter_names_become_values() {
+        assert_eq!(as_value("'stfake'"), "stfake");
+        assert_eq!(as_value("parameters('name')"), "[parameters('name')]");
+        assert_eq!(
+            formatted("{0}.servicebus.windows.net", "'sb-fake'"),
+            "sb-fake.servicebus.windows.net"
+        );
+        assert_eq!(
+            formatted("{0}.servicebus.windows.net", "parameters('ns')"),
+            "[format('{0}.servicebus.windows.net', parameters('ns'))]"
+        );
+    }
+}

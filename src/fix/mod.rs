@@ -1,0 +1,475 @@
+//! `keyless fix`: the rewrites that are mechanical and safe, applied in place (or shown as a
+//! unified diff with `--dry-run`).
+//!
+//! What is rewritten:
+//! - **Functions settings** in `local.settings.json` (`Values`): [`config_setting_rewrite`]
+//!   (`AzureWebJobsStorage` -> `AzureWebJobsStorage__accountName`, trigger connections ->
+//!   `__fullyQualifiedNamespace` / `__accountEndpoint`) and a Key Vault reference for the content
+//!   share key, which no identity replaces, when the workload already names a vault.
+//! - **Bicep, ARM and Terraform app settings** fed by `listKeys()` / key attributes: the
+//!   identity-based setting, an `identity` block on the app when it has none, one role
+//!   assignment per role the plan gives the app on the target, and the target's key-auth switch
+//!   flipped when the same template no longer uses its keys (modules `template` and `arm`).
+//!
+//! What never is: code, settings that code may read as connection strings, anything ambiguous
+//! (an `EntityPath`, a user-assigned identity, custom endpoints). A file is rewritten only when
+//! it parses cleanly before and after; otherwise it is left byte-identical. Files keep their
+//! encoding (UTF-8, UTF-8 with BOM, UTF-16 LE/BE with or without BOM) and line endings; inserted
+//! lines use the file's line ending. Lossily decoded files are never written.
+
+mod arm;
+mod config;
+mod template;
+
+pub use config::{Rewrite, config_setting_rewrite, key_vault_reference};
+
+use std::collections::BTreeMap;
+use std::ops::Range;
+use std::path::Path;
+
+use crate::finding::Finding;
+use crate::parse::{self, Format};
+use crate::plan::{self, Plan, targets};
+use crate::remediation::Knowledge;
+use crate::source::{self, Decoded, Encoding, SourceText};
+
+/// One change `keyless fix` makes, located by the finding it resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedEdit {
+    /// File relative to the root.
+    pub path: String,
+    /// 1-based line of the finding.
+    pub line: usize,
+    /// The new text, in words (`AzureWebJobsStorage__accountName = contosofake`).
+    pub after: String,
+    /// What else it did or needs.
+    pub note: String,
+}
+
+/// A rewrite that was not applied, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// File relative to the root.
+    pub path: String,
+    /// 1-based line.
+    pub line: usize,
+    /// Why it was left alone.
+    pub reason: String,
+}
+
+/// The new content of one file.
+#[derive(Debug, Clone)]
+pub struct FileFix {
+    /// File relative to the root.
+    pub path: String,
+    /// The decoded original.
+    pub before: String,
+    /// The rewritten text.
+    pub after: String,
+    encoding: Encoding,
+    bom: bool,
+    secrets: Vec<String>,
+    /// The changes, by finding.
+    pub edits: Vec<AppliedEdit>,
+}
+
+/// Everything `keyless fix` would do.
+#[derive(Debug, Clone, Default)]
+pub struct FixOutcome {
+    /// Files to rewrite, sorted by path.
+    pub files: Vec<FileFix>,
+    /// Rewrites left alone.
+    pub skipped: Vec<Skipped>,
+}
+
+impl FixOutcome {
+    /// Every applied edit.
+    pub fn applied(&self) -> Vec<AppliedEdit> {
+        self.files
+            .iter()
+            .flat_map(|file| file.edits.iter().cloned())
+            .collect()
+    }
+}
+
+/// A text edit: replace `range` of the decoded text with `text`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Edit {
+    pub(crate) range: Range<usize>,
+    pub(crate) text: String,
+}
+
+/// Applies non-overlapping edits (any order); `None` when two overlap.
+pub(crate) fn apply_edits(text: &str, edits: &[Edit]) -> Option<String> {
+    let mut sorted: Vec<&Edit> = edits.iter().collect();
+    sorted.sort_by_key(|edit| (edit.range.start, edit.range.end));
+    let mut out = String::with_capacity(text.len() + 256);
+    let mut at = 0;
+    for edit in sorted {
+        if edit.range.start < at || edit.range.end > text.len() {
+            return None;
+        }
+        out.push_str(text.get(at..edit.range.start)?);
+        out.push_str(&edit.text);
+        at = edit.range.end;
+    }
+    out.push_str(text.get(at..)?);
+    Some(out)
+}
+
+/// The line ending a text mostly uses.
+pub(crate) fn line_ending(text: &str) -> &'static str {
+    let crlf = text.matches("\r\n").count();
+    let lf = text.matches('\n').count();
+    if crlf * 2 > lf { "\r\n" } else { "\n" }
+}
+
+/// Computes every safe rewrite for the findings of a scan of `root`, using the plan's
+/// identities and roles. Reads files; writes nothing.
+pub fn compute(
+    root: &Path,
+    findings: &[Finding],
+    plan: &Plan,
+    knowledge: &Knowledge,
+) -> FixOutcome {
+    let mut by_path: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
+    for finding in findings {
+        by_path
+            .entry(finding.path.as_str())
+            .or_default()
+            .push(finding);
+    }
+    let mut outcome = FixOutcome::default();
+    for (path, file_findings) in by_path {
+        let Ok(bytes) = std::fs::read(root.join(path)) else {
+            continue;
+        };
+        let Decoded::Text(source) = source::decode(&bytes) else {
+            continue;
+        };
+        let workload = plan.workloads.iter().find(|workload| {
+            workload.changes.iter().any(|change| change.path == path)
+                || workload
+                    .key_auth
+                    .iter()
+                    .any(|switch| switch.declared_at.iter().any(|at| at.starts_with(path)))
+        });
+        let format = Format::of_path(path);
+        let name = path.rsplit('/').next().unwrap_or(path);
+        let (edits, applied, skipped) = match format {
+            Some(Format::Json) if name.eq_ignore_ascii_case("local.settings.json") => {
+                let vault = workload.and_then(|workload| workload_vault(root, workload));
+                let user_assigned = workload.is_some_and(|workload| {
+                    workload.identity.kind == plan::IdentityKind::UserAssigned
+                });
+                functions_settings(
+                    path,
+                    &source,
+                    &file_findings,
+                    vault.as_deref(),
+                    user_assigned,
+                )
+            }
+            Some(Format::Json)
+                if !parse::parse(Format::Json, source.text())
+                    .resources
+                    .is_empty() =>
+            {
+                match workload {
+                    Some(workload) => {
+                        arm::rewrite(path, &source, &file_findings, workload, knowledge)
+                    }
+                    None => (Vec::new(), Vec::new(), Vec::new()),
+                }
+            }
+            Some(format @ (Format::Bicep | Format::Terraform)) => match workload {
+                Some(workload) => {
+                    template::rewrite(path, format, &source, &file_findings, workload, knowledge)
+                }
+                None => (Vec::new(), Vec::new(), Vec::new()),
+            },
+            _ => (Vec::new(), Vec::new(), Vec::new()),
+        };
+        outcome.skipped.extend(skipped);
+        if edits.is_empty() {
+            continue;
+        }
+        let reason = if source.lossy() {
+            Some("the file is not valid in its encoding; it is left byte-identical".to_owned())
+        } else {
+            None
+        };
+        let rewritten = apply_edits(source.text(), &edits);
+        let failure = reason.or_else(|| match &rewritten {
+            None => Some("overlapping rewrites; the file is left byte-identical".to_owned()),
+            Some(after) => format.and_then(|format| {
+                if !parse::parse(format, source.text()).complete {
+                    Some("the file does not parse cleanly; it is left byte-identical".to_owned())
+                } else if !parse::parse(format, after).complete {
+                    Some("the rewritten file would not parse; it is left byte-identical".to_owned())
+                } else {
+                    None
+                }
+            }),
+        });
+        match (failure, rewritten) {
+            (None, Some(after)) => {
+                // Only real secrets are masked: a finding whose shown text is its match (a
+                // `listKeys(` call, a setting) holds nothing secret.
+                let secrets = file_findings
+                    .iter()
+                    .filter_map(|finding| {
+                        let matched = source.text().get(finding.byte_range.clone())?;
+                        (!matched.is_empty() && matched != finding.masked).then_some(matched)
+                    })
+                    .map(str::to_owned)
+                    .collect();
+                outcome.files.push(FileFix {
+                    path: path.to_owned(),
+                    before: source.text().to_owned(),
+                    after,
+                    encoding: source.encoding(),
+                    bom: has_bom(&bytes),
+                    secrets,
+                    edits: applied,
+                });
+            }
+            (failure, _) => {
+                let reason = failure.unwrap_or_else(|| "not rewritten".to_owned());
+                for edit in applied {
+                    outcome.skipped.push(Skipped {
+                        path: path.to_owned(),
+                        line: edit.line,
+                        reason: reason.clone(),
+                    });
+                }
+            }
+        }
+    }
+    outcome
+}
+
+fn has_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
+}
+
+/// A vault the workload already references (Key Vault references or vault URLs in its files).
+fn workload_vault(root: &Path, workload: &plan::Workload) -> Option<String> {
+    let mut paths: Vec<&str> = workload
+        .changes
+        .iter()
+        .map(|change| change.path.as_str())
+        .collect();
+    paths.sort_unstable();
+    paths.dedup();
+    paths.into_iter().find_map(|path| {
+        let bytes = std::fs::read(root.join(path)).ok()?;
+        let Decoded::Text(text) = source::decode(&bytes) else {
+            return None;
+        };
+        targets::vaults_in_text(text.text()).into_iter().next()
+    })
+}
+
+type Rewrites = (Vec<Edit>, Vec<AppliedEdit>, Vec<Skipped>);
+
+/// `local.settings.json`: `Values.X` settings to their identity-based forms.
+fn functions_settings(
+    path: &str,
+    source: &SourceText,
+    findings: &[&Finding],
+    vault: Option<&str>,
+    user_assigned: bool,
+) -> Rewrites {
+    let text = source.text();
+    let document = parse::parse(Format::Json, text);
+    let mut edits = Vec::new();
+    let mut applied = Vec::new();
+    let mut skipped = Vec::new();
+    for finding in findings {
+        let Some(entry) = document.entries.iter().find(|entry| {
+            entry.path.len() == 2
+                && entry.path.first().map(String::as_str) == Some("Values")
+                && entry.value.contains(&finding.byte_range.start)
+        }) else {
+            continue;
+        };
+        let key = entry.name().to_owned();
+        let value = entry.text(text);
+        let rewrite = if key.eq_ignore_ascii_case("WEBSITE_CONTENTAZUREFILECONNECTIONSTRING") {
+            Some(key_vault_reference(&key, vault))
+        } else {
+            config_setting_rewrite(&key, value, finding.service)
+        };
+        let line = finding.start.line;
+        match rewrite {
+            Some(rewrite) if rewrite.safe && rewrite.settings.len() == 1 => {
+                let Some((new_key, new_value)) = rewrite.settings.first() else {
+                    continue;
+                };
+                if edits
+                    .iter()
+                    .any(|edit: &Edit| edit.range.start == entry.key.start)
+                {
+                    continue;
+                }
+                edits.push(Edit {
+                    range: entry.key.clone(),
+                    text: json_escape(new_key),
+                });
+                edits.push(Edit {
+                    range: entry.value.clone(),
+                    text: json_escape(new_value),
+                });
+                let mut note = rewrite.note.clone();
+                if user_assigned && new_key.contains("__") {
+                    let prefix = new_key.split("__").next().unwrap_or(new_key);
+                    note.push_str(&format!(
+                        "; in Azure, with the user-assigned identity, also set \
+                         {prefix}__credential=managedidentity and {prefix}__clientId=<client-id>"
+                    ));
+                }
+                applied.push(AppliedEdit {
+                    path: path.to_owned(),
+                    line,
+                    after: rewrite.describe(),
+                    note,
+                });
+            }
+            Some(rewrite) => skipped.push(Skipped {
+                path: path.to_owned(),
+                line,
+                reason: format!("shown only: {} ({})", rewrite.describe(), rewrite.note),
+            }),
+            None => skipped.push(Skipped {
+                path: path.to_owned(),
+                line,
+                reason: format!("`{key}`: no identity-based form is known for this setting"),
+            }),
+        }
+    }
+    (edits, applied, skipped)
+}
+
+fn json_escape(text: &str) -> String {
+    let quoted = serde_json::to_string(text).unwrap_or_default();
+    quoted
+        .strip_prefix('"')
+        .and_then(|rest| rest.strip_suffix('"'))
+        .unwrap_or(text)
+        .to_owned()
+}
+
+impl FileFix {
+    /// A unified diff of the change, every secret of the file masked.
+    pub fn unified_diff(&self) -> String {
+        let mask = |text: &str| {
+            let mut masked = text.to_owned();
+            for secret in &self.secrets {
+                masked = masked.replace(secret.as_str(), &crate::finding::mask(secret));
+            }
+            masked
+        };
+        let before = mask(&self.before);
+        let after = mask(&self.after);
+        similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(2)
+            .header(&format!("a/{}", self.path), &format!("b/{}", self.path))
+            .to_string()
+    }
+
+    /// The rewritten file's bytes, in the original encoding (and BOM).
+    pub fn encoded(&self) -> Vec<u8> {
+        match self.encoding {
+            Encoding::Utf8 => self.after.as_bytes().to_vec(),
+            Encoding::Utf8Bom => {
+                let mut bytes = vec![0xEF, 0xBB, 0xBF];
+                bytes.extend_from_slice(self.after.as_bytes());
+                bytes
+            }
+            Encoding::Utf16Le | Encoding::Utf16Be => {
+                let little = self.encoding == Encoding::Utf16Le;
+                let mut bytes = Vec::with_capacity(self.after.len() * 2 + 2);
+                if self.bom {
+                    bytes.extend_from_slice(if little { &[0xFF, 0xFE] } else { &[0xFE, 0xFF] });
+                }
+                for unit in self.after.encode_utf16() {
+                    bytes.extend_from_slice(&if little {
+                        unit.to_le_bytes()
+                    } else {
+                        unit.to_be_bytes()
+                    });
+                }
+                bytes
+            }
+        }
+    }
+
+    /// Writes the rewritten file under `root`.
+    pub fn write(&self, root: &Path) -> std::io::Result<()> {
+        std::fs::write(root.join(&self.path), self.encoded())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn edits_apply_in_any_order_and_refuse_overlaps() {
+        let edits = [
+            Edit {
+                range: 4..5,
+                text: "X".to_owned(),
+            },
+            Edit {
+                range: 0..1,
+                text: "Y".to_owned(),
+            },
+        ];
+        assert_eq!(apply_edits("abcdef", &edits).as_deref(), Some("YbcdXf"));
+        let overlapping = [
+            Edit {
+                range: 0..3,
+                text: String::new(),
+            },
+            Edit {
+                range: 2..4,
+                text: String::new(),
+            },
+        ];
+        assert_eq!(apply_edits("abcdef", &overlapping), None);
+        assert_eq!(line_ending("a\r\nb\r\n"), "\r\n");
+        assert_eq!(line_ending("a\nb\n"), "\n");
+    }
+
+    #[test]
+    fn encodings_round_trip() {
+        let fix = |encoding, bom| FileFix {
+            path: "x".to_owned(),
+            before: String::new(),
+            after: "k=v\r\n".to_owned(),
+            encoding,
+            bom,
+            secrets: Vec::new(),
+            edits: Vec::new(),
+        };
+        for (encoding, bom) in [
+            (Encoding::Utf8, false),
+            (Encoding::Utf8Bom, true),
+            (Encoding::Utf16Le, true),
+            (Encoding::Utf16Be, true),
+            (Encoding::Utf16Le, false),
+        ] {
+            let bytes = fix(encoding, bom).encoded();
+            let Decoded::Text(text) = source::decode(&bytes) else {
+                panic!("binary")
+            };
+            assert_eq!(text.text(), "k=v\r\n");
+            assert_eq!(text.encoding(), encoding);
+        }
+    }
+}
