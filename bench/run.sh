@@ -196,8 +196,11 @@ for tool in "${tools[@]}"; do
     measure ripsecrets "$(ripsecrets_cmd "$corpus")" "$out/ripsecrets.out.txt"
     ;;
   detect-secrets)
-    bench detect-secrets "$SLOW_RUNS" 0 "$(detect_secrets_cmd "$corpus")"
-    measure detect-secrets "$(detect_secrets_cmd "$corpus")" "$out/detect-secrets.out.json"
+    # Minutes per run: the timed runs also give the peak RSS and the output (of the last run).
+    say "hyperfine detect-secrets: $(detect_secrets_cmd "$corpus")"
+    hyperfine -i --style basic --runs "$SLOW_RUNS" --warmup 0 --command-name detect-secrets \
+      --export-json "$out/detect-secrets.json" -- \
+      "/usr/bin/time -v -o $out/detect-secrets.time $(detect_secrets_cmd "$corpus") >$out/detect-secrets.out.json" >&2
     ;;
   ripgrep)
     bench ripgrep "$RUNS" "$WARMUP" "$(rg_cmd "$corpus")"
