@@ -160,7 +160,8 @@ keyless_cmd() { echo "$keyless scan $1 --format json --output ${2:-/dev/null}"; 
 rg_cmd() { echo "$rg --hidden -c -F AccountKey $1"; }
 kingfisher_cmd() { echo "$kingfisher scan $1 --no-validate --git-history none --no-update-check -q --format json -o ${2:-/dev/null}"; }
 ripsecrets_cmd() { echo "$ripsecrets $1"; }
-detect_secrets_cmd() { echo "$detect_secrets scan --all-files $1"; }
+# detect-secrets scans only the files below its working directory: it runs from DIR and scans `.`.
+detect_secrets_cmd() { echo "cd $1 && $detect_secrets scan --all-files ."; }
 
 # hyperfine NAME RUNS WARMUP COMMAND: exports target/bench/NAME.json.
 bench() {
@@ -200,7 +201,7 @@ for tool in "${tools[@]}"; do
     say "hyperfine detect-secrets: $(detect_secrets_cmd "$corpus")"
     hyperfine -i --style basic --runs "$SLOW_RUNS" --warmup 0 --command-name detect-secrets \
       --export-json "$out/detect-secrets.json" -- \
-      "/usr/bin/time -v -o $out/detect-secrets.time $(detect_secrets_cmd "$corpus") >$out/detect-secrets.out.json" >&2
+      "cd $corpus && /usr/bin/time -v -o $out/detect-secrets.time $detect_secrets scan --all-files . >$out/detect-secrets.out.json" >&2
     ;;
   ripgrep)
     bench ripgrep "$RUNS" "$WARMUP" "$(rg_cmd "$corpus")"

@@ -112,6 +112,31 @@ def findings(out, tool):
     return "?"
 
 
+def cpu(result):
+    """Mean CPU time (user + system) of a hyperfine result: steadier than wall on a busy machine."""
+    return result.get("user", 0.0) + result.get("system", 0.0)
+
+
+def what_was_read(out):
+    """The files and bytes keyless and Kingfisher report having scanned (they skip or add some)."""
+    said = []
+    doc = load_json(os.path.join(out, "keyless.out.json"))
+    summary = (doc or {}).get("summary", {})
+    if "files_scanned" in summary:
+        said.append(
+            f"keyless {summary['files_scanned']:,} files, {summary.get('bytes_scanned', 0) / 1e6:.1f} MB"
+            f" (skipped {summary.get('skipped_binary', 0):,} binary, {summary.get('skipped_large', 0):,} large)"
+        )
+    doc = load_json(os.path.join(out, "kingfisher.out.json"))
+    summary = (doc or {}).get("metadata", {}).get("summary", {})
+    if "blobs_scanned" in summary:
+        said.append(
+            f"Kingfisher {summary['blobs_scanned']:,} blobs, {summary.get('bytes_scanned', 0) / 1e6:.1f} MB"
+            " (archives unpacked)"
+        )
+    return said
+
+
 def seconds(s):
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
 
@@ -167,15 +192,15 @@ def main():
     p.append("```\n")
 
     p.append("## Same tree, same run\n")
-    p.append("| tool | wall median | files/s | MB/s | peak RSS (MB) | findings | vs ripgrep |")
-    p.append("| --- | ---: | ---: | ---: | ---: | --- | ---: |")
+    p.append("| tool | wall median | CPU (user+sys) | files/s | MB/s | peak RSS (MB) | findings | vs ripgrep |")
+    p.append("| --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
     rg = hyperfine(out, "ripgrep")
     rg_wall = rg["median"] if rg else None
     walls = {}
     for tool in meta["tool"]:
         r = hyperfine(out, tool)
         if r is None:
-            p.append(f"| {LABELS.get(tool, tool)} | did not run | | | | | |")
+            p.append(f"| {LABELS.get(tool, tool)} | did not run | | | | | | |")
             continue
         wall = r["median"]
         walls[tool] = wall
@@ -184,14 +209,19 @@ def main():
         p.append(
             f"| {LABELS.get(tool, tool)} | {seconds(wall)}"
             + (f" ({runs} run{'s' if runs != 1 else ''})" if runs != int(meta.get("runs", 3)) else "")
-            + f" | {nfiles / wall:,.0f} | {nbytes / 1e6 / wall:.1f} | {fmt(peak_rss_mb(out, tool), '.1f')}"
+            + f" | {seconds(cpu(r))} | {nfiles / wall:,.0f} | {nbytes / 1e6 / wall:.1f}"
+            + f" | {fmt(peak_rss_mb(out, tool), '.1f')}"
             + f" | {findings(out, tool)} | {ratio} |"
         )
     p.append(
         "\nFindings are not comparable one for one: keyless reports credentials that should be "
         "managed identities (and key-based wiring), the others report secrets of any kind; ripgrep "
-        "counts lines holding the literal `AccountKey`.\n"
+        "counts lines holding the literal `AccountKey`."
     )
+    read = what_was_read(out)
+    if read:
+        p.append("\nWhat the scanners say they read: " + "; ".join(read) + ".")
+    p.append("")
 
     if len(meta["growth"]) > 1:
         p.append("## Growth (cost against bytes)\n")
@@ -199,8 +229,11 @@ def main():
             "The corpus copied N times into one folder (`copy1/` … `copyN/`). Linear cost means a "
             "flat ns/byte column.\n"
         )
-        p.append("| scale | files | bytes | keyless wall | MB/s | ns/byte | peak RSS (MB) | ripgrep wall | keyless / ripgrep |")
-        p.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        p.append(
+            "| scale | files | bytes | keyless wall | MB/s | ns/byte | keyless CPU | CPU ns/byte"
+            " | peak RSS (MB) | ripgrep wall | keyless / ripgrep |"
+        )
+        p.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         for g in meta["growth"]:
             suffix = "" if g["scale"] == 1 else f"-x{g['scale']}"
             k = hyperfine(out, "keyless" + suffix)
@@ -210,6 +243,7 @@ def main():
             p.append(
                 f"| x{g['scale']} | {g['files']:,} | {g['bytes']:,} | {fmt(kw, '.2f')} s"
                 f" | {fmt(kw and g['bytes'] / 1e6 / kw, '.1f')} | {fmt(kw and kw * 1e9 / g['bytes'], '.1f')}"
+                f" | {fmt(k and cpu(k), '.2f')} s | {fmt(k and cpu(k) * 1e9 / g['bytes'], '.1f')}"
                 f" | {fmt(peak_rss_mb(out, 'keyless' + suffix), '.1f')} | {fmt(rw, '.3f')} s"
                 f" | {fmt(kw and rw and kw / rw, '.1f')}x |"
             )
@@ -241,7 +275,11 @@ def main():
              f"at least {GOAL_VS_KINGFISHER:g}x faster than Kingfisher: {walls['kingfisher'] / kw:.2f}x")
     for peer in ("ripsecrets", "detect-secrets"):
         if kw and peer in walls:
-            p.append(f"- info: {walls[peer] / kw:.1f}x faster than {peer}")
+            ratio = walls[peer] / kw
+            if ratio >= 1:
+                p.append(f"- info: {ratio:.1f}x faster than {peer}")
+            else:
+                p.append(f"- info: {1 / ratio:.1f}x slower than {peer}")
     if kw and rg_wall:
         goal(kw / rg_wall <= GOAL_VS_RIPGREP,
              f"within {GOAL_VS_RIPGREP:g}x of ripgrep: {kw / rg_wall:.1f}x")
@@ -258,6 +296,11 @@ def main():
         ratio = per_byte[-1][1] / per_byte[0][1]
         goal(ratio <= GOAL_LINEARITY,
              f"linear growth (ns/byte at x{per_byte[-1][0]} within {GOAL_LINEARITY:g}x of x1): {ratio:.2f}x")
+        first = hyperfine(out, "keyless")
+        last = hyperfine(out, f"keyless-x{per_byte[-1][0]}")
+        if first and last:
+            cpu_ratio = (cpu(last) / meta["growth"][-1]["bytes"]) / (cpu(first) / nbytes)
+            p.append(f"- info: CPU ns/byte at x{per_byte[-1][0]} / x1: {cpu_ratio:.2f}x")
     if "keyless-cold" in colds:
         goal(colds["keyless-cold"] * 1000 < GOAL_COLD_MS,
              f"cold start under {GOAL_COLD_MS:g} ms: {colds['keyless-cold'] * 1000:.1f} ms (median)")
