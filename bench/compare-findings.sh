@@ -17,12 +17,15 @@ usage() {
 [[ $# -eq 2 || $# -eq 3 ]] || usage
 before=$1 after=$2 corpus=${3:-/tmp/bench-corpus}
 for bin in "$before" "$after"; do
-  [[ -x $bin ]] || { echo "compare-findings: $bin is not an executable" >&2; exit 2; }
+  [[ -x $bin && -f $bin ]] || { echo "compare-findings: $bin is not an executable" >&2; exit 2; }
 done
+# Both run from a scratch directory (no keyless.toml of ours applies), so paths must be absolute.
+before=$(realpath -- "$before") after=$(realpath -- "$after")
 if [[ ! -e $corpus ]]; then
   echo "compare-findings: no corpus at $corpus; build it with ../shared/bench/export.sh ../shared/bench/repos.txt $corpus (see bench/run.sh)" >&2
   exit 2
 fi
+corpus=$(realpath -- "$corpus")
 
 work=$(mktemp -d /tmp/keyless-compare.XXXXXX)
 trap 'rm -rf -- "$work"' EXIT
