@@ -33,6 +33,8 @@ SCALES=${SCALES-4 16}
 SKIP_PEERS=${SKIP_PEERS:-0}
 RESULTS=${RESULTS:-$repo_root/bench/RESULTS.md}
 out=$repo_root/target/bench
+# Results of an earlier run must not leak into this report.
+rm -rf -- "$out"
 mkdir -p "$out"
 
 say() { printf '\n== %s\n' "$*" >&2; }
