@@ -246,3 +246,11 @@ fn every_gate_is_open_on_the_rules_positive_examples() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Patterns are built on first use; building them all here keeps one that is over the regex
+/// size limit from silently never matching.
+#[test]
+fn every_pattern_builds() {
+    let failures = registry().compile_all();
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}

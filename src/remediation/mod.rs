@@ -210,7 +210,7 @@ pub struct Knowledge {
     pub common: CommonGuidance,
     roles: BTreeMap<String, Role>,
     profiles: BTreeMap<String, Profile>,
-    operations: Vec<(Service, regex::Regex, String)>,
+    operations: Vec<(Service, crate::rules::lazy::LazyRegex, String)>,
     covers: BTreeMap<String, Vec<String>>,
     templates: BTreeMap<Service, TemplateTarget>,
 }
@@ -304,11 +304,11 @@ impl Knowledge {
                 if !role_index.contains_key(&operation.role) {
                     errors.push(KnowledgeError::UnknownOperationRole(operation.role.clone()));
                 }
-                match regex::Regex::new(&operation.name) {
+                match crate::rules::lazy::LazyRegex::new(&operation.name) {
                     Ok(regex) => compiled_operations.push((service.service, regex, operation.role)),
                     Err(error) => errors.push(KnowledgeError::BadOperationPattern {
                         pattern: operation.name,
-                        message: error.to_string(),
+                        message: error,
                     }),
                 }
             }
@@ -337,6 +337,20 @@ impl Knowledge {
         } else {
             Err(errors)
         }
+    }
+
+    /// Builds every operation pattern now; returns the ones that cannot be built.
+    pub fn compile_all(&self) -> Vec<String> {
+        self.operations
+            .iter()
+            .filter_map(|(service, regex, _)| {
+                let error = regex.compile().err()?;
+                Some(format!(
+                    "operations of {service}: {}: {error}",
+                    regex.as_str()
+                ))
+            })
+            .collect()
     }
 
     /// A profile by id.

@@ -5,13 +5,14 @@
 //! problem (file, line, rule id) before failing, so one run shows them all.
 
 pub mod gate;
+pub mod lazy;
 pub mod matcher;
 mod settings;
 pub mod spec;
 mod validators;
 
 use aho_corasick::AhoCorasick;
-use regex::Regex;
+use lazy::LazyRegex;
 use std::collections::{BTreeMap, HashSet};
 
 use crate::remediation::{
@@ -39,7 +40,7 @@ pub struct RuleLoadError {
 #[derive(Debug)]
 pub struct Context {
     /// The compiled pattern.
-    pub regex: Regex,
+    pub regex: LazyRegex,
     /// Where it is looked for.
     pub within: Within,
 }
@@ -49,7 +50,7 @@ pub struct Context {
 pub struct Filter {
     /// The filter as written.
     pub spec: FilterSpec,
-    regexes: Vec<Regex>,
+    regexes: Vec<LazyRegex>,
 }
 
 impl Filter {
@@ -75,7 +76,7 @@ pub struct CompiledValueTest {
     /// The value must be a literal string.
     pub literal: bool,
     /// Regex the value must match.
-    pub matches: Option<Regex>,
+    pub matches: Option<LazyRegex>,
 }
 
 /// A compiled setting alternative.
@@ -86,13 +87,13 @@ pub struct CompiledSetting {
     /// Resource types (empty: document-wide keys).
     pub resources: Vec<String>,
     /// Regex over the dotted key path.
-    pub key: Regex,
+    pub key: LazyRegex,
     /// Test on the value.
     pub value: CompiledValueTest,
     /// Tests on siblings: (name regex, value test).
-    pub siblings: Vec<(Regex, CompiledValueTest)>,
+    pub siblings: Vec<(LazyRegex, CompiledValueTest)>,
     /// Fire only when no setting of the resource matches this.
-    pub missing: Option<Regex>,
+    pub missing: Option<LazyRegex>,
 }
 
 /// How a rule finds candidates.
@@ -101,7 +102,7 @@ pub enum Matcher {
     /// A regex over the text; `secret_group` is the index of the `secret` capture group.
     Text {
         /// The compiled pattern.
-        regex: Regex,
+        regex: LazyRegex,
         /// Index of the `secret` capture group, if the pattern has one.
         secret_group: Option<usize>,
     },
@@ -117,7 +118,7 @@ pub struct CompiledCall {
     /// Languages it applies to (empty: all).
     pub languages: Vec<crate::parse::code::Language>,
     /// Regex over the normalised callee.
-    pub callee: Regex,
+    pub callee: LazyRegex,
     /// Argument conditions.
     pub arguments: Vec<CompiledArgumentTest>,
     /// The argument that carries the credential.
@@ -130,9 +131,9 @@ pub struct CompiledArgumentTest {
     /// Only the argument at this position.
     pub index: Option<usize>,
     /// Regex over the argument's name.
-    pub name: Option<Regex>,
+    pub name: Option<LazyRegex>,
     /// Regex over the argument's source text.
-    pub matches: Option<Regex>,
+    pub matches: Option<LazyRegex>,
 }
 
 /// A compiled rule.
@@ -309,6 +310,57 @@ impl Registry {
         }
     }
 
+    /// Builds every regex now (they are otherwise built on first use) and returns the ones that
+    /// cannot be built, as `rule: pattern: error`. Tests call it so that a pattern over the size
+    /// limit fails CI instead of silently never matching.
+    pub fn compile_all(&self) -> Vec<String> {
+        let mut failures = Vec::new();
+        let mut check = |owner: &str, regex: &LazyRegex| {
+            if let Err(error) = regex.compile() {
+                failures.push(format!("{owner}: {}: {error}", regex.as_str()));
+            }
+        };
+        for filter in &self.filters {
+            for regex in &filter.regexes {
+                check(&filter.spec.id, regex);
+            }
+        }
+        for rule in &self.rules {
+            let id = rule.spec.id.as_str();
+            let contexts = rule.requires.iter().chain(&rule.excludes);
+            for context in contexts.chain(rule.hints.iter().map(|(_, context)| context)) {
+                check(id, &context.regex);
+            }
+            match &rule.matcher {
+                Matcher::Text { regex, .. } => check(id, regex),
+                Matcher::Settings(alternatives) => {
+                    for setting in alternatives {
+                        check(id, &setting.key);
+                        let siblings = setting.siblings.iter();
+                        for value in std::iter::once(&setting.value)
+                            .chain(siblings.clone().map(|(_, value)| value))
+                        {
+                            value.matches.iter().for_each(|regex| check(id, regex));
+                        }
+                        siblings.for_each(|(name, _)| check(id, name));
+                        setting.missing.iter().for_each(|regex| check(id, regex));
+                    }
+                }
+                Matcher::Calls(alternatives) => {
+                    for call in alternatives {
+                        check(id, &call.callee);
+                        for test in call.arguments.iter().chain(&call.credential) {
+                            test.name.iter().for_each(|regex| check(id, regex));
+                            test.matches.iter().for_each(|regex| check(id, regex));
+                        }
+                    }
+                }
+            }
+        }
+        failures.extend(self.knowledge.compile_all());
+        failures
+    }
+
     /// Every rule, in file and declaration order.
     pub fn rules(&self) -> &[Rule] {
         &self.rules
@@ -418,7 +470,7 @@ fn compile_filters(specs: Vec<FilterSpec>, errors: &mut Vec<RuleLoadError>) -> V
     for spec in specs {
         let mut regexes = Vec::new();
         for pattern in &spec.patterns {
-            match Regex::new(pattern) {
+            match LazyRegex::new(pattern) {
                 Ok(regex) => regexes.push(regex),
                 Err(error) => errors.push(load_error(
                     "filters.yaml",
@@ -441,7 +493,7 @@ fn compile_context(
 ) -> Vec<Context> {
     specs
         .iter()
-        .filter_map(|spec| match Regex::new(&spec.pattern) {
+        .filter_map(|spec| match LazyRegex::new(&spec.pattern) {
             Ok(regex) => Some(Context {
                 regex,
                 within: spec.within,
@@ -551,8 +603,8 @@ fn compile_regex(
     what: &str,
     pattern: &str,
     errors: &mut Vec<RuleLoadError>,
-) -> Option<Regex> {
-    Regex::new(pattern)
+) -> Option<LazyRegex> {
+    LazyRegex::new(pattern)
         .map_err(|error| {
             errors.push(load_error(
                 file,
@@ -604,9 +656,7 @@ fn compile_matcher(
     }
     if let Some(pattern) = &spec.pattern {
         let regex = compile_regex(file, id, "pattern", pattern, errors)?;
-        let secret_group = regex
-            .capture_names()
-            .position(|name| name == Some("secret"));
+        let secret_group = regex.group_index("secret");
         return Some(Matcher::Text {
             regex,
             secret_group,
