@@ -257,9 +257,17 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     // Least privilege from what the code does with the client.
     if let Some(language) = language.filter(|_| !findings.is_empty()) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
+        // The roles depend on the service and the file's calls only: once per service, not per
+        // finding times every call of the file.
+        let mut by_service = HashMap::new();
         for finding in &mut findings {
-            let calls = view.calls.iter().map(|call| call.name.as_str());
-            finding.roles = registry.knowledge().infer_roles(finding.service, calls);
+            finding.roles = by_service
+                .entry(finding.service)
+                .or_insert_with(|| {
+                    let calls = view.calls.iter().map(|call| call.name.as_str());
+                    registry.knowledge().infer_roles(finding.service, calls)
+                })
+                .clone();
         }
     }
     findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
