@@ -51,7 +51,10 @@ fuzz_target!(|data: &[u8]| {
     let text = source.text();
     let mut secrets = Vec::new();
     for finding in &findings {
-        assert!(finding.start.line >= 1 && finding.start.column >= 1, "{finding:?}");
+        assert!(
+            finding.start.line >= 1 && finding.start.column >= 1,
+            "{finding:?}"
+        );
         let secret = text.get(finding.byte_range.clone());
         assert!(secret.is_some(), "byte range off the text: {finding:?}");
         // Short spans may occur in the output by chance (a path, a rule name); long ones not.
@@ -78,7 +81,10 @@ fuzz_target!(|data: &[u8]| {
         assert!(written.is_ok(), "{format:?}: {written:?}");
         let output = String::from_utf8_lossy(&out);
         for secret in &secrets {
-            assert!(!output.contains(secret), "{format:?} output carries a full secret");
+            assert!(
+                !output.contains(secret),
+                "{format:?} output carries a full secret"
+            );
         }
     }
 });
