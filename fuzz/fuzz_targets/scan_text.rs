@@ -38,53 +38,60 @@ const NAMES: &[&str] = &[
     "Dockerfile",
 ];
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let path = NAMES[usize::from(selector) % NAMES.len()];
-    let Decoded::Text(source) = decode(rest) else {
-        return;
-    };
-    let registry = keyless_fuzz::registry();
-    let findings = keyless::scan_text(registry, path, source.text());
-    let text = source.text();
-    let mut secrets = Vec::new();
-    for finding in &findings {
-        assert!(
-            finding.start.line >= 1 && finding.start.column >= 1,
-            "{finding:?}"
-        );
-        let secret = text.get(finding.byte_range.clone());
-        assert!(secret.is_some(), "byte range off the text: {finding:?}");
-        // Short spans may occur in the output by chance (a path, a rule name); long ones not.
-        secrets.extend(secret.filter(|secret| secret.len() >= 24));
-    }
-    let report = ScanReport {
-        findings,
-        diagnostics: Vec::new(),
-        stats: Stats::default(),
-        dropped: Dropped::default(),
-        unused_suppressions: Vec::new(),
-        base: None,
-        elapsed: std::time::Duration::ZERO,
-    };
-    let context = ReportContext {
-        roots: vec![".".into()],
-        base: None,
-        color: false,
-        width: 100,
-    };
-    for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
-        let mut out = Vec::new();
-        let written = write_report(format, &report, registry, &context, &mut out);
-        assert!(written.is_ok(), "{format:?}: {written:?}");
-        let output = String::from_utf8_lossy(&out);
-        for secret in &secrets {
+fuzz_target!(
+    // Compiling every rule's regexes is slow under the sanitizers: done once, before the clock
+    // that -timeout measures starts.
+    init: {
+        keyless_fuzz::registry();
+    },
+    |data: &[u8]| {
+        let Some((&selector, rest)) = data.split_first() else {
+            return;
+        };
+        let path = NAMES[usize::from(selector) % NAMES.len()];
+        let Decoded::Text(source) = decode(rest) else {
+            return;
+        };
+        let registry = keyless_fuzz::registry();
+        let findings = keyless::scan_text(registry, path, source.text());
+        let text = source.text();
+        let mut secrets = Vec::new();
+        for finding in &findings {
             assert!(
-                !output.contains(secret),
-                "{format:?} output carries a full secret"
+                finding.start.line >= 1 && finding.start.column >= 1,
+                "{finding:?}"
             );
+            let secret = text.get(finding.byte_range.clone());
+            assert!(secret.is_some(), "byte range off the text: {finding:?}");
+            // Short spans may occur in the output by chance (a path, a rule name); long ones not.
+            secrets.extend(secret.filter(|secret| secret.len() >= 24));
+        }
+        let report = ScanReport {
+            findings,
+            diagnostics: Vec::new(),
+            stats: Stats::default(),
+            dropped: Dropped::default(),
+            unused_suppressions: Vec::new(),
+            base: None,
+            elapsed: std::time::Duration::ZERO,
+        };
+        let context = ReportContext {
+            roots: vec![".".into()],
+            base: None,
+            color: false,
+            width: 100,
+        };
+        for format in [Format::Human, Format::Json, Format::Sarif, Format::Github] {
+            let mut out = Vec::new();
+            let written = write_report(format, &report, registry, &context, &mut out);
+            assert!(written.is_ok(), "{format:?}: {written:?}");
+            let output = String::from_utf8_lossy(&out);
+            for secret in &secrets {
+                assert!(
+                    !output.contains(secret),
+                    "{format:?} output carries a full secret"
+                );
+            }
         }
     }
-});
+);
