@@ -14,12 +14,18 @@ const LANGUAGES: [Language; 8] = [
     Language::Rust,
 ];
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&selector, rest)) = data.split_first() else {
-        return;
-    };
-    let language = LANGUAGES[usize::from(selector) % LANGUAGES.len()];
-    let text = keyless_fuzz::text(rest);
-    let view = code::parse(language, &text);
-    keyless_fuzz::check_code(&text, &view);
-});
+fuzz_target!(
+    // Tree-sitter queries compile slowly under the sanitizers: once, outside the timeout.
+    init: {
+        keyless_fuzz::warm_up();
+    },
+    |data: &[u8]| {
+        let Some((&selector, rest)) = data.split_first() else {
+            return;
+        };
+        let language = LANGUAGES[usize::from(selector) % LANGUAGES.len()];
+        let text = keyless_fuzz::text(rest);
+        let view = code::parse(language, &text);
+        keyless_fuzz::check_code(&text, &view);
+    }
+);

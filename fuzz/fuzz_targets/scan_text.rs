@@ -39,10 +39,11 @@ const NAMES: &[&str] = &[
 ];
 
 fuzz_target!(
-    // Compiling every rule's regexes is slow under the sanitizers: done once, before the clock
-    // that -timeout measures starts.
+    // Compiling every rule's regexes and parser queries is slow under the sanitizers: done once,
+    // before the clock that -timeout measures starts.
     init: {
         keyless_fuzz::registry();
+        keyless_fuzz::warm_up();
     },
     |data: &[u8]| {
         let Some((&selector, rest)) = data.split_first() else {

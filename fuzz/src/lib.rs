@@ -69,3 +69,31 @@ pub fn registry() -> &'static keyless::Registry {
         Err(errors) => panic!("embedded rules do not load: {errors:?}"),
     })
 }
+
+/// Creates this thread's parsers (the source-code ones compile tree-sitter queries, which takes
+/// seconds under the sanitizers) so that no input pays for it inside libFuzzer's timeout.
+pub fn warm_up() {
+    use keyless::parse::code::{self, Language};
+    for language in [
+        Language::Csharp,
+        Language::Python,
+        Language::Javascript,
+        Language::Typescript,
+        Language::Java,
+        Language::Go,
+        Language::Powershell,
+        Language::Rust,
+    ] {
+        code::parse(language, "");
+    }
+    for format in [
+        Format::Json,
+        Format::Bicep,
+        Format::Terraform,
+        Format::Yaml,
+        Format::Xml,
+        Format::KeyValue,
+    ] {
+        keyless::parse::parse(format, "");
+    }
+}
