@@ -141,9 +141,7 @@ impl<'d> PathIndex<'d> {
                 .map_or(&[][..], |entry| entry.path.as_slice())
         };
         // Paths that extend `prefix` sort right after it and before any other greater path.
-        let start = self
-            .by_path
-            .partition_point(|index| path(index) <= prefix);
+        let start = self.by_path.partition_point(|index| path(index) <= prefix);
         let run = self.by_path.get(start..).unwrap_or_default();
         let end = run.partition_point(|index| path(index).starts_with(prefix));
         let mut below: Vec<usize> = run.get(..end).unwrap_or_default().to_vec();
