@@ -646,3 +646,7 @@ pub fn human_bytes(bytes: u64) -> String {
     }
     format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
+
+#[cfg(test)]
+#[path = "scan_tests.rs"]
+mod tests;

@@ -39,7 +39,13 @@ pub struct SourceText {
     /// Byte offsets where lines start; built on first use, since most files have no finding
     /// and never need a position.
     line_starts: std::sync::OnceLock<Vec<usize>>,
+    /// Characters before each [`CHAR_BLOCK`]-byte block, built on the first column asked for on
+    /// a long line, so that columns on one huge line cost O(block), not O(line), each.
+    block_chars: std::sync::OnceLock<Vec<usize>>,
 }
+
+/// Lines shorter than this count their columns directly; longer ones use the block index.
+const CHAR_BLOCK: usize = 4096;
 
 impl SourceText {
     /// Builds a source from text that is already decoded (rule examples, editor buffers).
@@ -53,6 +59,7 @@ impl SourceText {
             encoding,
             lossy,
             line_starts: std::sync::OnceLock::new(),
+            block_chars: std::sync::OnceLock::new(),
         }
     }
 
@@ -62,6 +69,25 @@ impl SourceText {
                 .chain(memchr::memchr_iter(b'\n', self.text.as_bytes()).map(|at| at + 1))
                 .collect()
         })
+    }
+
+    /// Unicode scalar values in `text[..offset]` (`offset` on a character boundary): UTF-8
+    /// continuation bytes are the only bytes that do not start a character.
+    fn chars_before(&self, offset: usize) -> usize {
+        let starts = |bytes: &[u8]| bytes.iter().filter(|byte| (**byte & 0xC0) != 0x80).count();
+        let bytes = self.text.as_bytes();
+        let blocks = self.block_chars.get_or_init(|| {
+            let mut total = 0;
+            let mut counts = vec![0];
+            for block in bytes.chunks(CHAR_BLOCK) {
+                total += starts(block);
+                counts.push(total);
+            }
+            counts
+        });
+        let block = offset / CHAR_BLOCK;
+        let before_block = blocks.get(block).copied().unwrap_or(0);
+        before_block + bytes.get(block * CHAR_BLOCK..offset).map_or(0, starts)
     }
 
     /// The decoded text.
@@ -95,10 +121,11 @@ impl SourceText {
             Err(index) => index.saturating_sub(1),
         };
         let line_start = self.line_starts().get(line_index).copied().unwrap_or(0);
-        let column = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |prefix| prefix.chars().count());
+        let column = match self.text.get(line_start..offset) {
+            Some(prefix) if prefix.len() < CHAR_BLOCK => prefix.chars().count(),
+            Some(_) => self.chars_before(offset) - self.chars_before(line_start),
+            None => offset - line_start,
+        };
         Position {
             line: line_index + 1,
             column: column + 1,
@@ -272,6 +299,33 @@ mod tests {
         assert_eq!(source.line(2), "é=x");
         assert_eq!(source.line(3), "last");
         assert_eq!(source.line_count(), 3);
+    }
+
+    /// Columns on lines longer than a block come from the block index; they must equal a direct
+    /// count, multi-byte characters and block edges included.
+    #[test]
+    fn columns_on_long_lines_match_a_direct_count() {
+        let line: String = (0..6000)
+            .map(|index| match index % 7 {
+                0 => 'é',
+                3 => '€',
+                5 => '😀',
+                _ => 'a',
+            })
+            .collect();
+        let text = format!("short\n{line}\n{line}");
+        let source = SourceText::from_text(text.clone());
+        let second = source.line_range(2).start;
+        for (offset, _) in text.char_indices().filter(|(offset, _)| offset % 97 < 4) {
+            let position = source.position(offset);
+            let line_start = if offset < second {
+                0
+            } else {
+                source.line_range(position.line).start
+            };
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(position.column, expected, "offset {offset}");
+        }
     }
 
     #[test]

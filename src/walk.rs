@@ -159,7 +159,8 @@ where
                             explicit,
                             len,
                         }));
-                    } else if explicit && !entry.file_type().is_some_and(|kind| kind.is_dir()) {
+                    } else if is_special(&entry, explicit) {
+                        // Reading a FIFO would block the scan forever, a device could be endless.
                         visit(Err(WalkProblem {
                             path: display_given(entry.path()),
                             message: "not a regular file (FIFO, socket or device); skipped".into(),
@@ -173,6 +174,15 @@ where
     });
 }
 
+/// A FIFO, socket or device (anything but a file, a directory or a symlink not followed), or an
+/// explicit path that is not a file or directory.
+fn is_special(entry: &ignore::DirEntry, explicit: bool) -> bool {
+    match entry.file_type() {
+        Some(kind) => !kind.is_file() && !kind.is_dir() && !kind.is_symlink(),
+        None => explicit,
+    }
+}
+
 fn problem_from(error: &ignore::Error) -> WalkProblem {
     fn path_of(error: &ignore::Error) -> Option<&Path> {
         match error {
@@ -184,8 +194,17 @@ fn problem_from(error: &ignore::Error) -> WalkProblem {
             _ => None,
         }
     }
+    /// The error without its depth and line wrappers (a loop comes wrapped in its depth).
+    fn innermost(error: &ignore::Error) -> &ignore::Error {
+        match error {
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                innermost(err)
+            }
+            other => other,
+        }
+    }
     let path = path_of(error).map(display_given).unwrap_or_default();
-    let message = match error {
+    let message = match innermost(error) {
         ignore::Error::Loop { ancestor, .. } => format!(
             "symbolic link loop back to {}; skipped",
             display_given(ancestor)

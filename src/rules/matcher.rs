@@ -14,7 +14,8 @@ use crate::finding::{Finding, Snippet, hash_secret, mask};
 use crate::parse::code::{Argument, Call, CodeView, Language, StringValue};
 use crate::parse::{self, Document, Format};
 use crate::source::SourceText;
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 /// Longest stretch of a line shown on either side of a secret in a snippet.
 const SNIPPET_CONTEXT_CHARS: usize = 60;
@@ -87,6 +88,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         path,
         format,
         document: OnceCell::new(),
+        region_checks: RefCell::default(),
     };
     let language = Language::of_path(path);
     let mut code: Option<CodeView> = None;
@@ -253,11 +255,13 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         &decoded,
     ));
     let kept = drop_overlaps(candidates);
-    let secrets: Vec<Range<usize>> = kept
+    let mut secrets: Vec<Range<usize>> = kept
         .iter()
         .filter(|candidate| candidate.is_secret)
         .map(|candidate| candidate.secret.clone())
         .collect();
+    // Sorted, so that each snippet finds the secrets on its line by binary search.
+    secrets.sort_by_key(|secret| (secret.start, secret.end));
     let mut findings: Vec<Finding> = kept
         .into_iter()
         .map(|candidate| to_finding(path, source, candidate, &secrets))
@@ -265,9 +269,17 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     // Least privilege from what the code does with the client.
     if let Some(language) = language.filter(|_| !findings.is_empty()) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
+        // The roles depend on the service and the file's calls only: once per service, not per
+        // finding times every call of the file.
+        let mut by_service = HashMap::new();
         for finding in &mut findings {
-            let calls = view.calls.iter().map(|call| call.name.as_str());
-            finding.roles = registry.knowledge().infer_roles(finding.service, calls);
+            finding.roles = by_service
+                .entry(finding.service)
+                .or_insert_with(|| {
+                    let calls = view.calls.iter().map(|call| call.name.as_str());
+                    registry.knowledge().infer_roles(finding.service, calls)
+                })
+                .clone();
         }
     }
     findings.sort_by(|left, right| left.sort_key().cmp(&right.sort_key()));
@@ -441,9 +453,23 @@ struct Located<'a> {
     path: &'a str,
     format: Option<Format>,
     document: OnceCell<Option<Document>>,
+    /// Results of context and filter checks by (check, region): many matches on one line (or in
+    /// one file) share a region, and re-running a regex over it per match is quadratic.
+    region_checks: RefCell<HashMap<(usize, Range<usize>), bool>>,
 }
 
 impl Located<'_> {
+    /// `check` over `region`, computed once per (`id`, `region`) for this file.
+    fn checked(&self, id: usize, region: Range<usize>, check: impl FnOnce(&str) -> bool) -> bool {
+        let key = (id, region);
+        if let Some(&known) = self.region_checks.borrow().get(&key) {
+            return known;
+        }
+        let found = self.source.text().get(key.1.clone()).is_some_and(check);
+        self.region_checks.borrow_mut().insert(key, found);
+        found
+    }
+
     fn document(&self) -> Option<&Document> {
         self.document
             .get_or_init(|| {
@@ -493,12 +519,15 @@ fn evaluate<'r>(
     let line_text = lines_around(source, &whole, 0);
     for &filter_index in &rule.filters {
         let filter = registry.filters().get(filter_index)?;
-        let target = match filter.spec.target {
-            FilterTarget::Secret => secret_text,
-            FilterTarget::Match => whole_text,
-            FilterTarget::Line => text.get(line_text.clone()).unwrap_or(""),
+        let drops = match filter.spec.target {
+            FilterTarget::Secret => filter.drops(secret_text),
+            FilterTarget::Match => filter.drops(whole_text),
+            FilterTarget::Line => {
+                let id = std::ptr::from_ref(filter) as usize;
+                located.checked(id, line_text.clone(), |line| filter.drops(line))
+            }
         };
-        if filter.drops(target) {
+        if drops {
             return None;
         }
     }
@@ -638,22 +667,38 @@ fn lines_around(source: &SourceText, range: &Range<usize>, extra: usize) -> Rang
     start..end.max(start)
 }
 
-/// The run of characters around a match up to whitespace, quotes or angle brackets.
+/// The run of characters around a match up to whitespace, quotes or angle brackets, at most
+/// [`TOKEN_REACH`] bytes either side (many matches in one huge token must not cost its length
+/// each).
 fn token_around(text: &str, range: &Range<usize>) -> Range<usize> {
     let is_boundary = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    let floor = char_boundary_at_or_before(text, range.start.saturating_sub(TOKEN_REACH));
+    let ceiling = char_boundary_at_or_before(text, range.end.saturating_add(TOKEN_REACH));
     let start = text
-        .get(..range.start)
+        .get(floor..range.start)
         .and_then(|before| {
             before
                 .rfind(is_boundary)
-                .map(|at| at + before[at..].chars().next().map_or(1, char::len_utf8))
+                .map(|at| floor + at + before[at..].chars().next().map_or(1, char::len_utf8))
         })
-        .unwrap_or(0);
+        .unwrap_or(floor);
     let end = text
-        .get(range.end..)
+        .get(range.end..ceiling)
         .and_then(|after| after.find(is_boundary))
-        .map_or(text.len(), |at| range.end + at);
+        .map_or(ceiling.max(range.end), |at| range.end + at);
     start..end
+}
+
+/// How far [`token_around`] looks either side of a match: far beyond any URL or connection string.
+const TOKEN_REACH: usize = 4096;
+
+/// The largest character boundary of `text` at or before `offset` (clamped to its length).
+fn char_boundary_at_or_before(text: &str, offset: usize) -> usize {
+    let mut at = offset.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// The match and the secret inside it.
@@ -696,8 +741,9 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
         Within::Nearby => lines_around(source, spans.whole, 3),
         Within::File => 0..text.len(),
     };
-    text.get(region)
-        .is_some_and(|haystack| context.regex.is_match(haystack))
+    // Keyed by the context's address: contexts live in the registry for the whole scan.
+    let id = std::ptr::from_ref(context) as usize;
+    located.checked(id, region, |haystack| context.regex.is_match(haystack))
 }
 
 /// Shannon entropy in bits per character.
@@ -731,12 +777,25 @@ fn drop_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
             .then(right.specificity.cmp(&left.specificity))
     });
     let mut kept: Vec<Candidate<'_>> = Vec::new();
+    // What a pairwise check would find, in O(log n): kept non-empty spans never overlap one
+    // another, so the last one starting before a candidate's end is the only one that can reach
+    // past its start; a kept empty span (a point) overlaps a candidate that strictly contains it.
+    let mut spans: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut points: BTreeSet<usize> = BTreeSet::new();
     for candidate in candidates {
-        let overlaps = kept.iter().any(|existing| {
-            existing.secret.start < candidate.secret.end
-                && candidate.secret.start < existing.secret.end
-        });
-        if !overlaps {
+        let (start, end) = (candidate.secret.start, candidate.secret.end);
+        let overlaps_span = spans
+            .range(..end)
+            .next_back()
+            .is_some_and(|(_, &span_end)| start < span_end);
+        let overlaps_point =
+            end > start.saturating_add(1) && points.range(start + 1..end).next().is_some();
+        if !overlaps_span && !overlaps_point {
+            if start < end {
+                spans.insert(start, end);
+            } else {
+                points.insert(start);
+            }
             kept.push(candidate);
         }
     }
@@ -838,7 +897,13 @@ fn snippet(source: &SourceText, target: &Range<usize>, secrets: &[Range<usize>])
     if window_start > line.start {
         builder.rendered.push('…');
     }
+    // `secrets` are sorted and do not overlap, so their ends are sorted too: the ones in the
+    // window are one slice, found without walking every secret of the file.
+    let first = secrets.partition_point(|other| other.end <= window_start);
+    let last = secrets.partition_point(|other| other.start < window_end);
     let mut on_line: Vec<&Range<usize>> = secrets
+        .get(first..last.max(first))
+        .unwrap_or_default()
         .iter()
         .filter(|other| other.start < window_end && other.end > window_start)
         .collect();
@@ -856,9 +921,12 @@ fn snippet(source: &SourceText, target: &Range<usize>, secrets: &[Range<usize>])
         .highlight_end
         .unwrap_or(start)
         .clamp(start, rendered.len());
-    let column_offset = text
-        .get(line.start..window_start)
-        .map_or(0, |prefix| prefix.chars().count());
+    // Through the line index: counting from the line's start is quadratic on a huge line.
+    let column_offset = if window_start > line.start {
+        source.position(window_start).column - 1
+    } else {
+        0
+    };
     Snippet {
         line: position.line,
         text: rendered,

@@ -27,6 +27,7 @@ pub fn find<'d>(
     text: &str,
 ) -> Vec<SettingMatch<'d>> {
     let mut found: Vec<SettingMatch<'d>> = Vec::new();
+    let index = PathIndex::new(document);
     for alternative in alternatives {
         if !alternative.formats.is_empty() && !alternative.formats.contains(&format) {
             continue;
@@ -34,7 +35,7 @@ pub fn find<'d>(
         if alternative.resources.is_empty() {
             for entry in &document.entries {
                 let key = entry.path.join(".");
-                if matches(alternative, document, entry, &key, text) {
+                if matches(alternative, &index, entry, &key, text) {
                     found.push(SettingMatch {
                         entry,
                         key,
@@ -55,15 +56,15 @@ pub fn find<'d>(
                 continue;
             }
             if let Some(missing) = &alternative.missing
-                && document
+                && index
                     .below(&resource.path)
                     .any(|(relative, _)| missing.is_match(&relative.join(".")))
             {
                 continue;
             }
-            for (relative, entry) in document.below(&resource.path) {
+            for (relative, entry) in index.below(&resource.path) {
                 let key = relative.join(".");
-                if matches(alternative, document, entry, &key, text) {
+                if matches(alternative, &index, entry, &key, text) {
                     found.push(SettingMatch {
                         entry,
                         key,
@@ -89,7 +90,7 @@ pub fn find<'d>(
 
 fn matches(
     alternative: &CompiledSetting,
-    document: &Document,
+    index: &PathIndex<'_>,
     entry: &Entry,
     key: &str,
     text: &str,
@@ -97,19 +98,61 @@ fn matches(
     alternative.key.is_match(key)
         && value_passes(&alternative.value, entry, text)
         && alternative.siblings.iter().all(|(name, test)| {
-            siblings(document, entry)
+            siblings(index, entry)
                 .any(|sibling| name.is_match(sibling.name()) && value_passes(test, sibling, text))
         })
 }
 
-fn siblings<'d>(document: &'d Document, entry: &'d Entry) -> impl Iterator<Item = &'d Entry> + 'd {
+fn siblings<'d>(index: &PathIndex<'d>, entry: &'d Entry) -> impl Iterator<Item = &'d Entry> + 'd {
     let parent = entry
         .path
         .split_last()
         .map_or(&[][..], |(_, parent)| parent);
-    document.entries.iter().filter(move |other| {
-        other.path.len() == entry.path.len() && other.path.starts_with(parent) && *other != entry
-    })
+    index
+        .below(parent)
+        .map(|(_, other)| other)
+        .filter(move |other| other.path.len() == entry.path.len() && *other != entry)
+}
+
+/// A document's entries sorted by path, so that the entries below a path are one run found by
+/// binary search: [`Document::below`] walks every entry, and once per resource (or per matched
+/// entry, for siblings) that is quadratic in big templates.
+struct PathIndex<'d> {
+    entries: &'d [Entry],
+    by_path: Vec<usize>,
+}
+
+impl<'d> PathIndex<'d> {
+    fn new(document: &'d Document) -> Self {
+        let entries = document.entries.as_slice();
+        let mut by_path: Vec<usize> = (0..entries.len()).collect();
+        by_path.sort_by(|&left, &right| {
+            let path = |index: usize| entries.get(index).map(|entry| entry.path.as_slice());
+            path(left).cmp(&path(right))
+        });
+        Self { entries, by_path }
+    }
+
+    /// What [`Document::below`] yields, in document order.
+    fn below(&self, prefix: &[String]) -> impl Iterator<Item = (&'d [String], &'d Entry)> + 'd {
+        let path = |index: &usize| {
+            self.entries
+                .get(*index)
+                .map_or(&[][..], |entry| entry.path.as_slice())
+        };
+        // Paths that extend `prefix` sort right after it and before any other greater path.
+        let start = self.by_path.partition_point(|index| path(index) <= prefix);
+        let run = self.by_path.get(start..).unwrap_or_default();
+        let end = run.partition_point(|index| path(index).starts_with(prefix));
+        let mut below: Vec<usize> = run.get(..end).unwrap_or_default().to_vec();
+        below.sort_unstable();
+        let entries = self.entries;
+        let depth = prefix.len();
+        below.into_iter().filter_map(move |index| {
+            let entry = entries.get(index)?;
+            Some((entry.path.get(depth..)?, entry))
+        })
+    }
 }
 
 fn value_passes(test: &CompiledValueTest, entry: &Entry, text: &str) -> bool {
