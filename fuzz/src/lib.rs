@@ -65,7 +65,13 @@ pub fn check_code(text: &str, view: &keyless::parse::code::CodeView) {
 pub fn registry() -> &'static keyless::Registry {
     static REGISTRY: std::sync::OnceLock<keyless::Registry> = std::sync::OnceLock::new();
     REGISTRY.get_or_init(|| match keyless::Registry::embedded() {
-        Ok(registry) => registry,
+        Ok(registry) => {
+            // Rule regexes are built on first use; build them all now, outside any one input's
+            // time limit (the sanitizers make building slow).
+            let failures = registry.compile_all();
+            assert!(failures.is_empty(), "rule regexes do not build: {failures:?}");
+            registry
+        }
         Err(errors) => panic!("embedded rules do not load: {errors:?}"),
     })
 }
