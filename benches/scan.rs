@@ -147,16 +147,7 @@ fn parse_format(bencher: Bencher, format: Format) {
 }
 
 /// Source-code parsers: every fixture of the language, parsed with one reused parser set.
-#[divan::bench(args = [
-    Language::Csharp,
-    Language::Python,
-    Language::Javascript,
-    Language::Typescript,
-    Language::Java,
-    Language::Go,
-    Language::Powershell,
-    Language::Rust,
-])]
+#[divan::bench(args = Language::ALL)]
 fn parse_code(bencher: Bencher, language: Language) {
     let (files, bytes) = select(|fixture| code::Language::of_path(&fixture.path) == Some(language));
     let mut parsers = CodeParsers::default();

@@ -38,16 +38,7 @@ fn parse_cost_on_bench_corpus() {
     let mut all = Vec::new();
     files(&root, &mut all);
     all.sort();
-    let languages = [
-        Language::Csharp,
-        Language::Python,
-        Language::Javascript,
-        Language::Typescript,
-        Language::Java,
-        Language::Go,
-        Language::Powershell,
-        Language::Rust,
-    ];
+    let languages = Language::ALL;
     println!("| language | files | bytes | ms/MB | incomplete | calls | joined strings |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     let mut parsers = CodeParsers::default();

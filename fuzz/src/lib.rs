@@ -80,16 +80,7 @@ pub fn registry() -> &'static keyless::Registry {
 /// seconds under the sanitizers) so that no input pays for it inside libFuzzer's timeout.
 pub fn warm_up() {
     use keyless::parse::code::{self, Language};
-    for language in [
-        Language::Csharp,
-        Language::Python,
-        Language::Javascript,
-        Language::Typescript,
-        Language::Java,
-        Language::Go,
-        Language::Powershell,
-        Language::Rust,
-    ] {
+    for language in Language::ALL {
         code::parse(language, "");
     }
     for format in [

@@ -207,25 +207,14 @@ pub(super) fn rewrite(
         let plan_name = targets::template_reference(&document, text, line)
             .and_then(|reference| reference.name)
             .unwrap_or_else(|| as_value(&target_name));
-        let roles: Vec<&str> = workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == plan_name)
-            .map(|assignment| assignment.role.as_str())
-            .collect();
-        applied.push(AppliedEdit {
-            path: path.to_owned(),
-            line: line_number,
-            after: format!("{new_name} = {new_value}"),
-            note: format!(
-                "the site gets a system-assigned identity and {} on `{plan_name}`",
-                if roles.is_empty() {
-                    "no role (none needed)".to_owned()
-                } else {
-                    roles.join(" and ")
-                }
-            ),
-        });
+        applied.push(AppliedEdit::identity_setting(
+            path,
+            line_number,
+            format!("{new_name} = {new_value}"),
+            "the site",
+            workload,
+            &plan_name,
+        ));
         rewritten.push(Rewritten {
             service,
             target_type,

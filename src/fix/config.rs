@@ -97,11 +97,11 @@ pub fn config_setting_rewrite(key: &str, value: &str, service: Service) -> Optio
         Service::Servicebus | Service::Eventhubs if lower_value.contains("endpoint=sb://") => {
             let namespace = targets::name_in_text(service, value)?;
             let entity = lower_value.contains("entitypath=");
+            // The endpoint's own host keeps a sovereign cloud's suffix.
+            let host = endpoint_host(value)
+                .unwrap_or_else(|| format!("{namespace}.servicebus.windows.net"));
             Some(Rewrite {
-                settings: vec![(
-                    format!("{key}__fullyQualifiedNamespace"),
-                    format!("{namespace}.servicebus.windows.net"),
-                )],
+                settings: vec![(format!("{key}__fullyQualifiedNamespace"), host)],
                 safe: !entity,
                 note: if entity {
                     "the connection string names an entity (EntityPath): the trigger must name the \
@@ -130,6 +130,26 @@ pub fn config_setting_rewrite(key: &str, value: &str, service: Service) -> Optio
         }
         _ => None,
     }
+}
+
+/// The host of a messaging connection string's `Endpoint=sb://<host>/`, lowercased, when it is a
+/// plain namespace host.
+fn endpoint_host(value: &str) -> Option<String> {
+    let endpoint = value.split(';').find_map(|part| {
+        let (name, endpoint) = part.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("endpoint")
+            .then_some(endpoint.trim())
+    })?;
+    let host = endpoint
+        .strip_prefix("sb://")
+        .or_else(|| endpoint.strip_prefix("https://"))?
+        .trim_end_matches('/');
+    let plain = host.contains(".servicebus.")
+        && host
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.'));
+    plain.then(|| host.to_ascii_lowercase())
 }
 
 /// A Key Vault reference for a secret that no identity can replace: `@Microsoft.KeyVault(

@@ -46,6 +46,37 @@ pub struct AppliedEdit {
     pub note: String,
 }
 
+impl AppliedEdit {
+    /// An app setting now read through `who`'s system-assigned identity, which gets the roles
+    /// that `workload`'s plan assigns on the target called `target`.
+    pub(crate) fn identity_setting(
+        path: &str,
+        line: usize,
+        after: String,
+        who: &str,
+        workload: &crate::plan::Workload,
+        target: &str,
+    ) -> Self {
+        let roles: Vec<&str> = workload
+            .role_assignments
+            .iter()
+            .filter(|assignment| assignment.scope.name == target)
+            .map(|assignment| assignment.role.as_str())
+            .collect();
+        let roles = if roles.is_empty() {
+            "no role (none needed)".to_owned()
+        } else {
+            roles.join(" and ")
+        };
+        Self {
+            path: path.to_owned(),
+            line,
+            after,
+            note: format!("{who} gets a system-assigned identity and {roles} on `{target}`"),
+        }
+    }
+}
+
 /// A rewrite that was not applied, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {

@@ -168,25 +168,14 @@ pub(super) fn rewrite(
             range: value_range,
             text: new_value.clone(),
         });
-        let roles: Vec<String> = workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == name)
-            .map(|assignment| assignment.role.clone())
-            .collect();
-        applied.push(AppliedEdit {
-            path: path.to_owned(),
-            line: line_number,
-            after: format!("{new_name} = {new_value}"),
-            note: format!(
-                "`{compute_ref}` gets a system-assigned identity and {} on `{name}`",
-                if roles.is_empty() {
-                    "no role (none needed)".to_owned()
-                } else {
-                    roles.join(" and ")
-                }
-            ),
-        });
+        applied.push(AppliedEdit::identity_setting(
+            path,
+            line_number,
+            format!("{new_name} = {new_value}"),
+            &format!("`{compute_ref}`"),
+            workload,
+            &name,
+        ));
         rewritten.push(Rewritten {
             service,
             name,

@@ -13,7 +13,10 @@
 //!   or `AzureWebJobs`; elsewhere renaming an application's own setting would break the code that
 //!   reads it.
 //!
-//! The setting's name and value are found with the same parsers the rules use, so the rewrite
+//! The new name and value come from [`crate::fix::config_setting_rewrite`], the knowledge that
+//! `keyless fix` applies too (a Cosmos DB trigger connection becomes `__accountEndpoint` the same
+//! way); this module finds where the setting sits in the file. Its name and value are found with
+//! the same parsers the rules use, so the rewrite
 //! works on JSON (`"Name": "value"` and ARM/Bicep `{ name, value }` pairs), YAML, `.env`-style
 //! files, Bicep and Terraform alike. The result is a list of byte-range replacements on the
 //! original text, independent of the editor: the language server turns it into a
@@ -80,17 +83,14 @@ pub fn identity_setting(path: &str, text: &str, finding: &Finding) -> Option<Rew
     if name.contains("__") {
         return None;
     }
-    let settings = connection_string(value);
-    let (new_name, new_value) = if name.eq_ignore_ascii_case("AzureWebJobsStorage") {
-        (format!("{name}__accountName"), storage_account(&settings)?)
-    } else if is_functions_settings(path, text) {
-        (
-            format!("{name}__fullyQualifiedNamespace"),
-            messaging_namespace(&settings)?,
-        )
-    } else {
+    // Renaming an application's own setting would break the code that reads it; the host
+    // storage setting and a Functions app's trigger connections are read by the runtime.
+    if !name.eq_ignore_ascii_case("AzureWebJobsStorage") && !is_functions_settings(path, text) {
         return None;
-    };
+    }
+    let rewrite = crate::fix::config_setting_rewrite(&name, value, finding.service)
+        .filter(|rewrite| rewrite.safe)?;
+    let [(new_name, new_value)] = <[(String, String); 1]>::try_from(rewrite.settings).ok()?;
     if already_set(&document, holder, &new_name) {
         return None;
     }
@@ -176,64 +176,6 @@ fn already_set(document: &Document, holder: &Entry, new_name: &str) -> bool {
             && entry.path.starts_with(parent)
             && entry.name().eq_ignore_ascii_case(new_name)
     })
-}
-
-/// `Key=value;Key=value` pairs, keys lowercased.
-fn connection_string(value: &str) -> Vec<(String, &str)> {
-    value
-        .split(';')
-        .filter_map(|part| part.split_once('='))
-        .map(|(key, value)| (key.trim().to_ascii_lowercase(), value.trim()))
-        .collect()
-}
-
-fn get<'v>(settings: &[(String, &'v str)], key: &str) -> Option<&'v str> {
-    settings
-        .iter()
-        .find(|(name, _)| name == key)
-        .map(|(_, value)| *value)
-}
-
-/// The account name of a public-cloud storage connection string with an account key.
-fn storage_account(settings: &[(String, &str)]) -> Option<String> {
-    get(settings, "accountkey")?;
-    let custom_endpoints = [
-        "blobendpoint",
-        "queueendpoint",
-        "tableendpoint",
-        "fileendpoint",
-    ]
-    .iter()
-    .any(|key| get(settings, key).is_some());
-    let suffix = get(settings, "endpointsuffix").unwrap_or("core.windows.net");
-    if custom_endpoints || !suffix.eq_ignore_ascii_case("core.windows.net") {
-        return None;
-    }
-    let account = get(settings, "accountname")?;
-    let valid = (3..=24).contains(&account.len())
-        && account
-            .bytes()
-            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit());
-    valid.then(|| account.to_owned())
-}
-
-/// The namespace host of a Service Bus or Event Hubs connection string with a shared access
-/// key and no entity path.
-fn messaging_namespace(settings: &[(String, &str)]) -> Option<String> {
-    get(settings, "sharedaccesskey")?;
-    if get(settings, "entitypath").is_some() {
-        return None;
-    }
-    let endpoint = get(settings, "endpoint")?;
-    let host = endpoint
-        .strip_prefix("sb://")
-        .or_else(|| endpoint.strip_prefix("https://"))?
-        .trim_end_matches('/');
-    let valid = host.contains(".servicebus.")
-        && host
-            .bytes()
-            .all(|byte| byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.'));
-    valid.then(|| host.to_ascii_lowercase())
 }
 
 /// True for the settings of an Azure Functions app.

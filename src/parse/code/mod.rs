@@ -91,6 +91,18 @@ pub enum Language {
 }
 
 impl Language {
+    /// Every language, in declaration order.
+    pub const ALL: [Language; 8] = [
+        Language::Csharp,
+        Language::Python,
+        Language::Javascript,
+        Language::Typescript,
+        Language::Java,
+        Language::Go,
+        Language::Powershell,
+        Language::Rust,
+    ];
+
     /// The language of a file, from its name.
     pub fn of_path(path: &str) -> Option<Language> {
         let extension = path
