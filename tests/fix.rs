@@ -66,30 +66,10 @@ fn run_fix(root: &Path, dry_run: bool) -> String {
     String::from_utf8(output.stdout).unwrap()
 }
 
-/// Every secret planted in a fixture app, read back from its files through the findings.
-fn secrets_of(fixture: &str) -> Vec<String> {
-    let report = common::scan_fixture(fixture);
-    report
-        .findings
-        .iter()
-        .filter(|finding| finding.level == keyless::Level::Error)
-        .map(|finding| {
-            let bytes = std::fs::read(common::fixture(fixture).join(&finding.path)).unwrap();
-            let keyless::source::Decoded::Text(text) = keyless::source::decode(&bytes) else {
-                panic!("{} is binary", finding.path)
-            };
-            text.text()
-                .get(finding.byte_range.clone())
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
-}
-
 #[test]
 fn dry_run_changes_nothing_and_shows_masked_diffs() {
     for fixture in ["migration-app", "demo-app"] {
-        let secrets = secrets_of(fixture);
+        let secrets = common::secrets_of(fixture);
         assert!(secrets.len() >= 4, "{fixture}: too few secrets");
         let (_guard, root) = copy_fixture(fixture);
         let before = snapshot_tree(&root);

@@ -22,26 +22,6 @@ fn plan_of(fixture: &str) -> Plan {
 
 const FIXTURES: [&str; 2] = ["demo-app", "migration-app"];
 
-/// Every secret planted in a fixture app, read back from its files through the findings.
-fn secrets_of(fixture: &str) -> Vec<String> {
-    let report = common::scan_fixture(fixture);
-    report
-        .findings
-        .iter()
-        .filter(|finding| finding.level == keyless::Level::Error)
-        .map(|finding| {
-            let bytes = std::fs::read(common::fixture(fixture).join(&finding.path)).unwrap();
-            let keyless::source::Decoded::Text(text) = keyless::source::decode(&bytes) else {
-                panic!("{} is binary", finding.path)
-            };
-            text.text()
-                .get(finding.byte_range.clone())
-                .unwrap()
-                .to_owned()
-        })
-        .collect()
-}
-
 #[test]
 fn each_workload_is_listed_once() {
     for fixture in FIXTURES {
@@ -229,7 +209,7 @@ fn key_auth_waits_for_keys_no_identity_replaces() {
 #[test]
 fn plans_never_hold_a_secret() {
     for fixture in FIXTURES {
-        let secrets = secrets_of(fixture);
+        let secrets = common::secrets_of(fixture);
         assert!(secrets.len() >= 4, "{fixture}: too few secrets");
         let plan = plan_of(fixture);
         for text in [

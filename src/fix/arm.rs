@@ -258,31 +258,19 @@ pub(super) fn rewrite(
     }
 
     // Role assignments appended to the top-level resources array.
-    let mut blocks = Vec::new();
-    let mut seen = Vec::new();
-    for item in &rewritten {
-        for assignment in workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == item.name)
-        {
-            let key = (
-                item.app_name.clone(),
-                item.target_name.clone(),
-                assignment.role_id.clone(),
-            );
-            if seen.contains(&key) || text.contains(&assignment.role_guid) {
-                continue;
-            }
-            seen.push(key);
-            let Some(role) = knowledge.role(&assignment.role_id) else {
-                continue;
-            };
-            if let Some(block) = assignment_object(item, role.kind, &assignment.role_guid) {
-                blocks.push(block);
-            }
-        }
-    }
+    let blocks: Vec<String> = super::missing_assignments(
+        &rewritten,
+        |item| &item.name,
+        |item| (item.app_name.clone(), item.target_name.clone()),
+        workload,
+        knowledge,
+        text,
+    )
+    .into_iter()
+    .filter_map(|(item, assignment, role)| {
+        assignment_object(item, role.kind, &assignment.role_guid)
+    })
+    .collect();
     let resources = vec!["resources".to_owned()];
     if !blocks.is_empty()
         && let Some(at) = after_last_child(&document, text, &resources)

@@ -77,6 +77,44 @@ impl AppliedEdit {
     }
 }
 
+/// The role assignments a rewritten template still needs: each role the plan gives on a rewritten
+/// setting's target, once per (app, target, role), leaving out roles whose GUID the file already
+/// names. `target` is the plan's name of an item's target; `owner` names its app and target in
+/// the template, which tells assignments apart.
+pub(crate) fn missing_assignments<'a, T>(
+    rewritten: &'a [T],
+    target: impl Fn(&T) -> &str,
+    owner: impl Fn(&T) -> (String, String),
+    workload: &'a plan::Workload,
+    knowledge: &'a Knowledge,
+    text: &str,
+) -> Vec<(
+    &'a T,
+    &'a plan::RoleAssignment,
+    &'a crate::remediation::Role,
+)> {
+    let mut missing = Vec::new();
+    let mut seen = Vec::new();
+    for item in rewritten {
+        for assignment in workload
+            .role_assignments
+            .iter()
+            .filter(|assignment| assignment.scope.name == target(item))
+        {
+            let (app, resource) = owner(item);
+            let key = (app, resource, assignment.role_id.clone());
+            if seen.contains(&key) || text.contains(&assignment.role_guid) {
+                continue;
+            }
+            seen.push(key);
+            if let Some(role) = knowledge.role(&assignment.role_id) {
+                missing.push((item, assignment, role));
+            }
+        }
+    }
+    missing
+}
+
 /// A rewrite that was not applied, and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Skipped {

@@ -213,48 +213,30 @@ pub(super) fn rewrite(
     }
 
     // Role assignments, once per (app, target, role), skipping ones the file already has.
-    let mut blocks = Vec::new();
-    let mut seen = Vec::new();
-    for item in &rewritten {
-        for assignment in workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == item.name)
-        {
-            let key = (
-                item.compute.clone(),
-                item.symbol.clone(),
-                assignment.role_id.clone(),
-            );
-            if seen.contains(&key) || text.contains(&assignment.role_guid) {
-                continue;
-            }
-            seen.push(key);
-            let Some(role) = knowledge.role(&assignment.role_id) else {
-                continue;
-            };
-            let block = if bicep {
-                bicep_assignment(
-                    &item.compute,
-                    &item.symbol,
-                    role.kind,
-                    &role.name,
-                    &assignment.role_guid,
-                )
-            } else {
-                terraform_assignment(
-                    &item.compute,
-                    &item.symbol,
-                    role.kind,
-                    &role.name,
-                    &assignment.role_guid,
-                )
-            };
-            if let Some(block) = block {
-                blocks.push(block);
-            }
-        }
-    }
+    let assign = if bicep {
+        bicep_assignment
+    } else {
+        terraform_assignment
+    };
+    let blocks: Vec<String> = super::missing_assignments(
+        &rewritten,
+        |item| &item.name,
+        |item| (item.compute.clone(), item.symbol.clone()),
+        workload,
+        knowledge,
+        text,
+    )
+    .into_iter()
+    .filter_map(|(item, assignment, role)| {
+        assign(
+            &item.compute,
+            &item.symbol,
+            role.kind,
+            &role.name,
+            &assignment.role_guid,
+        )
+    })
+    .collect();
     if !blocks.is_empty() {
         let mut appended = String::new();
         if !text.ends_with('\n') {

@@ -126,3 +126,24 @@ pub fn loud(findings: &[keyless::Finding]) -> Vec<String> {
         })
         .collect()
 }
+
+/// Every secret planted in a fixture app, read back from its files through the findings.
+pub fn secrets_of(name: &str) -> Vec<String> {
+    let report = scan_fixture(name);
+    report
+        .findings
+        .iter()
+        .filter(|finding| finding.level == keyless::Level::Error)
+        .map(|finding| {
+            let bytes = std::fs::read(fixture(name).join(&finding.path))
+                .expect("a finding's file is readable");
+            let keyless::source::Decoded::Text(text) = keyless::source::decode(&bytes) else {
+                panic!("{} is binary", finding.path)
+            };
+            text.text()
+                .get(finding.byte_range.clone())
+                .expect("a finding's range lies in its file")
+                .to_owned()
+        })
+        .collect()
+}
