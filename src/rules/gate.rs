@@ -25,10 +25,10 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The gate for `pattern`: its longest class repetition that every match must contain.
-    pub fn of_pattern(pattern: &str) -> Option<Gate> {
-        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-        required_run(&hir).filter(|gate| gate.min_run >= MIN_RUN)
+    /// The gate for a pattern's syntax tree: its longest class repetition that every match must
+    /// contain.
+    pub fn of_hir(hir: &Hir) -> Option<Gate> {
+        required_run(hir).filter(|gate| gate.min_run >= MIN_RUN)
     }
 
     /// True when `text` has a long enough run of the class.
@@ -148,6 +148,13 @@ pub struct GateMemo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Gate {
+        fn of_pattern(pattern: &str) -> Option<Gate> {
+            let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+            Gate::of_hir(&hir)
+        }
+    }
 
     fn gate(pattern: &str) -> Gate {
         Gate::of_pattern(pattern).expect("pattern has a required long run")

@@ -11,6 +11,7 @@ use std::ops::Deref;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
+use regex_syntax::hir::Hir;
 
 /// A regex whose syntax is known to be valid and whose automaton is built on first use.
 #[derive(Clone)]
@@ -31,16 +32,23 @@ static NEVER: LazyLock<Regex> = LazyLock::new(|| {
 impl LazyRegex {
     /// Checks `pattern`'s syntax now and defers building it; the error says what is wrong.
     pub fn new(pattern: &str) -> Result<Self, String> {
+        Self::with_syntax(pattern).map(|(regex, _)| regex)
+    }
+
+    /// [`LazyRegex::new`], also handing back the syntax tree it checked, for callers that
+    /// derive more from the pattern (a rule's gate) without parsing it again.
+    pub fn with_syntax(pattern: &str) -> Result<(Self, Hir), String> {
         let hir = regex_syntax::Parser::new()
             .parse(pattern)
             .map_err(|error| error.to_string())?;
         let mut names = Vec::new();
         collect_names(&hir, &mut names);
-        Ok(Self {
+        let regex = Self {
             pattern: pattern.to_owned(),
             names,
             compiled: OnceLock::new(),
-        })
+        };
+        Ok((regex, hir))
     }
 
     /// The index of the capture group called `name`, without building the automaton.
@@ -66,7 +74,7 @@ impl LazyRegex {
     }
 }
 
-fn collect_names(hir: &regex_syntax::hir::Hir, names: &mut Vec<(String, usize)>) {
+fn collect_names(hir: &Hir, names: &mut Vec<(String, usize)>) {
     use regex_syntax::hir::HirKind;
     match hir.kind() {
         HirKind::Capture(capture) => {

@@ -260,6 +260,7 @@ impl Registry {
             .collect();
         let mut seen_ids = HashSet::new();
         let mut rules = Vec::new();
+        let mut gates = gate::Gates::default();
         for (file, spec) in rule_specs {
             if !seen_ids.insert(spec.id.clone()) {
                 errors.push(load_error(
@@ -276,19 +277,11 @@ impl Registry {
                 &filter_index,
                 &shared_filters,
                 knowledge.as_ref(),
+                &mut gates,
                 &mut errors,
             ) {
                 rules.push(rule);
             }
-        }
-        let mut gates = gate::Gates::default();
-        for rule in &mut rules {
-            rule.gate = rule
-                .spec
-                .pattern
-                .as_deref()
-                .and_then(gate::Gate::of_pattern)
-                .map(|found| gates.add(found));
         }
         let (prefilter, keyword_rules) = match build_prefilter(&rules) {
             Ok(built) => built,
@@ -517,11 +510,12 @@ fn compile_rule(
     filter_index: &BTreeMap<&str, usize>,
     shared_filters: &[usize],
     knowledge: Option<&Knowledge>,
+    gates: &mut gate::Gates,
     errors: &mut Vec<RuleLoadError>,
 ) -> Option<Rule> {
     let before = errors.len();
     let id = spec.id.clone();
-    let matcher = compile_matcher(&file, &spec, errors);
+    let matcher = compile_matcher(&file, &spec, gates, errors);
     if spec
         .keywords
         .iter()
@@ -581,7 +575,7 @@ fn compile_rule(
         .cloned()
         .zip(compile_context(&file, &id, &hint_specs, errors))
         .collect();
-    let matcher = matcher?;
+    let (matcher, gate) = matcher?;
     if errors.len() != before {
         return None;
     }
@@ -593,7 +587,7 @@ fn compile_rule(
         excludes,
         hints,
         filters,
-        gate: None,
+        gate,
     })
 }
 
@@ -604,7 +598,18 @@ fn compile_regex(
     pattern: &str,
     errors: &mut Vec<RuleLoadError>,
 ) -> Option<LazyRegex> {
-    LazyRegex::new(pattern)
+    compile_syntax(file, id, what, pattern, errors).map(|(regex, _)| regex)
+}
+
+/// [`compile_regex`], with the syntax tree it checked.
+fn compile_syntax(
+    file: &str,
+    id: &str,
+    what: &str,
+    pattern: &str,
+    errors: &mut Vec<RuleLoadError>,
+) -> Option<(LazyRegex, regex_syntax::hir::Hir)> {
+    LazyRegex::with_syntax(pattern)
         .map_err(|error| {
             errors.push(load_error(
                 file,
@@ -636,11 +641,13 @@ fn compile_value_test(
     }
 }
 
+/// The rule's matcher, and for a text rule the index of its gate (see [`gate`]).
 fn compile_matcher(
     file: &str,
     spec: &RuleSpec,
+    gates: &mut gate::Gates,
     errors: &mut Vec<RuleLoadError>,
-) -> Option<Matcher> {
+) -> Option<(Matcher, Option<usize>)> {
     let id = spec.id.as_str();
     let kinds = usize::from(spec.pattern.is_some())
         + usize::from(!spec.settings.is_empty())
@@ -655,12 +662,14 @@ fn compile_matcher(
         return None;
     }
     if let Some(pattern) = &spec.pattern {
-        let regex = compile_regex(file, id, "pattern", pattern, errors)?;
+        let (regex, syntax) = compile_syntax(file, id, "pattern", pattern, errors)?;
         let secret_group = regex.group_index("secret");
-        return Some(Matcher::Text {
+        let gate = gate::Gate::of_hir(&syntax).map(|found| gates.add(found));
+        let matcher = Matcher::Text {
             regex,
             secret_group,
-        });
+        };
+        return Some((matcher, gate));
     }
     if !spec.calls.is_empty() {
         let mut compiled = Vec::new();
@@ -685,7 +694,7 @@ fn compile_matcher(
                 credential,
             });
         }
-        return Some(Matcher::Calls(compiled));
+        return Some((Matcher::Calls(compiled), None));
     }
     let mut compiled = Vec::new();
     for setting in &spec.settings {
@@ -710,7 +719,7 @@ fn compile_matcher(
                 .and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
         });
     }
-    Some(Matcher::Settings(compiled))
+    Some((Matcher::Settings(compiled), None))
 }
 
 fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
