@@ -97,7 +97,7 @@ mod tests {
     use super::*;
 
     // The full published vector set lives in tests/data/checksum-vectors.json (checked
-    // by tests/checksum.rs); these are a few anchors so the module stands on its own.
+    // by tests/it/checksum.rs); these are a few anchors so the module stands on its own.
 
     #[test]
     fn symcrypt_reference_vectors() {

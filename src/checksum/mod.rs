@@ -9,7 +9,7 @@
 //! tests and fixtures can plant keys that validate, without real keys in the source.
 //!
 //! The formats follow microsoft/security-utilities; the published test vectors that pin
-//! them down are in `tests/data/checksum-vectors.json`, checked by `tests/checksum.rs`.
+//! them down are in `tests/data/checksum-vectors.json`, checked by `tests/it/checksum.rs`.
 
 pub mod cask;
 pub mod entra;
