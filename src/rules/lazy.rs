@@ -2,15 +2,17 @@
 //!
 //! Rule data holds a few hundred patterns, many with Unicode classes and case folding, and
 //! compiling them all costs far more than scanning a small file: a pre-commit hook that checks
-//! one staged file would spend most of its time building automata it never runs. Each pattern's
-//! syntax is checked when the rules load (so a broken rule still fails loading with its id and
-//! line); the automaton is built the first time a file needs it, once per process.
+//! one staged file would spend most of its time building automata it never runs. Each pattern is
+//! parsed when the rules load (so a syntax error still fails loading with its id and line); the
+//! automaton is built the first time a file needs it, once per process, and the tests build them
+//! all (`Registry::compile_all`).
 
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
+use regex_syntax::ast::{Ast, GroupKind};
 use regex_syntax::hir::Hir;
 
 /// A regex whose syntax is known to be valid and whose automaton is built on first use.
@@ -31,24 +33,35 @@ static NEVER: LazyLock<Regex> = LazyLock::new(|| {
 
 impl LazyRegex {
     /// Checks `pattern`'s syntax now and defers building it; the error says what is wrong.
+    ///
+    /// Only the parse is checked here: translating the syntax (case folding, Unicode classes)
+    /// costs three times as much, and `Registry::compile_all` builds every embedded pattern in
+    /// the tests.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        Self::with_syntax(pattern).map(|(regex, _)| regex)
+        Self::parse(pattern).map(|(regex, _)| regex)
     }
 
-    /// [`LazyRegex::new`], also handing back the syntax tree it checked, for callers that
+    /// [`LazyRegex::new`], also handing back the translated syntax tree, for callers that
     /// derive more from the pattern (a rule's gate) without parsing it again.
     pub fn with_syntax(pattern: &str) -> Result<(Self, Hir), String> {
-        let hir = regex_syntax::Parser::new()
+        let (regex, ast) = Self::parse(pattern)?;
+        let hir = regex_syntax::hir::translate::Translator::new()
+            .translate(pattern, &ast)
+            .map_err(|error| error.to_string())?;
+        Ok((regex, hir))
+    }
+
+    fn parse(pattern: &str) -> Result<(Self, Ast), String> {
+        let ast = regex_syntax::ast::parse::Parser::new()
             .parse(pattern)
             .map_err(|error| error.to_string())?;
-        let mut names = Vec::new();
-        collect_names(&hir, &mut names);
+        let names = regex_syntax::ast::visit(&ast, CaptureNames::default()).unwrap_or_default();
         let regex = Self {
             pattern: pattern.to_owned(),
             names,
             compiled: OnceLock::new(),
         };
-        Ok((regex, hir))
+        Ok((regex, ast))
     }
 
     /// The index of the capture group called `name`, without building the automaton.
@@ -74,22 +87,25 @@ impl LazyRegex {
     }
 }
 
-fn collect_names(hir: &Hir, names: &mut Vec<(String, usize)>) {
-    use regex_syntax::hir::HirKind;
-    match hir.kind() {
-        HirKind::Capture(capture) => {
-            if let Some(name) = &capture.name {
-                names.push((name.to_string(), capture.index as usize));
+/// Collects the named capture groups of a pattern and their indexes.
+#[derive(Default)]
+struct CaptureNames(Vec<(String, usize)>);
+
+impl regex_syntax::ast::Visitor for CaptureNames {
+    type Output = Vec<(String, usize)>;
+    type Err = std::convert::Infallible;
+
+    fn finish(self) -> Result<Self::Output, Self::Err> {
+        Ok(self.0)
+    }
+
+    fn visit_pre(&mut self, ast: &Ast) -> Result<(), Self::Err> {
+        if let Ast::Group(group) = ast {
+            if let GroupKind::CaptureName { name, .. } = &group.kind {
+                self.0.push((name.name.clone(), name.index as usize));
             }
-            collect_names(&capture.sub, names);
         }
-        HirKind::Repetition(repetition) => collect_names(&repetition.sub, names),
-        HirKind::Concat(parts) | HirKind::Alternation(parts) => {
-            for part in parts {
-                collect_names(part, names);
-            }
-        }
-        _ => {}
+        Ok(())
     }
 }
 
