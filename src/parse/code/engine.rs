@@ -1,12 +1,13 @@
 //! The tree-sitter engine the C#, Python, JavaScript/TypeScript, Java, Go and PowerShell modules
-//! share: the time-bounded parse, running the language's query (`queries/<language>.scm`),
+//! share: the time-bounded parse, matching the language's patterns (`queries/<language>.scm`,
+//! run by our own matcher in `pattern.rs` rather than a compiled tree-sitter query),
 //! collecting definitions, resolving values, normalising callees and finding joined strings.
 //!
-//! A language supplies a [`Grammar`]: its tree-sitter language and query, and three small
+//! A language supplies a [`Grammar`]: its tree-sitter language and patterns, and three small
 //! mappings from nodes to this engine's vocabulary ([`Grammar::expr`] for values,
 //! [`Grammar::call`] for calls, [`Grammar::definitions`] for assignments).
 //!
-//! The query's captures have fixed names:
+//! The patterns' captures have fixed names:
 //! - `@call`: a call or construction node (with `@type` where the constructed type is written
 //!   elsewhere, as for C# `Foo x = new(...)`);
 //! - `@join`: a node that can build a string from pieces (a `+`, adjacent literals, a template
@@ -14,22 +15,20 @@
 //! - `@definition` with `@name` and `@value`: an assignment of `@value` to `@name`;
 //! - `@reassign` with `@name`: an assignment that makes `@name` unknown (`x += ...`).
 //!
-//! Nothing here recurses over the tree: values are computed with an explicit stack (so a
-//! 100,000-deep expression costs memory, not stack) and callees are built from the right with a
-//! size cap, so every call costs at most a bounded amount however deep its receiver chain.
+//! Nothing here recurses over the tree: matching walks it with a cursor, values are computed
+//! with an explicit stack (so a 100,000-deep expression costs memory, not stack) and callees are
+//! built from the right with a size cap, so every call costs at most a bounded amount however
+//! deep its receiver chain.
 
-use std::cell::Cell;
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
 use std::ops::{ControlFlow, Range};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tree_sitter::{
-    Node, ParseOptions, ParseState, Parser, Query, QueryCursor, QueryCursorOptions,
-    QueryCursorState, StreamingIterator, Tree,
-};
+use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
 
+use super::pattern::Patterns;
 use super::{Argument, Call, CodeView, MAX_CALLEE, MAX_VALUE, StringValue};
 
 /// What an expression node means for literal resolution.
@@ -124,7 +123,7 @@ pub(super) enum ArgValue<'t> {
     Unknown,
 }
 
-/// The captures of one query match (see the module documentation for their names).
+/// The captures of one pattern match (see the module documentation for their names).
 #[derive(Debug, Default, Clone, Copy)]
 pub(super) struct Captures<'t> {
     /// `@call`.
@@ -151,7 +150,7 @@ pub(super) type Definition<'t> = (String, Option<Node<'t>>);
 pub(super) trait Grammar {
     /// The tree-sitter language.
     fn language(&self) -> tree_sitter::Language;
-    /// The query source (`queries/<language>.scm`).
+    /// The pattern source (`queries/<language>.scm`).
     fn query(&self) -> &'static str;
     /// Node kinds of argument lists, shown as `()` inside callees.
     fn argument_lists(&self) -> &'static [&'static str];
@@ -283,7 +282,7 @@ pub(super) fn split_literal<'t>(
     Expr::Parts(parts)
 }
 
-/// The time a parse or a query may take on `len` bytes (generous: a real file takes a few
+/// The time a parse or a pattern walk may take on `len` bytes (generous: a real file takes a few
 /// milliseconds per 100 KB; this only stops pathological input).
 fn budget(len: usize) -> Duration {
     Duration::from_millis(250)
@@ -311,7 +310,7 @@ fn parse_bounded(parser: &mut Parser, text: &str, deadline: Instant) -> Option<T
     tree
 }
 
-/// A capture's meaning, by its name in the query.
+/// A capture's meaning, by its name in the patterns.
 #[derive(Debug, Clone, Copy)]
 enum Role {
     Call,
@@ -324,34 +323,10 @@ enum Role {
     Other,
 }
 
-/// A query compiled once per process and shared by every thread's parser: compiling one costs
-/// as much as parsing a large file. Each language has its own slot, so threads that need
-/// different languages compile them at the same time.
-fn shared_query(language: &tree_sitter::Language, source: &'static str) -> Option<Arc<Query>> {
-    type Slot = Arc<OnceLock<Option<Arc<Query>>>>;
-    type Slots = Mutex<HashMap<(usize, Option<String>, usize), Slot>>;
-    static SLOTS: OnceLock<Slots> = OnceLock::new();
-    let key = (
-        source.as_ptr() as usize,
-        language.name().map(str::to_owned),
-        language.node_kind_count(),
-    );
-    let slot = SLOTS
-        .get_or_init(Slots::default)
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-        .entry(key)
-        .or_default()
-        .clone();
-    slot.get_or_init(|| Query::new(language, source).ok().map(Arc::new))
-        .clone()
-}
-
-/// A compiled query and its cursor.
+/// A language's patterns and what each capture index means.
 struct Compiled {
-    query: Arc<Query>,
+    patterns: Arc<Patterns>,
     roles: Vec<Role>,
-    cursor: QueryCursor,
 }
 
 /// Node kind ids the callee normaliser treats specially.
@@ -369,21 +344,21 @@ pub(super) struct Engine<G> {
     kinds: CalleeKinds,
     /// `None` if the grammar could not be loaded (ABI mismatch); every view is then empty.
     parser: Option<Parser>,
-    /// `None` if the query does not compile against the grammar.
+    /// `None` if the pattern source does not parse.
     compiled: Option<Compiled>,
 }
 
 impl<G: Grammar> Engine<G> {
-    /// Loads the grammar and compiles its query.
+    /// Loads the grammar and its patterns (parsed once per process).
     pub(super) fn new(grammar: G) -> Self {
         let language = grammar.language();
         let mut parser = Parser::new();
         let parser = parser.set_language(&language).is_ok().then_some(parser);
-        let compiled = shared_query(&language, grammar.query()).map(|query| {
-            let roles = query
+        let compiled = Patterns::shared(&language, grammar.query()).map(|patterns| {
+            let roles = patterns
                 .capture_names()
                 .iter()
-                .map(|name| match *name {
+                .map(|name| match name.as_str() {
                     "call" => Role::Call,
                     "type" => Role::Type,
                     "join" => Role::Join,
@@ -394,13 +369,7 @@ impl<G: Grammar> Engine<G> {
                     _ => Role::Other,
                 })
                 .collect();
-            let mut cursor = QueryCursor::new();
-            cursor.set_match_limit(1 << 12);
-            Compiled {
-                query,
-                roles,
-                cursor,
-            }
+            Compiled { patterns, roles }
         });
         let ids = |kinds: &[&str]| -> Vec<u16> {
             kinds
@@ -421,10 +390,15 @@ impl<G: Grammar> Engine<G> {
         }
     }
 
-    /// Whether both the grammar and the query loaded.
+    /// Whether the grammar loaded and every pattern parsed and names kinds and fields the
+    /// grammar has.
     #[cfg(test)]
     pub(super) fn loaded(&self) -> bool {
-        self.parser.is_some() && self.compiled.is_some()
+        self.parser.is_some()
+            && self
+                .compiled
+                .as_ref()
+                .is_some_and(|compiled| compiled.patterns.complete())
     }
 
     /// Parses `text` into a tree (`None` if the grammar did not load or the parse timed out).
@@ -441,7 +415,7 @@ impl<G: Grammar> Engine<G> {
 
     /// The view of a parsed tree of `text`.
     pub(super) fn view(&mut self, tree: Option<&Tree>, text: &str) -> CodeView {
-        let (Some(tree), Some(compiled)) = (tree, self.compiled.as_mut()) else {
+        let (Some(tree), Some(compiled)) = (tree, self.compiled.as_ref()) else {
             return CodeView {
                 complete: false,
                 ..CodeView::default()
@@ -450,35 +424,18 @@ impl<G: Grammar> Engine<G> {
         let root = tree.root_node();
         let mut complete = !root.has_error();
 
-        // Every match, collected first: definitions may come after their uses.
+        // Every match, collected first: definitions may come after their uses. They come in
+        // tree-sitter's query order; only calls of equal spans would depend on it (calls and
+        // joins are sorted below, and a name's definitions count the same in any order).
         let deadline = Instant::now() + budget(text.len());
-        let timed_out = Cell::new(false);
-        let mut progress = |_: &QueryCursorState| {
-            if Instant::now() >= deadline {
-                timed_out.set(true);
-                ControlFlow::Break(())
-            } else {
-                ControlFlow::Continue(())
-            }
-        };
         let mut matches: Vec<Captures> = Vec::new();
-        let Compiled {
-            query,
-            roles,
-            cursor,
-        } = compiled;
-        let mut found = cursor.matches_with_options(
-            query,
-            root,
-            text.as_bytes(),
-            QueryCursorOptions::new().progress_callback(&mut progress),
-        );
-        while let Some(found) = found.next() {
+        let Compiled { patterns, roles } = compiled;
+        let outcome = patterns.matches(root, deadline, |_, found| {
             let mut captures = Captures::default();
-            for capture in found.captures() {
-                let node = Some(capture.node);
+            for &(index, node) in found {
+                let node = Some(node);
                 match roles
-                    .get(capture.index as usize)
+                    .get(usize::from(index))
                     .copied()
                     .unwrap_or(Role::Other)
                 {
@@ -493,9 +450,10 @@ impl<G: Grammar> Engine<G> {
                 }
             }
             matches.push(captures);
-        }
-        drop(found);
-        if timed_out.get() || cursor.did_exceed_match_limit() {
+        });
+        // As with the query cursor: out of time, or more partial matches open than its match
+        // limit (hostile nesting), makes the view incomplete.
+        if outcome.timed_out || outcome.exceeded {
             complete = false;
         }
 

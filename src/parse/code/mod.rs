@@ -55,6 +55,7 @@ mod go;
 mod java;
 mod javascript;
 mod literal;
+mod pattern;
 mod powershell;
 mod python;
 mod rust;
