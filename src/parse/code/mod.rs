@@ -9,8 +9,8 @@
 //! This module owns the public view and the per-thread parser set. Each language has its own
 //! module behind one internal trait (`LanguageParser`): `csharp`, `python`, `javascript`
 //! (JavaScript, TypeScript and TSX), `java`, `go` and `powershell` map tree-sitter trees through
-//! the shared `engine` (the time-bounded parse, queries kept as data in
-//! `queries/<language>.scm` and compiled once per thread, literal resolution, callee
+//! the shared `engine` (the time-bounded parse, tree patterns kept as data in
+//! `queries/<language>.scm` and matched by `pattern` in one walk, literal resolution, callee
 //! normalisation), and `rust` walks a syn AST. `literal` decodes the string literal forms they
 //! share (escapes, Java text blocks, C# raw strings, PowerShell backticks).
 //!
