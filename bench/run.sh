@@ -228,6 +228,13 @@ printf 'greeting = "hello"\n' >"$work/cold/settings.toml"
 cold=$work/cold/settings.toml
 bench keyless-cold "$COLD_RUNS" 3 "$keyless scan $cold"
 [[ $SKIP_PEERS == 1 ]] || bench kingfisher-cold "$COLD_RUNS" 3 "$(kingfisher_cmd "$cold")"
+# And a source file that needs the C# parser, a call rule and its remediation: a pre-commit hook
+# on code pays for those too.
+mkdir -p "$work/cold-code"
+printf 'using Azure.Storage.Blobs;\n\nclass Upload\n{\n    static void Main(string[] args)\n    {\n        var client = new BlobServiceClient(Environment.GetEnvironmentVariable(\"AZURE_STORAGE_CONNECTION_STRING\"));\n        client.GetBlobContainerClient("reports").UploadBlob("q1.csv", BinaryData.FromString("x"));\n    }\n}\n' >"$work/cold-code/Upload.cs"
+cold_code=$work/cold-code/Upload.cs
+bench keyless-cold-code "$COLD_RUNS" 3 "$keyless scan $cold_code"
+[[ $SKIP_PEERS == 1 ]] || bench kingfisher-cold-code "$COLD_RUNS" 3 "$(kingfisher_cmd "$cold_code")"
 
 # ---------------------------------------------------------------------------------------------
 # Facts for the report.
@@ -266,6 +273,7 @@ meta version ripgrep "$(version_of "$rg" --version)"
 meta version hyperfine "$(version_of hyperfine --version)"
 meta command ripgrep "$(rg_cmd DIR)"
 meta command keyless-cold "$keyless scan FILE"
+meta command keyless-cold-code "$keyless scan FILE.cs"
 [[ $SKIP_PEERS == 1 ]] || meta command kingfisher-cold "$(kingfisher_cmd FILE)"
 for tool in "${tools[@]}"; do meta tool "$tool"; done
 for g in "${growth[@]}"; do
