@@ -125,6 +125,7 @@ fn rule_descriptor(rule: &Rule, knowledge: &Knowledge) -> Value {
         "shortDescription": { "text": spec.name },
         "fullDescription": { "text": format!("{} {}", spec.docs.what, spec.docs.why) },
         "help": { "text": help_text(rule, knowledge), "markdown": help_markdown(rule, knowledge) },
+        "helpUri": super::rule_help_uri(rule),
         "defaultConfiguration": { "level": sarif_level(spec.level) },
         "properties": {
             "tags": ["security", "secrets", "azure", spec.service.as_str(), "external/cwe/cwe-798"],
