@@ -5,8 +5,9 @@
 //! character class — is rare in ordinary text. When every match of a pattern must contain such a
 //! run (a repetition of a class, at least [`MIN_RUN`] long, on every path through the pattern),
 //! one table-driven pass that looks for a run that long decides, at a fraction of the regex's
-//! cost, whether the pattern can match at all. Rules without such a run get no gate. Gates are
-//! shared between rules with the same run and evaluated at most once per file.
+//! cost, whether the pattern can match at all. Rules without such a run get no gate. A rule's gate
+//! is derived the first time a file needs it, and a gate several rules share is evaluated once
+//! per file ([`GateMemo`]).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
@@ -25,9 +26,15 @@ pub struct Gate {
 }
 
 impl Gate {
-    /// The gate for a pattern's syntax tree: its longest class repetition that every match must
-    /// contain.
-    pub fn of_hir(hir: &Hir) -> Option<Gate> {
+    /// The gate of a pattern (`None`: it has none, or does not parse): its longest class
+    /// repetition that every match must contain.
+    pub fn of_pattern(pattern: &str) -> Option<Gate> {
+        let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+        Gate::of_hir(&hir)
+    }
+
+    /// [`Gate::of_pattern`] from the pattern's syntax tree.
+    fn of_hir(hir: &Hir) -> Option<Gate> {
         required_run(hir).filter(|gate| gate.min_run >= MIN_RUN)
     }
 
@@ -141,58 +148,28 @@ fn class_bytes(hir: &Hir) -> Option<[bool; 256]> {
     Some(bytes)
 }
 
-/// Compiled gates, shared between rules.
+/// Which gates were found open or closed in one text: rules with the same run (most key rules
+/// share `[A-Za-z0-9+/]{86}`) look at the text once.
 #[derive(Debug, Default)]
-pub struct Gates {
-    gates: Vec<Gate>,
+pub struct GateMemo<'g> {
+    known: Vec<(&'g Gate, bool)>,
 }
 
-impl Gates {
-    /// Adds (or reuses) `gate`; returns its index.
-    pub fn add(&mut self, gate: Gate) -> usize {
-        if let Some(index) = self.gates.iter().position(|known| *known == gate) {
-            return index;
-        }
-        self.gates.push(gate);
-        self.gates.len() - 1
-    }
-
-    /// A per-text memo of which gates are open.
-    pub fn memo(&self) -> GateMemo {
-        GateMemo {
-            open: vec![None; self.gates.len()],
-        }
-    }
-
-    /// True when gate `index` is open in `text` (evaluated once per text through `memo`).
-    pub fn is_open(&self, index: usize, text: &str, memo: &mut GateMemo) -> bool {
-        if let Some(Some(open)) = memo.open.get(index) {
+impl<'g> GateMemo<'g> {
+    /// True when `gate` is open in `text`, the text this memo was made for.
+    pub fn is_open(&mut self, gate: &'g Gate, text: &str) -> bool {
+        if let Some((_, open)) = self.known.iter().find(|(known, _)| *known == gate) {
             return *open;
         }
-        let open = self.gates.get(index).is_none_or(|gate| gate.is_open(text));
-        if let Some(slot) = memo.open.get_mut(index) {
-            *slot = Some(open);
-        }
+        let open = gate.is_open(text);
+        self.known.push((gate, open));
         open
     }
-}
-
-/// Which gates were found open or closed in one text.
-#[derive(Debug, Clone)]
-pub struct GateMemo {
-    open: Vec<Option<bool>>,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    impl Gate {
-        fn of_pattern(pattern: &str) -> Option<Gate> {
-            let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-            Gate::of_hir(&hir)
-        }
-    }
 
     fn gate(pattern: &str) -> Gate {
         Gate::of_pattern(pattern).expect("pattern has a required long run")

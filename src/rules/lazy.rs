@@ -13,7 +13,6 @@ use std::sync::{LazyLock, OnceLock};
 
 use regex::Regex;
 use regex_syntax::ast::{Ast, GroupKind};
-use regex_syntax::hir::Hir;
 
 /// A regex whose syntax is known to be valid and whose automaton is built on first use.
 #[derive(Clone)]
@@ -38,30 +37,15 @@ impl LazyRegex {
     /// costs three times as much, and `Registry::compile_all` builds every embedded pattern in
     /// the tests.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        Self::parse(pattern).map(|(regex, _)| regex)
-    }
-
-    /// [`LazyRegex::new`], also handing back the translated syntax tree, for callers that
-    /// derive more from the pattern (a rule's gate) without parsing it again.
-    pub fn with_syntax(pattern: &str) -> Result<(Self, Hir), String> {
-        let (regex, ast) = Self::parse(pattern)?;
-        let hir = regex_syntax::hir::translate::Translator::new()
-            .translate(pattern, &ast)
-            .map_err(|error| error.to_string())?;
-        Ok((regex, hir))
-    }
-
-    fn parse(pattern: &str) -> Result<(Self, Ast), String> {
         let ast = regex_syntax::ast::parse::Parser::new()
             .parse(pattern)
             .map_err(|error| error.to_string())?;
         let names = regex_syntax::ast::visit(&ast, CaptureNames::default()).unwrap_or_default();
-        let regex = Self {
+        Ok(Self {
             pattern: pattern.to_owned(),
             names,
             compiled: OnceLock::new(),
-        };
-        Ok((regex, ast))
+        })
     }
 
     /// The index of the capture group called `name`, without building the automaton.

@@ -14,6 +14,7 @@ mod validators;
 use aho_corasick::AhoCorasick;
 use lazy::LazyRegex;
 use std::collections::{BTreeMap, HashSet};
+use std::sync::OnceLock;
 
 use crate::remediation::{
     Knowledge, KnowledgeFiles, OperationsFile, RemediationFile, Role, TemplateTarget,
@@ -153,12 +154,22 @@ pub struct Rule {
     pub hints: Vec<(spec::Hint, Context)>,
     /// Indexes into [`Registry::filters`] that apply to this rule (shared ones included).
     pub filters: Vec<usize>,
-    /// Index of the rule's gate (see [`gate`]): when it does not match a text, neither can the
-    /// rule's pattern.
-    pub gate: Option<usize>,
+    /// The rule's gate (see [`gate`]), derived from its pattern the first time a file needs
+    /// it: when the gate does not match a text, neither can the pattern.
+    gate: OnceLock<Option<gate::Gate>>,
 }
 
 impl Rule {
+    /// The text rule's gate, if its pattern has one (see [`gate`]).
+    pub fn gate(&self) -> Option<&gate::Gate> {
+        self.gate
+            .get_or_init(|| match &self.matcher {
+                Matcher::Text { regex, .. } => gate::Gate::of_pattern(regex.as_str()),
+                _ => None,
+            })
+            .as_ref()
+    }
+
     /// The remediation profile this rule's findings point to by default (hints may refine it).
     pub fn remediation_id(&self) -> &str {
         self.spec
@@ -177,8 +188,6 @@ pub struct Registry {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
-    /// Cheap necessary conditions of text rules, shared between rules.
-    gates: gate::Gates,
 }
 
 impl Registry {
@@ -254,7 +263,6 @@ impl Registry {
             .collect();
         let mut seen_ids = HashSet::new();
         let mut rules = Vec::new();
-        let mut gates = gate::Gates::default();
         for (file, spec) in rule_specs {
             if !seen_ids.insert(spec.id.clone()) {
                 errors.push(load_error(
@@ -271,7 +279,6 @@ impl Registry {
                 &filter_index,
                 &shared_filters,
                 knowledge.as_ref(),
-                &mut gates,
                 &mut errors,
             ) {
                 rules.push(rule);
@@ -291,7 +298,6 @@ impl Registry {
                 knowledge,
                 prefilter,
                 keyword_rules,
-                gates,
             }),
             _ => Err(errors),
         }
@@ -369,14 +375,18 @@ impl Registry {
     }
 
     /// A fresh per-text memo for [`Registry::gate_open`].
-    pub fn gate_memo(&self) -> gate::GateMemo {
-        self.gates.memo()
+    pub fn gate_memo(&self) -> gate::GateMemo<'_> {
+        gate::GateMemo::default()
     }
 
     /// False when `rule` has a gate that does not match `text`: its pattern cannot match there.
-    pub fn gate_open(&self, rule: &Rule, text: &str, memo: &mut gate::GateMemo) -> bool {
-        rule.gate
-            .is_none_or(|index| self.gates.is_open(index, text, memo))
+    pub fn gate_open<'r>(
+        &'r self,
+        rule: &'r Rule,
+        text: &str,
+        memo: &mut gate::GateMemo<'r>,
+    ) -> bool {
+        rule.gate().is_none_or(|gate| memo.is_open(gate, text))
     }
 
     /// Indexes of the rules whose keywords occur in `text`, ascending.
@@ -589,12 +599,11 @@ fn compile_rule(
     filter_index: &BTreeMap<&str, usize>,
     shared_filters: &[usize],
     knowledge: Option<&Knowledge>,
-    gates: &mut gate::Gates,
     errors: &mut Vec<RuleLoadError>,
 ) -> Option<Rule> {
     let before = errors.len();
     let id = spec.id.clone();
-    let matcher = compile_matcher(&file, &spec, gates, errors);
+    let matcher = compile_matcher(&file, &spec, errors);
     if spec
         .keywords
         .iter()
@@ -654,7 +663,7 @@ fn compile_rule(
         .cloned()
         .zip(compile_context(&file, &id, &hint_specs, errors))
         .collect();
-    let (matcher, gate) = matcher?;
+    let matcher = matcher?;
     if errors.len() != before {
         return None;
     }
@@ -666,7 +675,7 @@ fn compile_rule(
         excludes,
         hints,
         filters,
-        gate,
+        gate: OnceLock::new(),
     })
 }
 
@@ -677,18 +686,7 @@ fn compile_regex(
     pattern: &str,
     errors: &mut Vec<RuleLoadError>,
 ) -> Option<LazyRegex> {
-    compile_syntax(file, id, what, pattern, errors).map(|(regex, _)| regex)
-}
-
-/// [`compile_regex`], with the syntax tree it checked.
-fn compile_syntax(
-    file: &str,
-    id: &str,
-    what: &str,
-    pattern: &str,
-    errors: &mut Vec<RuleLoadError>,
-) -> Option<(LazyRegex, regex_syntax::hir::Hir)> {
-    LazyRegex::with_syntax(pattern)
+    LazyRegex::new(pattern)
         .map_err(|error| {
             errors.push(load_error(
                 file,
@@ -720,13 +718,12 @@ fn compile_value_test(
     }
 }
 
-/// The rule's matcher, and for a text rule the index of its gate (see [`gate`]).
+/// The rule's matcher.
 fn compile_matcher(
     file: &str,
     spec: &RuleSpec,
-    gates: &mut gate::Gates,
     errors: &mut Vec<RuleLoadError>,
-) -> Option<(Matcher, Option<usize>)> {
+) -> Option<Matcher> {
     let id = spec.id.as_str();
     let kinds = usize::from(spec.pattern.is_some())
         + usize::from(!spec.settings.is_empty())
@@ -741,14 +738,12 @@ fn compile_matcher(
         return None;
     }
     if let Some(pattern) = &spec.pattern {
-        let (regex, syntax) = compile_syntax(file, id, "pattern", pattern, errors)?;
+        let regex = compile_regex(file, id, "pattern", pattern, errors)?;
         let secret_group = regex.group_index("secret");
-        let gate = gate::Gate::of_hir(&syntax).map(|found| gates.add(found));
-        let matcher = Matcher::Text {
+        return Some(Matcher::Text {
             regex,
             secret_group,
-        };
-        return Some((matcher, gate));
+        });
     }
     if !spec.calls.is_empty() {
         let mut compiled = Vec::new();
@@ -773,7 +768,7 @@ fn compile_matcher(
                 credential,
             });
         }
-        return Some((Matcher::Calls(compiled), None));
+        return Some(Matcher::Calls(compiled));
     }
     let mut compiled = Vec::new();
     for setting in &spec.settings {
@@ -798,7 +793,7 @@ fn compile_matcher(
                 .and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
         });
     }
-    Some((Matcher::Settings(compiled), None))
+    Some(Matcher::Settings(compiled))
 }
 
 fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {

@@ -236,7 +236,7 @@ fn no_rule_pattern_uses_a_unicode_word_boundary() {
 fn every_gate_is_open_on_the_rules_positive_examples() {
     let registry = registry();
     let mut failures = Vec::new();
-    for rule in registry.rules().iter().filter(|rule| rule.gate.is_some()) {
+    for rule in registry.rules().iter().filter(|rule| rule.gate().is_some()) {
         for example in &rule.spec.examples {
             let mut memo = registry.gate_memo();
             if !registry.gate_open(rule, example.text(), &mut memo) {
