@@ -783,24 +783,15 @@ mod tests {
         assert!(!outcome.exceeded, "{what}");
     }
 
-    fn files(root: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(root) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                files(&path, out);
-            } else {
-                out.push(path);
-            }
-        }
-    }
-
     /// Compares with tree-sitter on every file under `root` of a language's extensions.
     fn same_on_files(root: &Path) -> usize {
-        let mut all = Vec::new();
-        files(root, &mut all);
+        let mut all: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+            .standard_filters(false)
+            .build()
+            .flatten()
+            .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
+            .map(ignore::DirEntry::into_path)
+            .collect();
         all.sort();
         let mut compared = 0;
         for (language, source, extensions) in languages() {
