@@ -236,13 +236,7 @@ impl Patterns {
                     continue;
                 };
                 ways.clear();
-                if step.children.is_empty() {
-                    // The common case: the root alone (`(call_expression) @call`).
-                    ways.push(Way {
-                        captures: step.captures.iter().map(|&c| (c, node)).collect(),
-                        last: node,
-                    });
-                } else if !match_node(step, node, &mut scratch, &mut ways) {
+                if !match_node(step, node, &mut scratch, &mut ways) {
                     outcome.exceeded = true;
                 }
                 if ways.is_empty() {
