@@ -4,8 +4,8 @@
 //! search with no literal to anchor on, although the secret's shape — a long unbroken run of one
 //! character class — is rare in ordinary text. When every match of a pattern must contain such a
 //! run (a repetition of a class, at least [`MIN_RUN`] long, on every path through the pattern),
-//! one table-driven pass that looks for a run that long decides, at a fraction of the regex's
-//! cost, whether the pattern can match at all. Rules without such a run get no gate. A rule's gate
+//! a table-driven scan that probes the text for a run that long decides, at a fraction of the
+//! regex's cost, whether the pattern can match at all. Rules without such a run get no gate. A rule's gate
 //! is derived the first time a file needs it, and a gate several rules share is evaluated once
 //! per file ([`GateMemo`]).
 

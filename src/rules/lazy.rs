@@ -14,7 +14,7 @@ use std::sync::{LazyLock, OnceLock};
 use regex::Regex;
 use regex_syntax::ast::{Ast, GroupKind};
 
-/// A regex whose syntax is known to be valid and whose automaton is built on first use.
+/// A regex whose syntax parsed and whose automaton is built on first use.
 #[derive(Clone)]
 pub struct LazyRegex {
     pattern: String,

@@ -5,6 +5,7 @@
 
 use std::ops::Range;
 
+use super::gate::GateMemo;
 use super::settings;
 use super::spec::{FilterTarget, Within};
 use super::validators::{self, Verdict};
@@ -102,7 +103,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
             .get(index)
             .is_some_and(|rule| file_admits(rule, path, text))
     });
-    let mut gates = registry.gate_memo();
+    let mut gates = GateMemo::default();
     for &rule_index in &candidate_rules {
         let Some(rule) = registry.rules().get(rule_index) else {
             continue;
@@ -112,7 +113,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                 regex,
                 secret_group,
             } => {
-                if !registry.gate_open(rule, text, &mut gates) {
+                if !rule.gate_open(text, &mut gates) {
                     continue;
                 }
                 for captures in regex.captures_iter(text) {

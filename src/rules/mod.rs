@@ -160,6 +160,12 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// False when the rule has a gate that does not match `text`: its pattern cannot match
+    /// there. `memo` is one per text, so a gate several rules share looks at it once.
+    pub fn gate_open<'r>(&'r self, text: &str, memo: &mut gate::GateMemo<'r>) -> bool {
+        self.gate().is_none_or(|gate| memo.is_open(gate, text))
+    }
+
     /// The text rule's gate, if its pattern has one (see [`gate`]).
     pub fn gate(&self) -> Option<&gate::Gate> {
         self.gate
@@ -372,21 +378,6 @@ impl Registry {
     /// Roles and remediation profiles.
     pub fn knowledge(&self) -> &Knowledge {
         &self.knowledge
-    }
-
-    /// A fresh per-text memo for [`Registry::gate_open`].
-    pub fn gate_memo(&self) -> gate::GateMemo<'_> {
-        gate::GateMemo::default()
-    }
-
-    /// False when `rule` has a gate that does not match `text`: its pattern cannot match there.
-    pub fn gate_open<'r>(
-        &'r self,
-        rule: &'r Rule,
-        text: &str,
-        memo: &mut gate::GateMemo<'r>,
-    ) -> bool {
-        rule.gate().is_none_or(|gate| memo.is_open(gate, text))
     }
 
     /// Indexes of the rules whose keywords occur in `text`, ascending.
