@@ -11,6 +11,8 @@ mod settings;
 pub mod spec;
 mod validators;
 
+pub use validators::identifiable_service;
+
 use aho_corasick::AhoCorasick;
 use lazy::LazyRegex;
 use std::collections::{BTreeMap, HashSet};

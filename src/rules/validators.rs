@@ -54,7 +54,9 @@ fn carries_signature(secret: &str) -> bool {
     })
 }
 
-fn identifiable_service(kind: IdentifiableKind) -> Option<Service> {
+/// The service an identifiable key belongs to, by the kind its signature names (`None`: a kind
+/// outside keyless's vocabulary).
+pub fn identifiable_service(kind: IdentifiableKind) -> Option<Service> {
     Some(match kind {
         IdentifiableKind::StorageAccount => Service::Storage,
         IdentifiableKind::CosmosDb => Service::Cosmos,

@@ -9,6 +9,7 @@ use keyless::checksum::{
     IdentifiableKind, generate_cask_key, generate_cask_key_long_form, generate_entra_secret,
     generate_identifiable_key,
 };
+use keyless::rules::identifiable_service;
 use keyless::{Finding, Level, Registry, Service, scan_text};
 
 fn registry() -> Registry {
@@ -46,24 +47,6 @@ fn change_char(key: &str, position: usize) -> String {
 /// Scans the key on its own in a neutral setting, so only context-free rules can fire.
 fn scan_key(registry: &Registry, key: &str) -> Vec<Finding> {
     scan_text(registry, "keys.txt", &format!("value: {key}\n"))
-}
-
-fn service_of(kind: IdentifiableKind) -> Option<Service> {
-    Some(match kind {
-        IdentifiableKind::StorageAccount => Service::Storage,
-        IdentifiableKind::CosmosDb => Service::Cosmos,
-        IdentifiableKind::Batch => Service::Batch,
-        IdentifiableKind::Apim => Service::Apim,
-        IdentifiableKind::ServiceBus | IdentifiableKind::Relay => Service::Servicebus,
-        IdentifiableKind::EventHubs => Service::Eventhubs,
-        IdentifiableKind::IotHub => Service::Iothub,
-        IdentifiableKind::CacheForRedis => Service::Redis,
-        IdentifiableKind::EventGrid => Service::Eventgrid,
-        IdentifiableKind::ContainerRegistry => Service::Acr,
-        IdentifiableKind::Search => Service::Search,
-        IdentifiableKind::Functions => Service::Functions,
-        IdentifiableKind::MlWebServiceClassic => return None,
-    })
 }
 
 /// Checks one valid key and its one-character variants; returns what went wrong.
@@ -105,7 +88,7 @@ fn identifiable_keys_are_found_with_their_service_and_changed_ones_are_not() {
     let mut failures = Vec::new();
     let mut checked = 0;
     for kind in IdentifiableKind::ALL {
-        let Some(service) = service_of(kind) else {
+        let Some(service) = identifiable_service(kind) else {
             continue;
         };
         for &seed in kind.seed_names() {
