@@ -6,6 +6,7 @@
 
 mod common;
 mod parse_code_support;
+mod parse_support;
 mod workflow_common;
 
 mod bad_inputs;

@@ -8,13 +8,12 @@ use std::time::{Duration, Instant};
 use keyless::parse::hcl::HclParser;
 use keyless::parse::{Document, Format, ValueKind};
 
+use crate::parse_support::{self, Table, expect, owned, resources};
+
 use ValueKind::{Array, Bool, Expression, Null, Number, Object, String as Str};
 
 fn fixture(name: &str) -> String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/parse/terraform")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    parse_support::fixture("terraform", name)
 }
 
 fn parse(text: &str) -> Document {
@@ -58,41 +57,6 @@ fn check_invariants(text: &str, document: &Document) {
                 .is_some()
         );
     }
-}
-
-/// Expected `(path, kind, value text)` entries.
-type Table<'a> = &'a [(&'a str, ValueKind, &'a str)];
-
-/// Asserts each `(path, kind, value text)` is an entry of `text`'s document.
-#[track_caller]
-fn expect(text: &str, document: &Document, table: Table) {
-    for &(path, kind, value) in table {
-        let segments: Vec<&str> = path.split('.').collect();
-        let entry = document.get(&segments).unwrap_or_else(|| {
-            let paths: Vec<String> = document
-                .entries
-                .iter()
-                .map(|entry| entry.path.join("."))
-                .collect();
-            panic!("no entry {path}; entries: {paths:#?}")
-        });
-        assert_eq!((entry.kind, entry.text(text)), (kind, value), "{path}");
-    }
-}
-
-fn resources(document: &Document) -> Vec<(String, String)> {
-    document
-        .resources
-        .iter()
-        .map(|resource| (resource.type_name.clone(), resource.path.join(".")))
-        .collect()
-}
-
-fn owned(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs
-        .iter()
-        .map(|&(a, b)| (a.to_string(), b.to_string()))
-        .collect()
 }
 
 #[test]

@@ -2,17 +2,12 @@
 //! (`fixtures/parse/keyvalue`): exact paths, kinds and value texts, plus broken and huge inputs
 //! that must not panic.
 
-use std::path::PathBuf;
-
 use keyless::parse::{self, Document, Format, ValueKind, keyvalue};
 
 use ValueKind::{Bool, Null, Object, String};
 
 fn fixture(name: &str) -> std::string::String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/parse/keyvalue")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
+    crate::parse_support::fixture("keyvalue", name)
 }
 
 /// Every entry in order: its path, value text and kind.

@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use keyless::parse::{self, Document, Format, MAX_DEPTH, ValueKind, xml::XmlParser};
 use keyless::source::{Decoded, decode};
 
+use crate::parse_support::{at, check_table};
+
 use ValueKind::{Object, String};
 
 fn fixture(name: &str) -> std::string::String {
@@ -16,30 +18,6 @@ fn fixture(name: &str) -> std::string::String {
     match decode(&bytes) {
         Decoded::Text(source) => source.text().to_owned(),
         Decoded::Binary => panic!("{name} decoded as binary"),
-    }
-}
-
-/// Every entry at exactly `path`, in order: its value text and kind.
-fn at<'t>(document: &Document, text: &'t str, path: &[&str]) -> Vec<(&'t str, ValueKind)> {
-    document
-        .entries
-        .iter()
-        .filter(|entry| {
-            entry
-                .path
-                .iter()
-                .map(std::string::String::as_str)
-                .eq(path.iter().copied())
-        })
-        .map(|entry| (&text[entry.value.clone()], entry.kind))
-        .collect()
-}
-
-type Row<'a> = (&'a [&'a str], &'a [(&'a str, ValueKind)]);
-
-fn check_table(document: &Document, text: &str, rows: &[Row<'_>]) {
-    for (path, expected) in rows {
-        assert_eq!(at(document, text, path), *expected, "at {path:?}");
     }
 }
 

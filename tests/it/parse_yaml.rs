@@ -1,41 +1,14 @@
 //! The YAML parser on realistic files (`fixtures/parse/yaml`): exact paths, kinds and value
 //! texts, plus broken, deep and huge inputs that must not panic.
 
-use std::path::PathBuf;
-
 use keyless::parse::{self, Document, Format, MAX_DEPTH, ValueKind, yaml};
+
+use crate::parse_support::{at, check_table};
 
 use ValueKind::{Array, Bool, Expression, Null, Number, Object, String};
 
 fn fixture(name: &str) -> std::string::String {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures/parse/yaml")
-        .join(name);
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
-}
-
-/// Every entry at exactly `path`, in order: its value text and kind.
-fn at<'t>(document: &Document, text: &'t str, path: &[&str]) -> Vec<(&'t str, ValueKind)> {
-    document
-        .entries
-        .iter()
-        .filter(|entry| {
-            entry
-                .path
-                .iter()
-                .map(std::string::String::as_str)
-                .eq(path.iter().copied())
-        })
-        .map(|entry| (&text[entry.value.clone()], entry.kind))
-        .collect()
-}
-
-type Row<'a> = (&'a [&'a str], &'a [(&'a str, ValueKind)]);
-
-fn check_table(document: &Document, text: &str, rows: &[Row<'_>]) {
-    for (path, expected) in rows {
-        assert_eq!(at(document, text, path), *expected, "at {path:?}");
-    }
+    crate::parse_support::fixture("yaml", name)
 }
 
 /// What holds for every document: spans inside the text on character boundaries, entries in
