@@ -55,7 +55,8 @@ use std::time::Instant;
 use tree_sitter::{Node, Parser};
 
 use super::tree::{
-    DocumentBuilder, budget, chunk_starts, flatten_errors, named, parse_bounded, piece_deadline,
+    DocumentBuilder, Inside, WindowSyntax, budget, chunk_starts, flatten_errors, named,
+    parse_bounded, piece_deadline, windows,
 };
 use super::{Document, Entry, MAX_DEPTH, Resource, ValueKind};
 
@@ -92,26 +93,70 @@ impl BicepParser {
             builder.doc.complete = false;
             return builder.finish();
         };
-        match parse_bounded(
-            parser,
-            text,
-            None,
-            &mut builder.doc.points,
-            Instant::now() + budget(text.len()),
-        ) {
-            Some(tree) => {
-                let root = tree.root_node();
-                if has_real_error(root, text) {
-                    builder.doc.complete = false;
+        for window in windows(text, &BICEP_WINDOWS) {
+            let range = (window.len() < text.len()).then(|| window.clone());
+            match parse_bounded(
+                parser,
+                text,
+                range,
+                &mut builder.doc.points,
+                Instant::now() + budget(window.len()),
+            ) {
+                Some(tree) => {
+                    let root = tree.root_node();
+                    if has_real_error(root, text) {
+                        builder.doc.complete = false;
+                    }
+                    builder.statements(root, Some(parser));
                 }
-                builder.statements(root, Some(parser));
-            }
-            None => {
-                builder.doc.complete = false;
-                builder.reparse(parser, 0..text.len(), None);
+                None => {
+                    builder.doc.complete = false;
+                    builder.reparse(parser, window, None);
+                }
             }
         }
         builder.finish()
+    }
+}
+
+/// How Bicep text is cut into parse windows: at declarations, never inside `'''` strings or
+/// `/* */` comments, long lines at blanks outside `'...'`.
+const BICEP_WINDOWS: WindowSyntax = WindowSyntax {
+    starts_declaration: bicep_declaration,
+    quote: b'\'',
+    inside_after: bicep_inside_after,
+};
+
+/// Whether a line leaves the text inside a `'''` string or a `/* */` comment, given whether it
+/// started inside one (`inside`, updated). Good enough to avoid cutting inside either: a `/*`
+/// or `'''` inside an ordinary string only delays the next cut.
+fn bicep_inside_after(inside: &mut Inside, line: &str) {
+    let mut rest = line;
+    while !rest.is_empty() {
+        let (token, next) = match inside {
+            Inside::Comment => ("*/", Inside::Nothing),
+            Inside::String => ("'''", Inside::Nothing),
+            Inside::Nothing | Inside::Heredoc(_) => {
+                match (rest.find("/*"), rest.find("'''"), rest.find("//")) {
+                    (comment, string, Some(line_comment))
+                        if comment.is_none_or(|at| line_comment < at)
+                            && string.is_none_or(|at| line_comment < at) =>
+                    {
+                        break;
+                    }
+                    (Some(comment), string, _) if string.is_none_or(|at| comment < at) => {
+                        ("/*", Inside::Comment)
+                    }
+                    (_, Some(_), _) => ("'''", Inside::String),
+                    _ => break,
+                }
+            }
+        };
+        let Some(found) = rest.find(token) else {
+            break;
+        };
+        *inside = next;
+        rest = rest.get(found + token.len()..).unwrap_or_default();
     }
 }
 
@@ -1012,7 +1057,7 @@ fn is_secure(declaration: Node<'_>, text: &str) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tree::Points;
+    use super::super::tree::{LINE_PIECE, Points, WINDOW};
     use super::*;
     use std::time::Duration;
     use tree_sitter::Point;
@@ -1147,6 +1192,73 @@ mod tests {
             .map(|&at| text[at..].lines().next().unwrap_or(""))
             .collect();
         assert_eq!(lines, ["resource a 'T@1' = {", "@secure()", "var v = 1"]);
+    }
+
+    #[test]
+    fn windows_cut_only_between_declarations() {
+        // Declarations that would be cut points if they were not inside a string, a comment or
+        // right after a decorator.
+        let filler = format!("var pad = '{}'\n", "x".repeat(WINDOW));
+        let text = [
+            filler.as_str(),
+            "var script = '''\nparam inside string\n'''\n",
+            filler.as_str(),
+            "/* a comment\nparam inside comment\n*/\n",
+            filler.as_str(),
+            "@secure()\nparam secret string\n",
+            filler.as_str(),
+            "// '''\nparam after_a_line_comment string\n",
+        ]
+        .concat();
+        let windows = windows(&text, &BICEP_WINDOWS);
+        // A window ends at the first allowed cut after WINDOW bytes.
+        let firsts: Vec<&str> = windows
+            .iter()
+            .map(|window| &text[window.start..(window.start + 16).min(text.len())])
+            .collect();
+        assert_eq!(
+            firsts,
+            [
+                "var pad = 'xxxxx",
+                "var script = '''",
+                "var pad = 'xxxxx",
+                "@secure()\nparam ",
+                "param after_a_li",
+            ]
+        );
+        assert_eq!(windows.first().map(|window| window.start), Some(0));
+        assert_eq!(windows.last().map(|window| window.end), Some(text.len()));
+        assert!(windows.windows(2).all(|pair| pair[0].end == pair[1].start));
+
+        // A line longer than a window is cut into pieces, at blanks outside quotes.
+        let line = format!(
+            "var x = {{ {}}}\n",
+            "k: 'a b\\' c' ".repeat(2 * WINDOW / 14)
+        );
+        let pieces = super::windows(&line, &BICEP_WINDOWS);
+        assert!(
+            pieces.len() > 2 * WINDOW / LINE_PIECE - 2,
+            "{}",
+            pieces.len()
+        );
+        for piece in pieces.iter().skip(1) {
+            assert_eq!(line.as_bytes()[piece.start], b' ');
+            let before = &line[..piece.start];
+            assert_eq!(
+                (before.matches('\'').count() - before.matches("\\'").count()) % 2,
+                0
+            );
+        }
+
+        // Parsed window by window, the file is still complete and whole.
+        let document = parse(&text);
+        assert!(document.complete);
+        let script = document
+            .get(&["variables", "script"])
+            .expect("the multi-line string");
+        assert_eq!(script.text(&text), "param inside string\n");
+        assert!(document.get(&["parameters", "secret", "type"]).is_some());
+        assert!(document.get(&["parameters", "inside"]).is_none());
     }
 
     #[test]

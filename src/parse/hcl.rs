@@ -42,7 +42,8 @@ use std::time::Instant;
 use tree_sitter::{Node, Parser};
 
 use super::tree::{
-    DocumentBuilder, budget, chunk_starts, flatten_errors, named, parse_bounded, piece_deadline,
+    DocumentBuilder, Inside, WindowSyntax, budget, chunk_starts, flatten_errors, named,
+    parse_bounded, piece_deadline, windows,
 };
 use super::{Document, MAX_DEPTH, Resource, ValueKind};
 
@@ -79,25 +80,72 @@ impl HclParser {
             builder.doc.complete = false;
             return builder.finish();
         };
-        match parse_bounded(
-            parser,
-            text,
-            None,
-            &mut builder.doc.points,
-            Instant::now() + budget(text.len()),
-        ) {
-            Some(tree) => {
-                let root = tree.root_node();
-                builder.broken = root.has_error();
-                builder.doc.complete = !builder.broken;
-                builder.file(root, Some(parser));
-            }
-            None => {
-                builder.broken = true;
-                builder.reparse(parser, 0..text.len(), None);
+        for window in windows(text, &HCL_WINDOWS) {
+            let range = (window.len() < text.len()).then(|| window.clone());
+            match parse_bounded(
+                parser,
+                text,
+                range,
+                &mut builder.doc.points,
+                Instant::now() + budget(window.len()),
+            ) {
+                Some(tree) => {
+                    let root = tree.root_node();
+                    builder.broken |= root.has_error();
+                    builder.file(root, Some(parser));
+                }
+                None => {
+                    builder.broken = true;
+                    builder.reparse(parser, window, None);
+                }
             }
         }
+        builder.doc.complete &= !builder.broken;
         builder.finish()
+    }
+}
+
+/// How HCL text is cut into parse windows: only lines longer than a window are cut (at blanks
+/// outside `"..."`), since tree-sitter-hcl recovers from a broken line at the next one.
+const HCL_WINDOWS: WindowSyntax = WindowSyntax {
+    starts_declaration: |_| false,
+    quote: b'"',
+    inside_after: hcl_inside_after,
+};
+
+/// Follows heredocs (`<<EOT` or `<<-EOT` ending a line, closed by a line holding only `EOT`) and
+/// `/* */` comments over one line.
+fn hcl_inside_after(inside: &mut Inside, line: &str) {
+    match inside {
+        Inside::Heredoc(marker) => {
+            if line.trim() == marker.as_str() {
+                *inside = Inside::Nothing;
+            }
+        }
+        Inside::Comment => {
+            if line.contains("*/") {
+                *inside = Inside::Nothing;
+            }
+        }
+        Inside::Nothing | Inside::String => {
+            let code = line.trim_end();
+            if let Some((_, opener)) = code.rsplit_once("<<") {
+                let marker = opener.trim_start_matches('-');
+                if !marker.is_empty()
+                    && marker
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_')
+                {
+                    *inside = Inside::Heredoc(marker.to_owned());
+                    return;
+                }
+            }
+            if let Some((_, after)) = code.rsplit_once("/*")
+                && !after.contains("*/")
+            {
+                *inside = Inside::Comment;
+            }
+        }
     }
 }
 
@@ -555,6 +603,43 @@ mod tests {
 
     fn parse(text: &str) -> Document {
         HclParser::new().parse(text)
+    }
+
+    #[test]
+    fn only_long_lines_outside_heredocs_are_cut() {
+        use super::super::tree::{LINE_PIECE, WINDOW};
+        let long_line = format!("tags = {{ {}}}\n", "k = \"a b\" ".repeat(2 * WINDOW / 10));
+        let heredoc = format!("policy = <<-EOT\n{long_line}  EOT\n");
+        let text = [
+            "resource \"a\" \"b\" {\n  x = 1\n}\n".repeat(WINDOW / 16),
+            heredoc.clone(),
+            "/* a comment\n".to_owned(),
+            long_line.clone(),
+            "*/\n".to_owned(),
+            long_line.clone(),
+        ]
+        .concat();
+        let windows = windows(&text, &HCL_WINDOWS);
+        let last_line = text.len() - long_line.len();
+        // Nothing is cut before the last line: short lines, a heredoc and a comment.
+        assert!(
+            windows.len() > 2 * WINDOW / LINE_PIECE - 2,
+            "{}",
+            windows.len()
+        );
+        assert_eq!(
+            windows.first().map(|window| window.end > last_line),
+            Some(true)
+        );
+        for window in windows.iter().skip(1) {
+            assert!(window.start > last_line);
+            assert_eq!(text.as_bytes()[window.start], b' ');
+            assert_eq!(text[last_line..window.start].matches('"').count() % 2, 0);
+        }
+        // The heredoc is whole.
+        let document = parse(&heredoc);
+        let policy = document.get(&["policy"]).expect("the heredoc");
+        assert_eq!(policy.text(&heredoc), long_line);
     }
 
     fn has(text: &str, path: &str, kind: ValueKind, value: &str) -> bool {

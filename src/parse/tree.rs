@@ -67,31 +67,110 @@ pub(super) fn parse_bounded(
     tree
 }
 
-/// Rows and columns of byte offsets asked for in increasing order, in time linear in the text
-/// overall (an earlier offset starts over from the top).
+/// Size of the windows a big file is parsed in. Error recovery can cost the rest of the input
+/// per token (tree-sitter-bicep's external scanner looks for the end of a `'''` string up to
+/// the end of the input each time recovery tries it), so one broken line in a big file would
+/// cost the file's size again and again; windows bound that to their own size. Most real files
+/// are smaller than one window.
+pub(super) const WINDOW: usize = 8 * 1024;
+
+/// Size of the pieces a line longer than [`WINDOW`] is cut into: such a line is minified or
+/// broken text (both grammars put one statement or attribute on a line), where tree-sitter's
+/// error recovery costs up to the piece's size per token.
+pub(super) const LINE_PIECE: usize = 2 * 1024;
+
+/// What a grammar's text looks like to [`windows`].
+pub(super) struct WindowSyntax {
+    /// Whether a line starts a top-level declaration, where a window may end.
+    pub(super) starts_declaration: fn(&str) -> bool,
+    /// The quote of one-line strings, inside which a long line is not cut.
+    pub(super) quote: u8,
+    /// Follows multi-line strings, comments and heredocs over one line.
+    pub(super) inside_after: fn(&mut Inside, &str),
+}
+
+/// A multi-line construct a line ends inside of, where no window may start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Inside {
+    Nothing,
+    String,
+    Comment,
+    /// A heredoc, with the marker that closes it.
+    Heredoc(String),
+}
+
+/// `text` cut into consecutive windows of at least [`WINDOW`] bytes (but the last), each ending
+/// before a declaration that is not inside a multi-line construct and not right after a
+/// decorator line; a line longer than a window is cut at blanks outside quotes.
+pub(super) fn windows(text: &str, syntax: &WindowSyntax) -> Vec<Range<usize>> {
+    let mut windows = Vec::new();
+    let mut start = 0;
+    let mut offset = 0;
+    let mut inside = Inside::Nothing;
+    let mut after_decorator = false;
+    for line in text.split_inclusive('\n') {
+        let at = offset;
+        offset += line.len();
+        if inside == Inside::Nothing
+            && !after_decorator
+            && at - start >= WINDOW
+            && (syntax.starts_declaration)(line)
+        {
+            windows.push(start..at);
+            start = at;
+        }
+        if line.len() > WINDOW && inside == Inside::Nothing {
+            let (mut quoted, mut escaped) = (false, false);
+            for (index, byte) in line.bytes().enumerate() {
+                match byte {
+                    b'\\' if quoted => {
+                        escaped = !escaped;
+                        continue;
+                    }
+                    quote if quote == syntax.quote && !escaped => quoted = !quoted,
+                    b' ' | b'\t' if !quoted && at + index - start >= LINE_PIECE => {
+                        windows.push(start..at + index);
+                        start = at + index;
+                    }
+                    _ => {}
+                }
+                escaped = false;
+            }
+        }
+        if !line.trim().is_empty() {
+            after_decorator = line.starts_with('@');
+        }
+        (syntax.inside_after)(&mut inside, line);
+    }
+    windows.push(start..text.len());
+    windows
+}
+
+/// Rows and columns of byte offsets, by binary search over the line starts (found on first use):
+/// offsets come in any order (a window, then the broken regions inside it).
 #[derive(Default)]
 pub(super) struct Points {
-    offset: usize,
-    point: Point,
+    line_starts: Vec<usize>,
 }
 
 impl Points {
     /// The row and column of `offset` (clamped to the text).
     pub(super) fn at(&mut self, text: &str, offset: usize) -> Point {
+        if self.line_starts.is_empty() {
+            self.line_starts = std::iter::once(0)
+                .chain(memchr::memchr_iter(b'\n', text.as_bytes()).map(|at| at + 1))
+                .collect();
+        }
         let offset = offset.min(text.len());
-        if offset < self.offset {
-            *self = Self::default();
+        let row = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(row).copied().unwrap_or_default();
+        Point {
+            row,
+            column: offset - start,
         }
-        for &byte in text.as_bytes().get(self.offset..offset).unwrap_or_default() {
-            if byte == b'\n' {
-                self.point.row += 1;
-                self.point.column = 0;
-            } else {
-                self.point.column += 1;
-            }
-        }
-        self.offset = offset;
-        self.point
     }
 }
 

@@ -5,8 +5,9 @@
 
 use std::ops::Range;
 
+use super::enclosing::Innermost;
 use super::gate::GateMemo;
-use super::settings;
+use super::settings::{self, PathIndex};
 use super::spec::{FilterTarget, Within};
 use super::validators::{self, Verdict};
 use super::{CompiledArgumentTest, Context, Matcher, Registry, Rule};
@@ -89,6 +90,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         path,
         format,
         document: OnceCell::new(),
+        innermost: OnceCell::new(),
+        paths: OnceCell::new(),
         region_checks: RefCell::default(),
     };
     let language = Language::of_path(path);
@@ -144,7 +147,10 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                 let Some(document) = located.document() else {
                     continue;
                 };
-                for found in settings::find(document, alternatives, format, text) {
+                let paths = located
+                    .paths
+                    .get_or_init(|| PathIndex::new(&document.entries));
+                for found in settings::find(document, paths, alternatives, format, text) {
                     let entry = found.entry;
                     let value = entry.text(text);
                     let is_secret = found.literal;
@@ -454,6 +460,10 @@ struct Located<'a> {
     path: &'a str,
     format: Option<Format>,
     document: OnceCell<Option<Document>>,
+    /// Built on the first `within: key` check or `{setting}` message.
+    innermost: OnceCell<Innermost>,
+    /// Built for the first setting rule.
+    paths: OnceCell<PathIndex>,
     /// Results of context and filter checks by (check, region): many matches on one line (or in
     /// one file) share a region, and re-running a regex over it per match is quadratic.
     region_checks: RefCell<HashMap<(usize, Range<usize>), bool>>,
@@ -483,14 +493,11 @@ impl Located<'_> {
     /// The key path of the innermost structured entry whose value holds `offset`.
     fn enclosing_key(&self, offset: usize) -> Option<String> {
         let document = self.document()?;
-        document
-            .entries
-            .iter()
-            .filter(|entry| {
-                entry.value.start <= offset && offset < entry.value.end.max(entry.value.start + 1)
-            })
-            .max_by_key(|entry| entry.path.len())
-            .map(|entry| entry.path.join("."))
+        let innermost = self
+            .innermost
+            .get_or_init(|| Innermost::new(&document.entries));
+        let entry = document.entries.get(innermost.at(offset)?)?;
+        Some(entry.path.join("."))
     }
 }
 

@@ -4,6 +4,7 @@
 //! `remediation.yaml` hold the shared filters and the remediation knowledge. Loading collects every
 //! problem (file, line, rule id) before failing, so one run shows them all.
 
+mod enclosing;
 pub mod gate;
 pub mod lazy;
 pub mod matcher;

@@ -1,5 +1,12 @@
 //! Setting rules: find the entries of a parsed [`Document`] that a rule's alternatives describe
 //! (a key path, possibly inside a resource of given types, whose value and siblings pass tests).
+//!
+//! Everything here is linear in the document (after one sort): a big or broken template can hold
+//! thousands of entries under one parent and many resources at one path (several top-level
+//! documents in one file), so nothing walks a parent's children or a resource's entries more
+//! than once per test.
+
+use std::collections::{HashMap, HashSet};
 
 use super::{CompiledSetting, CompiledValueTest};
 use crate::parse::{Document, Entry, Format, ValueKind};
@@ -20,25 +27,31 @@ pub struct SettingMatch<'d> {
 }
 
 /// Every entry of `document` that one of `alternatives` (for `format`) matches, in document order.
+/// `paths` is `document`'s [`PathIndex`], built once per file for every rule.
 pub fn find<'d>(
     document: &'d Document,
+    paths: &'d PathIndex,
     alternatives: &[CompiledSetting],
     format: Format,
     text: &str,
 ) -> Vec<SettingMatch<'d>> {
     let mut found: Vec<SettingMatch<'d>> = Vec::new();
-    let index = PathIndex::new(document);
+    let index = Paths {
+        entries: &document.entries,
+        index: paths,
+    };
     for alternative in alternatives {
         if !alternative.formats.is_empty() && !alternative.formats.contains(&format) {
             continue;
         }
+        let mut siblings = SiblingTests::new(alternative, &index, text);
         if alternative.resources.is_empty() {
-            for entry in &document.entries {
-                let key = entry.path.join(".");
-                if matches(alternative, &index, entry, &key, text) {
+            for (entry_index, entry) in document.entries.iter().enumerate() {
+                let key = index.key(entry_index, 0);
+                if matches(alternative, &mut siblings, entry, key, text) {
                     found.push(SettingMatch {
                         entry,
-                        key,
+                        key: key.to_owned(),
                         resource: "",
                         literal: alternative.value.literal,
                         report_at: None,
@@ -47,27 +60,35 @@ pub fn find<'d>(
             }
             continue;
         }
+        // Resources at one path (one per top-level document of a multi-document file) share
+        // their entries: each (path, type) is searched once.
+        let mut searched = HashSet::new();
         for resource in &document.resources {
             if !alternative
                 .resources
                 .iter()
                 .any(|wanted| wanted.eq_ignore_ascii_case(&resource.type_name))
+                || !searched.insert((resource.path.as_slice(), resource.type_name.as_str()))
             {
                 continue;
             }
+            let depth = resource.path.len();
             if let Some(missing) = &alternative.missing
                 && index
                     .below(&resource.path)
-                    .any(|(relative, _)| missing.is_match(&relative.join(".")))
+                    .any(|entry_index| missing.is_match(index.key(entry_index, depth)))
             {
                 continue;
             }
-            for (relative, entry) in index.below(&resource.path) {
-                let key = relative.join(".");
-                if matches(alternative, &index, entry, &key, text) {
+            for entry_index in index.below(&resource.path) {
+                let Some(entry) = document.entries.get(entry_index) else {
+                    continue;
+                };
+                let key = index.key(entry_index, depth);
+                if matches(alternative, &mut siblings, entry, key, text) {
                     found.push(SettingMatch {
                         entry,
-                        key,
+                        key: key.to_owned(),
                         resource: &resource.type_name,
                         literal: alternative.value.literal,
                         report_at: alternative
@@ -88,70 +109,160 @@ pub fn find<'d>(
     found
 }
 
-fn matches(
+fn matches<'d>(
     alternative: &CompiledSetting,
-    index: &PathIndex<'_>,
-    entry: &Entry,
+    siblings: &mut SiblingTests<'_, 'd>,
+    entry: &'d Entry,
     key: &str,
     text: &str,
 ) -> bool {
     alternative.key.is_match(key)
         && value_passes(&alternative.value, entry, text)
-        && alternative.siblings.iter().all(|(name, test)| {
-            siblings(index, entry)
-                .any(|sibling| name.is_match(sibling.name()) && value_passes(test, sibling, text))
-        })
+        && (0..alternative.siblings.len()).all(|test| siblings.passes(test, entry))
 }
 
-fn siblings<'d>(index: &PathIndex<'d>, entry: &'d Entry) -> impl Iterator<Item = &'d Entry> + 'd {
-    let parent = entry
-        .path
-        .split_last()
-        .map_or(&[][..], |(_, parent)| parent);
-    index
-        .below(parent)
-        .map(|(_, other)| other)
-        .filter(move |other| other.path.len() == entry.path.len() && *other != entry)
+/// An alternative's sibling tests, answered once per (test, parent): which children of the
+/// parent pass, at most two of them, since an entry is not its own sibling.
+struct SiblingTests<'a, 'd> {
+    alternative: &'a CompiledSetting,
+    index: &'a Paths<'d>,
+    text: &'a str,
+    passing: HashMap<(usize, &'d [String]), Vec<&'d Entry>>,
+}
+
+impl<'a, 'd> SiblingTests<'a, 'd> {
+    fn new(alternative: &'a CompiledSetting, index: &'a Paths<'d>, text: &'a str) -> Self {
+        Self {
+            alternative,
+            index,
+            text,
+            passing: HashMap::new(),
+        }
+    }
+
+    /// Whether another entry under `entry`'s parent passes sibling test `test`.
+    fn passes(&mut self, test: usize, entry: &'d Entry) -> bool {
+        let Some((name, value)) = self.alternative.siblings.get(test) else {
+            return false;
+        };
+        let parent = entry
+            .path
+            .split_last()
+            .map_or(&[][..], |(_, parent)| parent);
+        let (index, text) = (self.index, self.text);
+        let passing = self.passing.entry((test, parent)).or_insert_with(|| {
+            let mut passing: Vec<&Entry> = Vec::with_capacity(2);
+            for child in index.children(parent) {
+                // Two that differ are enough: one of them is not `entry`.
+                if passing.first().is_none_or(|first| *first != child)
+                    && name.is_match(child.name())
+                    && value_passes(value, child, text)
+                {
+                    passing.push(child);
+                    if passing.len() == 2 {
+                        break;
+                    }
+                }
+            }
+            passing
+        });
+        passing.iter().any(|sibling| *sibling != entry)
+    }
 }
 
 /// A document's entries sorted by path, so that the entries below a path are one run found by
-/// binary search: [`Document::below`] walks every entry, and once per resource (or per matched
-/// entry, for siblings) that is quadratic in big templates.
-struct PathIndex<'d> {
-    entries: &'d [Entry],
+/// binary search, with each entry's key path joined once.
+pub struct PathIndex {
     by_path: Vec<usize>,
+    /// Each entry's path joined with `.`, and where each of its segments starts in that string.
+    keys: Vec<(String, Vec<usize>)>,
 }
 
-impl<'d> PathIndex<'d> {
-    fn new(document: &'d Document) -> Self {
-        let entries = document.entries.as_slice();
+impl PathIndex {
+    /// Sorts `entries` by path: O(n log n), once per file.
+    pub fn new(entries: &[Entry]) -> Self {
         let mut by_path: Vec<usize> = (0..entries.len()).collect();
         by_path.sort_by(|&left, &right| {
             let path = |index: usize| entries.get(index).map(|entry| entry.path.as_slice());
             path(left).cmp(&path(right))
         });
-        Self { entries, by_path }
+        let keys = entries
+            .iter()
+            .map(|entry| {
+                let mut starts = Vec::with_capacity(entry.path.len());
+                let mut key = String::new();
+                for segment in &entry.path {
+                    if !starts.is_empty() {
+                        key.push('.');
+                    }
+                    starts.push(key.len());
+                    key.push_str(segment);
+                }
+                (key, starts)
+            })
+            .collect();
+        Self { by_path, keys }
+    }
+}
+
+/// A [`PathIndex`] with the entries it indexes.
+struct Paths<'d> {
+    entries: &'d [Entry],
+    index: &'d PathIndex,
+}
+
+impl<'d> Paths<'d> {
+    /// Entry `index`'s key path without its first `depth` segments, joined with `.`.
+    fn key(&self, index: usize, depth: usize) -> &str {
+        let Some((key, starts)) = self.index.keys.get(index) else {
+            return "";
+        };
+        let from = match starts.get(depth) {
+            Some(&start) => start,
+            None if depth == 0 => 0,
+            None => key.len(),
+        };
+        key.get(from..).unwrap_or_default()
     }
 
-    /// What [`Document::below`] yields, in document order.
-    fn below(&self, prefix: &[String]) -> impl Iterator<Item = (&'d [String], &'d Entry)> + 'd {
+    /// Indices of the entries strictly below `prefix`, in document order.
+    fn below(&self, prefix: &[String]) -> impl Iterator<Item = usize> + 'd {
+        let mut below: Vec<usize> = self.run_below(prefix).to_vec();
+        below.sort_unstable();
+        let depth = prefix.len();
+        let entries = self.entries;
+        below.into_iter().filter(move |&index| {
+            entries
+                .get(index)
+                .is_some_and(|entry| entry.path.len() > depth)
+        })
+    }
+
+    /// The entries one level below `parent`, in path order.
+    fn children(&self, parent: &[String]) -> impl Iterator<Item = &'d Entry> + '_ {
+        let depth = parent.len() + 1;
+        let entries = self.entries;
+        self.run_below(parent)
+            .iter()
+            .filter_map(move |&index| entries.get(index))
+            .filter(move |entry| entry.path.len() == depth)
+    }
+
+    /// The indices, in path order, of the entries whose path starts with `prefix` (itself too).
+    fn run_below(&self, prefix: &[String]) -> &[usize] {
         let path = |index: &usize| {
             self.entries
                 .get(*index)
                 .map_or(&[][..], |entry| entry.path.as_slice())
         };
         // Paths that extend `prefix` sort right after it and before any other greater path.
-        let start = self.by_path.partition_point(|index| path(index) <= prefix);
-        let run = self.by_path.get(start..).unwrap_or_default();
+        let start = self
+            .index
+            .by_path
+            .partition_point(|index| path(index) < prefix);
+        let run = self.index.by_path.get(start..).unwrap_or_default();
         let end = run.partition_point(|index| path(index).starts_with(prefix));
-        let mut below: Vec<usize> = run.get(..end).unwrap_or_default().to_vec();
-        below.sort_unstable();
-        let entries = self.entries;
-        let depth = prefix.len();
-        below.into_iter().filter_map(move |index| {
-            let entry = entries.get(index)?;
-            Some((entry.path.get(depth..)?, entry))
-        })
+        run.get(..end).unwrap_or_default()
     }
 }
 

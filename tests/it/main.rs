@@ -41,7 +41,6 @@ mod parse_xml;
 mod parse_yaml;
 mod plan;
 mod precommit;
-mod regex_linear;
 mod remediation;
 mod rule_examples;
 mod secret_leak;
