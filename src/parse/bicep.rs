@@ -39,8 +39,11 @@
 //!   and arrays cover their text and have their properties / items (`"0"`, `"1"`, ...) below.
 //!   Quoted keys are unescaped; their key span is inside the quotes.
 //!
-//! Robustness: the parse is bounded in time (tree-sitter's error recovery is super-linear on
-//! some broken input, for example thousands of unclosed `{`), values more than
+//! Robustness: a file bigger than [`super::tree::WINDOW`] is parsed in windows cut at column-0
+//! declarations (and a very long line in pieces), so that error recovery, which can cost the
+//! rest of the input per token, stays linear in the file; each parse is bounded in time
+//! (tree-sitter's error recovery is super-linear on some broken input, for example thousands
+//! of unclosed `{`), values more than
 //! [`MAX_DEPTH`] keys deep are not walked, and the total size of the paths is capped relative to
 //! the input; any of these marks the document incomplete. Broken regions (top-level `ERROR`
 //! nodes) are split at column-0 declarations and re-parsed piece by piece, and what is still

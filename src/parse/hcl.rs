@@ -28,10 +28,10 @@
 //!   identifiers, strings — key span inside the quotes — or parenthesised expressions) and
 //!   `[...]` tuples (items `"0"`, `"1"`, ...) cover their text and have their contents below.
 //!
-//! Robustness: as for Bicep, the parse is time-bounded, values more than [`MAX_DEPTH`] keys deep
-//! are not walked, the total size of paths is capped, top-level `ERROR` regions are re-parsed in
-//! pieces split at column-0 lines, and `ERROR`s inside bodies are salvaged (their attributes,
-//! blocks and `name = value` tokens). When the file has errors, a block with a top-level
+//! Robustness: as for Bicep, the parse is time-bounded, a line longer than a window is parsed in
+//! pieces, values more than [`MAX_DEPTH`] keys deep are not walked, the total size of paths is
+//! capped, top-level `ERROR` regions are re-parsed in pieces split at column-0 lines, and
+//! `ERROR`s inside bodies are salvaged (their attributes, blocks and `name = value` tokens). When the file has errors, a block with a top-level
 //! keyword and label count (`resource "t" "n"`, `data "t" "n"`, `variable "x"`, `output "x"`,
 //! `module "m"`, `provider "p"`, `locals`) that tree-sitter nested inside an unclosed block is
 //! put back at the top level.
