@@ -43,7 +43,7 @@ use tree_sitter::{Node, Parser};
 
 use super::tree::{
     DocumentBuilder, Inside, WindowSyntax, budget, chunk_starts, flatten_errors, named,
-    parse_bounded, piece_deadline, windows,
+    parse_bounded, parse_window, piece_deadline, windows,
 };
 use super::{Document, MAX_DEPTH, Resource, ValueKind};
 
@@ -81,14 +81,7 @@ impl HclParser {
             return builder.finish();
         };
         for window in windows(text, &HCL_WINDOWS) {
-            let range = (window.len() < text.len()).then(|| window.clone());
-            match parse_bounded(
-                parser,
-                text,
-                range,
-                &mut builder.doc.points,
-                Instant::now() + budget(window.len()),
-            ) {
+            match parse_window(parser, text, &window, &mut builder.doc.points) {
                 Some(tree) => {
                     let root = tree.root_node();
                     builder.broken |= root.has_error();

@@ -67,6 +67,24 @@ pub(super) fn parse_bounded(
     tree
 }
 
+/// Parses one of the [`windows`] of `text` within its time budget (a window that is the whole
+/// text is parsed without included ranges).
+pub(super) fn parse_window(
+    parser: &mut Parser,
+    text: &str,
+    window: &Range<usize>,
+    points: &mut Points,
+) -> Option<Tree> {
+    let range = (window.len() < text.len()).then(|| window.clone());
+    parse_bounded(
+        parser,
+        text,
+        range,
+        points,
+        Instant::now() + budget(window.len()),
+    )
+}
+
 /// Size of the windows a big file is parsed in. Error recovery can cost the rest of the input
 /// per token (tree-sitter-bicep's external scanner looks for the end of a `'''` string up to
 /// the end of the input each time recovery tries it), so one broken line in a big file would
