@@ -22,12 +22,13 @@
 
 use std::cmp::Reverse;
 use std::collections::{HashMap, HashSet};
-use std::ops::{ControlFlow, Range};
+use std::ops::Range;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tree_sitter::{Node, ParseOptions, ParseState, Parser, Tree};
+use tree_sitter::{Node, Parser, Tree};
 
+use super::super::tree::{Points, parse_bounded};
 use super::pattern::Patterns;
 use super::{Argument, Call, CodeView, MAX_CALLEE, MAX_VALUE, StringValue};
 
@@ -289,27 +290,6 @@ fn budget(len: usize) -> Duration {
         + Duration::from_nanos(u64::try_from(len).unwrap_or(u64::MAX).saturating_mul(1_000))
 }
 
-/// Parses `text`, giving up at `deadline` (`None`; the parser is then reset).
-fn parse_bounded(parser: &mut Parser, text: &str, deadline: Instant) -> Option<Tree> {
-    let bytes = text.as_bytes();
-    let mut progress = |_: &ParseState| {
-        if Instant::now() >= deadline {
-            ControlFlow::Break(())
-        } else {
-            ControlFlow::Continue(())
-        }
-    };
-    let tree = parser.parse_with_options(
-        &mut |offset, _| bytes.get(offset..).unwrap_or_default(),
-        None,
-        Some(ParseOptions::new().progress_callback(&mut progress)),
-    );
-    if tree.is_none() {
-        parser.reset();
-    }
-    tree
-}
-
 /// A capture's meaning, by its name in the patterns.
 #[derive(Debug, Clone, Copy)]
 enum Role {
@@ -404,7 +384,14 @@ impl<G: Grammar> Engine<G> {
     /// Parses `text` into a tree (`None` if the grammar did not load or the parse timed out).
     pub(super) fn tree(&mut self, text: &str) -> Option<Tree> {
         let parser = self.parser.as_mut()?;
-        parse_bounded(parser, text, Instant::now() + budget(text.len()))
+        // The whole text: no included ranges, so no row/column lookups either.
+        parse_bounded(
+            parser,
+            text,
+            None,
+            &mut Points::default(),
+            Instant::now() + budget(text.len()),
+        )
     }
 
     /// Parses `text` into a view.
