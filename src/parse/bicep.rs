@@ -43,11 +43,10 @@
 //! declarations (and a very long line in pieces), so that error recovery, which can cost the
 //! rest of the input per token, stays linear in the file; each parse is bounded in time
 //! (tree-sitter's error recovery is super-linear on some broken input, for example thousands
-//! of unclosed `{`), values more than
-//! [`MAX_DEPTH`] keys deep are not walked, and the total size of the paths is capped relative to
-//! the input; any of these marks the document incomplete. Broken regions (top-level `ERROR`
-//! nodes) are split at column-0 declarations and re-parsed piece by piece, and what is still
-//! broken is salvaged token by token (`resource x 'T' = {`, `key: value`, `key: {` ... `}`).
+//! of unclosed `{`), values more than [`MAX_DEPTH`] keys deep are not walked, and the total
+//! size of the paths is capped relative to the input; any of these marks the document
+//! incomplete. Broken regions (top-level `ERROR` nodes) are split at column-0 declarations and
+//! re-parsed piece by piece, and what is still broken is salvaged token by token (`resource x 'T' = {`, `key: value`, `key: {` ... `}`).
 //! Two known grammar quirks of tree-sitter-bicep 1.1 are not counted as errors: `.bicepparam`'s
 //! `param x = v` (parsed with an `ERROR` `=` or a missing type) and `output x resource 'T' = y`.
 

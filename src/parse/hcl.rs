@@ -31,10 +31,10 @@
 //! Robustness: as for Bicep, the parse is time-bounded, a line longer than a window is parsed in
 //! pieces, values more than [`MAX_DEPTH`] keys deep are not walked, the total size of paths is
 //! capped, top-level `ERROR` regions are re-parsed in pieces split at column-0 lines, and
-//! `ERROR`s inside bodies are salvaged (their attributes, blocks and `name = value` tokens). When the file has errors, a block with a top-level
-//! keyword and label count (`resource "t" "n"`, `data "t" "n"`, `variable "x"`, `output "x"`,
-//! `module "m"`, `provider "p"`, `locals`) that tree-sitter nested inside an unclosed block is
-//! put back at the top level.
+//! `ERROR`s inside bodies are salvaged (their attributes, blocks and `name = value` tokens).
+//! When the file has errors, a block with a top-level keyword and label count (`resource "t"
+//! "n"`, `data "t" "n"`, `variable "x"`, `output "x"`, `module "m"`, `provider "p"`, `locals`)
+//! that tree-sitter nested inside an unclosed block is put back at the top level.
 
 use std::ops::Range;
 use std::time::Instant;

@@ -5,9 +5,9 @@
 //! character class — is rare in ordinary text. When every match of a pattern must contain such a
 //! run (a repetition of a class, at least [`MIN_RUN`] long, on every path through the pattern),
 //! a table-driven scan that probes the text for a run that long decides, at a fraction of the
-//! regex's cost, whether the pattern can match at all. Rules without such a run get no gate. A rule's gate
-//! is derived the first time a file needs it, and a gate several rules share is evaluated once
-//! per file ([`GateMemo`]).
+//! regex's cost, whether the pattern can match at all. Rules without such a run get no gate. A
+//! rule's gate is derived the first time a file needs it, and a gate several rules share is
+//! evaluated once per file ([`GateMemo`]).
 
 use regex_syntax::hir::{Class, Hir, HirKind};
 
