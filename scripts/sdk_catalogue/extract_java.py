@@ -30,7 +30,8 @@ public (nested) classes.  Rows kept, per the README:
 - a type is kept when its own name, or the name or type of a parameter of any of its public
   members, matches CRED_RE;
 - for a kept type: every public constructor and static method; every instance method whose
-  name or a parameter name/type matches CRED_RE; `endpoint` setters (they pair with
+  name or a parameter name/type matches CRED_RE (except the NOT_CRED_PARAM names and the
+  "sAsync" camel-case artefact); `endpoint` setters (they pair with
   credential setters on builders); and, for types whose own name matches CRED_RE
   (credential types and credential builders), every public instance method except
   getters/is*/to*/equals/hashCode.
@@ -53,6 +54,14 @@ DEFAULT_CACHE = os.environ.get("KEYLESS_JAVA_CACHE", "/tmp/sdk-cache/java")
 HEADER = "package\tversion\tnamespace\ttype\tkind\tmember\tparams\treturns\tsource"
 
 CRED_RE = re.compile(r"(?i)conn(ection)?.?str|key|sas|signature|secret|password|credential|token")
+# Names that match CRED_RE but never carry a credential: paging/lock tokens, partition/row keys,
+# and the camel-case artefact "...sAsync" (getDevicesAsync) that the case-insensitive `sas` hits.
+NOT_CRED_PARAM = re.compile(r"^(lockToken|lockTokens|continuationToken|cancellationToken|partitionKey|"
+                            r"\w*PartitionKey|\w*RowKey|filePermissionKey|keyStart|keyEnd|sessionId)$")
+
+
+def cred_name(name):
+    return bool(CRED_RE.search(re.sub(r"sAsync", "_async", name)))
 
 # ---------------------------------------------------------------------------------------------
 # Pinned inputs.
@@ -394,9 +403,10 @@ def select(members):
         named = bool(CRED_RE.search(simple))
 
         def credish(m):
-            if CRED_RE.search(m.name):
+            if cred_name(m.name):
                 return True
-            return any(CRED_RE.search(n) or CRED_RE.search(t) for n, t, _ in m.params)
+            return any(not NOT_CRED_PARAM.match(n) and (CRED_RE.search(n) or CRED_RE.search(t))
+                       for n, t, _ in m.params)
 
         if not (named or any(credish(m) for m in mems)):
             continue
