@@ -115,6 +115,13 @@ AZURE_SDK_FOR_JAVA_FILES = [
     ("07c99fb4d84b89b2d5764bdc0b66afdfc94c6409", "sdk/identity/azure-identity/src/main/java/com/azure/identity/ClientCertificateCredentialBuilder.java"),
     ("0949c687faad265f1645b64862b012f433ce07be", "sdk/identity/azure-identity/src/main/java/com/azure/identity/ManagedIdentityCredentialBuilder.java"),
     ("015d5f2dd05feaa996f5dbb5342b4679f53cf5f5", "sdk/identity/azure-identity/src/main/java/com/azure/identity/DefaultAzureCredentialBuilder.java"),
+    # second stored versions (find_files names another commit than read_file's default)
+    ("d8b0503c4ea8b5a5728c5bfd1d73f8e3ae9be469", "sdk/storage/azure-storage-queue/src/main/java/com/azure/storage/queue/QueueClientBuilder.java"),
+    ("e62fb5595f309a9658b85da2c7724d62e9ef244b", "sdk/storage/azure-storage-common/src/main/java/com/azure/storage/common/StorageSharedKeyCredential.java"),
+    ("670afb62c56ad93a0730871523c3466915d085dd", "sdk/storage/azure-storage-file-share/src/main/java/com/azure/storage/file/share/ShareClientBuilder.java"),
+    ("1c04c3d5a481efc85477b277c42c37ee789ad3f4", "sdk/appconfiguration/azure-data-appconfiguration/src/main/java/com/azure/data/appconfiguration/ConfigurationClientBuilder.java"),
+    ("df53c226844b4e03083ea7aab1face6e073b6ba6", "sdk/eventgrid/azure-messaging-eventgrid/src/main/java/com/azure/messaging/eventgrid/EventGridPublisherClientBuilder.java"),
+    ("ad245e8d71459468d39d7be1a39cfe76bad568e5", "sdk/translation/azure-ai-translation-text/src/main/java/com/azure/ai/translation/text/TextTranslationClientBuilder.java"),
 ]
 
 # Whole files from git snapshots: (repo, commit, path, maven package, package version).
