@@ -33,14 +33,19 @@ is typed in by hand from the search tool.
 
 The legacy github.com/Azure/azure-sdk-for-go v68 module holds every service, so its rows carry
 the subtree as `package` (github.com/Azure/azure-sdk-for-go/storage,
-github.com/Azure/azure-sdk-for-go/services/cognitiveservices) to keep one service per package.
+github.com/Azure/azure-sdk-for-go/services/cognitiveservices, .../services/eventgrid,
+.../services/batch) to keep one service per package. Its generated data-plane clients under
+services/ take their key through the autorest.Authorizer field, so all their New* functions
+are listed (all_ctors).
 
 What is read: exported package functions (kind `static`, type `-`), methods with a receiver
 (kind `method`, type = receiver) only where the name or a parameter is credential-like, and
 exported fields of option/config structs that are credential-like (kind `field`). A package
 function is kept when its name or a parameter is credential-like, or when it is a `New*`
 function returning the same type as a kept one (so the key-based and identity-based
-constructors of one client type are listed together), or when the package is marked
+constructors of one client type are listed together), or when it takes (or, for names that pick
+an environment/identity/provider, returns) a functional-option type that a credential-like
+function returns (servicebus.NewNamespace with NamespaceWithConnectionString), or when the package is marked
 `all_ctors` (legacy clients that take their credential through an Authorizer field).
 Packages under internal/, testdata/ and fake/ and *_test.go files are skipped.
 
@@ -71,13 +76,24 @@ DEBS = [
      "v68.0.0+incompatible",
      ["storage", "services"],
      # legacy data-plane clients that take their key through autorest.Authorizer
-     r"^services/(preview/)?(.*/)?cognitiveservices/v[^/]+/|^services/preview/.*/(personalizer|anomalydetector)/"),
+     r"^services/"),
 ]
 DEB_GOPATH = "usr/share/gocode/src"
 # Only these subtrees of the Debian azure-sdk-for-go tree are read.
 DEB_INCLUDE = re.compile(
-    r"^github\.com/Azure/azure-sdk-for-go/(storage|services/(preview/)?(.*/)?cognitiveservices/v[^/]+"
-    r"|services/preview/[^/]+/cognitiveservices/v[^/]+)(/|$)")
+    r"^github\.com/Azure/azure-sdk-for-go/(storage"
+    r"|services/(preview/)?(.*/)?cognitiveservices/v[^/]+"
+    r"|services/personalizer/v[^/]+/personalizer"
+    r"|services/eventgrid/[0-9-]+/eventgrid"
+    r"|services/storage/datalake/[0-9-]+/storagedatalake"
+    r"|services/batch/2020-09-01.12.0/batch)(/|$)")  # newest batch data plane only
+# v68 is one module holding every service; its rows carry the subtree as `package`.
+DEB_LABELS = [
+    (r"^(storage|services/storage/)", "storage"),
+    (r"^services/eventgrid/", "services/eventgrid"),
+    (r"^services/batch/", "services/batch"),
+    (r"^services/", "services/cognitiveservices"),
+]
 
 # Git trees copied from fetched snapshots: (owner/repo, commit, paths to archive)
 KEDA = "kedacore/keda"
@@ -170,6 +186,7 @@ INDEX_FILES = [
     ("a02c006f4b5a12a46ba28ad77dd93652e9aad2df", "sdk/data/azcosmos/cosmos_client.go", SDK + "data/azcosmos", SDK + "data/azcosmos"),
     ("2a8ddda668657455f41ae1d5f43a3ef678e716a4", "sdk/data/azcosmos/shared_key_credential.go", SDK + "data/azcosmos", SDK + "data/azcosmos"),
     ("16791ce122256f4316e2005b1845734a284ad5fe", "sdk/data/azcosmos/shared_key_credential.go", SDK + "data/azcosmos", SDK + "data/azcosmos"),
+    ("02a83bd94a8811cc67281f98e89d4c1d333a7bdd", "sdk/data/azappconfig/client.go", SDK + "data/azappconfig", SDK + "data/azappconfig"),
     ("4deab94cb5b27cdb6ff2ed8bb1d85903965aecf0", "sdk/data/azappconfig/client.go", SDK + "data/azappconfig/v2", SDK + "data/azappconfig/v2"),
     ("0b8c072854d79ac37f0b32151d8a16c9a78c80a9", "sdk/storage/azfile/service/client.go", SDK + "storage/azfile", SDK + "storage/azfile/service"),
     ("0f868bba7dbf58737c6e82db005db8f98d86cafc", "sdk/storage/azfile/service/models.go", SDK + "storage/azfile", SDK + "storage/azfile/service"),
@@ -512,7 +529,7 @@ def collect(cache, warn):
                 src = "deb:%s=%s/%s/%s" % (deb, dver, DEB_GOPATH, rel)
                 # v68 is one module holding many services; label rows by its top-level subtree
                 # (storage, services/cognitiveservices) so each package row names one service.
-                label = module + "/" + ("storage" if sub.startswith("storage") else "services/cognitiveservices")
+                label = module + "/" + next(l for rx, l in DEB_LABELS if re.match(rx, sub + "/"))
                 add(d, label, mver, d, src, read(f), allc)
 
     # 2. keda vendor trees
@@ -613,11 +630,20 @@ def rows_for(pkg):
         if cred_name(name) or any(cred_param(p) for p in params):
             keep.add(id(f))
             cred_ret.add(base_type(first_result(results)))
+    # functional options: a credential-like function returning an option type (e.g.
+    # servicebus.NamespaceWithConnectionString -> NamespaceOption) brings in the constructors
+    # that take that option type and its sibling options that pick the identity/environment.
+    opt_types = {t for t in cred_ret if t.endswith("Option")}
     for f in pkgfuncs:
         source, _, name, params, results = f
         if id(f) in keep:
             continue
-        if name.startswith("New") and (pkg.all_ctors or base_type(first_result(results)) in cred_ret):
+        ret = base_type(first_result(results))
+        if name.startswith("New") and (ret in cred_ret or (pkg.all_ctors and ret.endswith("Client"))):
+            keep.add(id(f))
+        elif name.startswith("New") and any(t.lstrip(".") in opt_types for _, t in params):
+            keep.add(id(f))
+        elif ret in opt_types and re.search(r"(?i)env|identity|msi|aad|provider|connection", name):
             keep.add(id(f))
     for f in pkgfuncs:
         if id(f) in keep:
@@ -626,6 +652,8 @@ def rows_for(pkg):
     identity_only = bool(IDENTITY_ONLY.search(pkg.importpath)) or pkg.all_ctors
     for source, recv, name, params, results in funcs:
         if recv is None or identity_only:
+            continue
+        if NOT_CRED_NAME.search(name):
             continue
         if cred_name(name) or any(cred_param(p) for p in params):
             rows.append((recv, "method", name, fmt_params(params), first_result(results), source))
