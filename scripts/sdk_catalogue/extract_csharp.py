@@ -163,11 +163,35 @@ def fmt_params(params):
     return ";".join(cells)
 
 
+# Names and types that match CRED but carry no credential.
+NOT_CRED_NAME = re.compile(
+    r"(?i)^(?:cancellation|continuation|current|session|lock|idempotency|paging)tokens?$"
+    r"|^(?:partition|row|sort|idempotency|filepermission|permission)keys?$")
+NOT_CRED_TYPE = re.compile(r"\b(?:CancellationToken|PartitionKey|PartitionKeyDefinition)\b")
+# A parameter of one of these types is never a credential, whatever its name.
+NOT_CRED_PARAM_TYPE = re.compile(r"^\w*ContinuationToken\??$")
+
+
+def words(identifier):
+    """'GenerateSasUri' -> 'generate sas uri', 'SASToken' -> 'sas token': CRED is matched
+    on words so that 'ExistsAsync' does not read as 'sas'."""
+    text = re.sub(r"([A-Z]+)([A-Z][a-z])", r"\1 \2", identifier)
+    text = re.sub(r"([a-z0-9])([A-Z])", r"\1 \2", text)
+    return re.sub(r"[^A-Za-z0-9]+", " ", text).lower()
+
+
+def name_cred(identifier):
+    return bool(CRED.search(words(identifier)))
+
+
 def cred_like(name, ptype=""):
-    # a CancellationToken is not a credential: drop it before matching
-    name = re.sub(r"(?i)cancellationtoken", "", name)
-    ptype = re.sub(r"\bCancellationToken\b", "", ptype)
-    return bool(CRED.search(name) or CRED.search(ptype))
+    name = name.lstrip(".").rstrip("?")
+    if NOT_CRED_PARAM_TYPE.match(ptype.strip()):
+        return False
+    if NOT_CRED_NAME.search(name):
+        name = ""
+    ptype = NOT_CRED_TYPE.sub("", ptype)
+    return name_cred(name) or name_cred(ptype)
 
 
 def parse_member(line, type_name):
@@ -179,12 +203,16 @@ def parse_member(line, type_name):
     brace = text.find("{")
     if paren == -1 or (brace != -1 and brace < paren):
         # property: public T Name { get { throw null; } set { } }
-        m = re.match(r"^public ((?:\w+ )*)(.+?) (\w+) \{(.*)\}\s*$", text)
-        if not m or "set" not in m.group(4) or "static" in m.group(1).split():
+        if brace == -1:
             return None
-        if re.search(r"\b(?:protected|private|internal)\s+set\b", m.group(4)):
+        head, body = text[:brace].split(), text[brace:]
+        head = [w for w in head if w not in MODIFIERS]
+        if "static" in text[:brace].split() or len(head) < 2 or not re.search(r"\bset\b", body):
             return None
-        return ("field", m.group(3), [(m.group(3), unqualify(m.group(2)), True, False)], "-", True)
+        if re.search(r"\b(?:protected|private|internal)\s+set\b", body):
+            return None
+        name, ptype = head[-1], unqualify(" ".join(head[:-1]))
+        return ("field", name, [(name, ptype, True, False)], "-", True)
     head = text[:paren]
     # matching close paren of the parameter list
     depth, end = 0, None
@@ -254,8 +282,8 @@ def extract_file(meta, lines):
             kind, name, params, _returns, _prop = mem
             if any(cred_like(p[0], p[1]) for p in params):
                 return True
-            return kind in ("method", "field") and bool(CRED.search(name))
-        if not any(member_cred(mem) for mem in members) and not CRED.search(tname):
+            return kind in ("method", "field") and name_cred(name)
+        if not any(member_cred(mem) for mem in members) and not name_cred(tname):
             continue
         for mem in members:
             kind, name, params, returns, _prop = mem
