@@ -40,7 +40,9 @@ TS_VERSION = "5.9.3"
 # (npm package, exact version, options). Options: "types" = a regex; only types/functions whose
 # name matches are kept (for packages where most of the API is unrelated to Azure credentials);
 # "ctors_only": for Key Vault data-plane packages, whose secret/key methods and models handle
-# stored values, not the client's own credential: only constructors, statics and *ClientOptions.
+# stored values, not the client's own credential: only constructors, statics and *ClientOptions;
+# "deps": packages laid into the package's own node_modules so that its declarations resolve
+# (botbuilder-core's option types are inferred from zod schemas).
 PACKAGES = [
     # --- current ---
     ("@azure/storage-blob", "12.34.0", {}),
@@ -91,6 +93,7 @@ PACKAGES = [
     ("microsoft-cognitiveservices-speech-sdk", "1.52.0", {}),
     ("botframework-connector", "4.23.3", {}),
     ("botbuilder", "4.23.3", {}),
+    ("botbuilder-core", "4.23.3", {"deps": [("zod", "3.25.76")]}),
     # --- legacy majors of current packages ---
     ("@azure/storage-blob", "10.5.0", {}),
     ("@azure/storage-queue", "10.3.0", {}),
@@ -118,6 +121,7 @@ PACKAGES = [
     ("azure-iot-security-symmetric-key", "1.8.2", {}),
     ("azure-iot-security-x509", "1.7.12", {}),
     ("@azure/ms-rest-js", "2.7.0", {}),
+    ("@azure/ms-rest-azure-js", "2.1.0", {}),
     ("@azure/ms-rest-nodeauth", "3.1.1", {}),
     ("ms-rest", "2.5.6", {}),
     ("ms-rest-azure", "3.0.2", {}),
@@ -167,7 +171,7 @@ NOT_CRED_NAME = re.compile(
     r"tokenType|token_type|tokenCache\w*|tokenAudience|token\w*InSeconds|tokenExpires\w*|"
     r"\w*TokenIndex|idempotencyToken|reconnectionToken|tokenRenewal\w*|undecodableTokenExpiry\w*|"
     r"request\w*Keys|additionalCacheKeyComponents|consolidationKey|ruleKey|keyValuePairs|"
-    r"keyVaultDnsSuffix|keyFilters?|withCredentials|token(Filters?|Chars|Separator)|_response|_request|"
+    r"keyVaultDnsSuffix|keyFilters?|storageKey|tokenExchange\w*|tokenPostResource|withCredentials|token(Filters?|Chars|Separator)|_response|_request|"
     r"\w*(NearExpiry|Expired|Created|Deleted|Modified|Changed|Updated))$")
 # `key`, `keys`, `token` alone are data (app-configuration settings, search documents, log-prob
 # tokens) except in an options / settings / credential type (CosmosClientOptions.key) or a
@@ -200,21 +204,40 @@ def ensure_cache(cache):
     if not os.path.isdir(os.path.join(ts_dir, "node_modules", "typescript")):
         sh(["npm", "install", "--prefix", ts_dir, "--no-audit", "--no-fund", "--ignore-scripts",
             "--silent", "typescript@" + TS_VERSION])
-    for name, version, _ in PACKAGES:
+    for name, version, opts in PACKAGES:
         key = pkg_key(name, version)
         dest = os.path.join(cache, "pkgs", key)
-        if os.path.isdir(os.path.join(dest, "package")):
-            continue
-        tgz = os.path.join(cache, "tgz", key + ".tgz")
-        if not os.path.exists(tgz):
-            sh(["npm", "pack", "--silent", name + "@" + version], cwd=os.path.join(cache, "tgz"))
-        os.makedirs(dest, exist_ok=True)
-        with tarfile.open(tgz) as tf:
-            members = [m for m in tf.getmembers()
-                       if not m.name.startswith("/") and ".." not in m.name.split("/")
-                       and (m.isfile() or m.isdir())]
-            tf.extractall(dest, members=members)
+        if not os.path.isdir(os.path.join(dest, "package")):
+            tgz = os.path.join(cache, "tgz", key + ".tgz")
+            if not os.path.exists(tgz):
+                sh(["npm", "pack", "--silent", name + "@" + version], cwd=os.path.join(cache, "tgz"))
+            unpack(tgz, dest)
+        for dep, dep_version in opts.get("deps", []):
+            if os.path.isdir(os.path.join(dest, "package", "node_modules", dep)):
+                continue
+            dkey = pkg_key(dep, dep_version)
+            dtgz = os.path.join(cache, "tgz", dkey + ".tgz")
+            if not os.path.exists(dtgz):
+                sh(["npm", "pack", "--silent", dep + "@" + dep_version], cwd=os.path.join(cache, "tgz"))
+            unpack(dtgz, os.path.join(dest, "package", "node_modules", dep), strip="package/")
     return ts_dir
+
+
+def unpack(tgz, dest, strip=""):
+    os.makedirs(dest, exist_ok=True)
+    with tarfile.open(tgz) as tf:
+        members = []
+        for m in tf.getmembers():
+            if m.name.startswith("/") or ".." in m.name.split("/") or not (m.isfile() or m.isdir()):
+                continue
+            if strip:
+                if not m.name.startswith(strip):
+                    continue
+                m.name = m.name[len(strip):]
+                if not m.name:
+                    continue
+            members.append(m)
+        tf.extractall(dest, members=members)
 
 
 def types_entry(pkg_dir):
@@ -244,6 +267,7 @@ def is_cred_name(name, key_ok=False):
 
 def is_cred_type(text):
     text = re.sub(r"\{.*\}", " ", text or "")  # an inline object type: its fields are judged one by one
+    text = re.sub(r"[\w$]+\??:", " ", text)  # parameter labels inside a function type
     return bool(CRED_TYPE.search(NOT_CRED_TYPE.sub("", text or "")))
 
 
@@ -263,6 +287,8 @@ def fmt_params(params):
     parts = []
     for p in params:
         n = p["name"]
+        if n.startswith(("{", "[")):
+            n = "__0"  # a destructured parameter has no name; TypeScript's own placeholder
         if p.get("rest"):
             n = "..." + n
         if p.get("optional"):
@@ -283,6 +309,7 @@ def rows_for(name, version, opts, items):
     only = re.compile(opts["types"]) if opts.get("types") else None
     src = "npm:%s@%s/" % (name, version)
     rows = []
+    interfaces = {it["name"]: it for it in items if it["kind"] == "interface"}
 
     def add(type_, kind, member, params, returns, file):
         rows.append((name, version, name, type_, kind, member, params, returns, src + file))
@@ -293,7 +320,8 @@ def rows_for(name, version, opts, items):
         if it["kind"] == "class":
             fields = [f for f in it["fields"] if not f["readonly"] and not f.get("callable")
                       and cred_field(f, it["name"])]
-            methods = [m for m in it["methods"] if any(cred_param(p) for p in m["params"])]
+            methods = [m for m in it["methods"] if any(cred_param(p) for p in m["params"])
+                       and not m["name"].startswith("_")]
             if opts.get("ctors_only"):
                 fields, methods = [], []
             keep = (is_cred_name(it["name"]) or fields or methods
@@ -311,11 +339,22 @@ def rows_for(name, version, opts, items):
                     m["file"] or it["file"])
             for f in fields:
                 add(it["name"], "field", f["name"], fmt_field(f), "-", f["file"] or it["file"])
+            if is_cred_name(it["name"]) and not opts.get("ctors_only"):
+                # a credential class's constructor options carry the secret however the fields are
+                # named (ms-rest-js ApiKeyCredentials({inHeader: {...}})): all of their fields.
+                for s in it["ctors"]:
+                    for p in s["params"]:
+                        opt = interfaces.get(re.sub(r"^Partial<(.*)>$", r"\1", p["type"]))
+                        if opt:
+                            for f in opt["fields"]:
+                                if not f.get("nested"):
+                                    add(opt["name"], "field", f["name"], fmt_field(f), "-",
+                                        f["file"] or opt["file"])
         elif it["kind"] == "interface":
             if opts.get("ctors_only") and not it["name"].endswith("ClientOptions"):
                 continue
             for f in it["fields"]:
-                if f.get("callable") and not is_cred_name(f["name"]):
+                if f.get("callable") and (f.get("nested") or not is_cred_name(f["name"])):
                     continue
                 if cred_field(f, it["name"]):
                     add(it["name"], "field", f["name"], fmt_field(f), "-", f["file"] or it["file"])
