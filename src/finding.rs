@@ -88,11 +88,22 @@ pub enum Service {
     Devops,
     /// Entra ID app registrations and service principals.
     Entra,
+    /// Azure AI services (Cognitive Services): Vision, Face, Language, Speech, Translator,
+    /// Document Intelligence, Content Safety, Personalizer, LUIS, QnA Maker, Bing.
+    Cognitiveservices,
+    /// Azure Monitor: Log Analytics workspace shared keys (the HTTP Data Collector API).
+    Monitor,
+    /// Notification Hubs.
+    Notificationhubs,
+    /// Azure Communication Services.
+    Communication,
+    /// Azure Maps.
+    Maps,
 }
 
 impl Service {
     /// Every service of the vocabulary, in declaration order.
-    pub const ALL: [Service; 23] = [
+    pub const ALL: [Service; 28] = [
         Service::Storage,
         Service::Servicebus,
         Service::Eventhubs,
@@ -116,6 +127,11 @@ impl Service {
         Service::Functions,
         Service::Devops,
         Service::Entra,
+        Service::Cognitiveservices,
+        Service::Monitor,
+        Service::Notificationhubs,
+        Service::Communication,
+        Service::Maps,
     ];
 
     /// The lowercase name used in every output format.
@@ -144,7 +160,19 @@ impl Service {
             Service::Functions => "functions",
             Service::Devops => "devops",
             Service::Entra => "entra",
+            Service::Cognitiveservices => "cognitiveservices",
+            Service::Monitor => "monitor",
+            Service::Notificationhubs => "notificationhubs",
+            Service::Communication => "communication",
+            Service::Maps => "maps",
         }
+    }
+
+    /// The service with this name (as [`Service::as_str`] writes it).
+    pub fn parse(name: &str) -> Option<Service> {
+        Service::ALL
+            .into_iter()
+            .find(|service| service.as_str() == name)
     }
 }
 

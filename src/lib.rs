@@ -7,6 +7,7 @@
 //! picks a reporter.
 
 pub mod baseline;
+pub mod catalogue;
 pub mod checksum;
 pub mod cli;
 pub mod config;

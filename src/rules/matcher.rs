@@ -52,6 +52,10 @@ enum Groups<'a> {
     Call {
         callee: &'a str,
         name: &'a str,
+        /// The catalogue package the callee belongs to.
+        package: Option<&'a str>,
+        /// For a legacy package, the one that replaces it.
+        replacement: Option<&'a str>,
     },
 }
 
@@ -72,9 +76,13 @@ impl Groups<'_> {
             Groups::Call {
                 callee,
                 name: call_name,
+                package,
+                replacement,
             } => match name {
                 "callee" => Some(callee),
                 "name" => Some(call_name),
+                "package" => *package,
+                "replacement" => *replacement,
                 _ => None,
             },
         }
@@ -96,6 +104,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     };
     let language = Language::of_path(path);
     let mut code: Option<CodeView> = None;
+    // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
+    let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
     let mut candidate_rules = registry.candidate_rules(text);
     // Conditions on the path or the whole file hold for every match or for none: checked once
@@ -186,16 +196,74 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                     ));
                 }
             }
-            Matcher::Calls(alternatives) => {
+            Matcher::Calls {
+                alternatives,
+                catalogue,
+            } => {
                 let Some(language) = language.filter(|language| {
-                    alternatives
-                        .iter()
-                        .any(|call| call.languages.is_empty() || call.languages.contains(language))
+                    catalogue.is_some()
+                        || alternatives.iter().any(|call| {
+                            call.languages.is_empty() || call.languages.contains(language)
+                        })
                 }) else {
                     continue;
                 };
                 let view = code.get_or_insert_with(|| parse::code::parse(language, text));
-                for call in &view.calls {
+                // The catalogue decides every call it knows; hand-written shapes see the rest.
+                let (hits, known): (&[crate::catalogue::Hit], &[usize]) = match catalogue {
+                    Some(_) => {
+                        let resolved = resolved.get_or_insert_with(|| {
+                            let catalogue = crate::catalogue::for_language(language);
+                            if !catalogue.mentioned_in(text) {
+                                return (Vec::new(), Vec::new());
+                            }
+                            let imports = parse::code::imports::scan(language, text);
+                            crate::catalogue::resolve(catalogue, language, view, &imports, text)
+                        });
+                        (&resolved.0, &resolved.1)
+                    }
+                    None => (&[], &[]),
+                };
+                if let Some(selector) = catalogue {
+                    for hit in hits {
+                        if !selector.selects(hit.kind, hit.service) {
+                            continue;
+                        }
+                        let Some(call) = view.calls.get(hit.call) else {
+                            continue;
+                        };
+                        let groups = Groups::Call {
+                            callee: &call.callee,
+                            name: &call.name,
+                            package: Some(&hit.package),
+                            replacement: hit.replacement.as_deref(),
+                        };
+                        let mut matched = match &hit.credential {
+                            Some((span, Some(value)))
+                                if is_written_literal(text.get(span.clone()).unwrap_or("")) =>
+                            {
+                                Matched {
+                                    whole: call.span.clone(),
+                                    secret: span.clone(),
+                                    is_secret: true,
+                                    value: Some(value.clone()),
+                                    level: Some(Level::Error),
+                                    matched_len: Some(0),
+                                    service: None,
+                                    note: None,
+                                }
+                            }
+                            _ => Matched::text(call.span.clone(), call.name_span.clone(), false),
+                        };
+                        matched.service = hit.service;
+                        matched.note = selector.legacy_note.clone().filter(|_| hit.legacy);
+                        candidates.extend(evaluate(registry, rule, &located, &groups, matched));
+                    }
+                }
+                for (index, call) in view.calls.iter().enumerate() {
+                    if known.binary_search(&index).is_ok() {
+                        continue;
+                    }
                     let Some(shape) = alternatives.iter().find(|shape| {
                         (shape.languages.is_empty() || shape.languages.contains(&language))
                             && shape.callee.is_match(&call.callee)
@@ -209,6 +277,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                     let groups = Groups::Call {
                         callee: &call.callee,
                         name: &call.name,
+                        package: None,
+                        replacement: None,
                     };
                     // A literal credential is the leak itself: an error on the literal.
                     let literal = shape
@@ -231,6 +301,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                             // A text rule that recognises the literal itself knows its type
                             // better: it wins the overlap, so the literal is reported once.
                             matched_len: Some(0),
+                            service: None,
+                            note: None,
                         },
                         None => Matched::text(call.span.clone(), call.name_span.clone(), false),
                     };
@@ -370,6 +442,8 @@ fn derived_string_candidates<'r>(
                     value: Some(secret.as_str().to_owned()),
                     level: None,
                     matched_len: Some(whole.len()),
+                    service: None,
+                    note: None,
                 };
                 candidates.extend(evaluate(
                     registry,
@@ -438,6 +512,11 @@ struct Matched {
     level: Option<Level>,
     /// Length of the text the rule matched, when it differs from `whole` (derived strings).
     matched_len: Option<usize>,
+    /// The service, when the match itself knows it (the SDK catalogue's package): rule hints
+    /// do not override it.
+    service: Option<crate::finding::Service>,
+    /// A message template appended to the rule's (the catalogue's legacy-library note).
+    note: Option<String>,
 }
 
 impl Matched {
@@ -449,6 +528,8 @@ impl Matched {
             value: None,
             level: None,
             matched_len: None,
+            service: None,
+            note: None,
         }
     }
 }
@@ -515,6 +596,8 @@ fn evaluate<'r>(
         value,
         level,
         matched_len,
+        service: known_service,
+        note,
     } = matched;
     let specificity = matched_len.unwrap_or(whole.len());
     let source = located.source;
@@ -579,9 +662,15 @@ fn evaluate<'r>(
         .iter()
         .find(|(_, context)| context_found(context, located, &spans))
         .map(|(hint, _)| hint);
+    if let Some(known) = known_service {
+        service = known;
+        signed = true;
+    }
     if let Some(hinted) = hint.and_then(|hint| hint.service).filter(|_| !signed) {
         service = hinted;
     }
+    // A hint's profile only applies to the service it was written for.
+    let hint = hint.filter(|hint| !signed || hint.service.is_none_or(|hinted| hinted == service));
     // An explicit profile wins, then a hint's, then the (possibly refined) service's own.
     let remediation = rule
         .spec
@@ -595,8 +684,12 @@ fn evaluate<'r>(
         .contains("{setting")
         .then(|| located.enclosing_key(whole.start))
         .flatten();
+    let template = match note {
+        Some(note) => std::borrow::Cow::Owned(format!("{}{note}", rule.spec.message)),
+        None => std::borrow::Cow::Borrowed(rule.spec.message.as_str()),
+    };
     let message = render_message(
-        &rule.spec.message,
+        &template,
         groups,
         setting.as_deref(),
         secret_text,

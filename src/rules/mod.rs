@@ -112,8 +112,13 @@ pub enum Matcher {
     },
     /// Alternatives over the parsed key/value view.
     Settings(Vec<CompiledSetting>),
-    /// Alternatives over the calls of parsed source code.
-    Calls(Vec<CompiledCall>),
+    /// Alternatives over the calls of parsed source code, and the SDK catalogue's verdicts.
+    Calls {
+        /// Hand-written call shapes.
+        alternatives: Vec<CompiledCall>,
+        /// The catalogue hits the rule reports.
+        catalogue: Option<spec::CatalogueSpec>,
+    },
 }
 
 /// A compiled call alternative.
@@ -348,7 +353,7 @@ impl Registry {
                         setting.missing.iter().for_each(|regex| check(id, regex));
                     }
                 }
-                Matcher::Calls(alternatives) => {
+                Matcher::Calls { alternatives, .. } => {
                     for call in alternatives {
                         check(id, &call.callee);
                         for test in call.arguments.iter().chain(&call.credential) {
@@ -721,13 +726,13 @@ fn compile_matcher(
     let id = spec.id.as_str();
     let kinds = usize::from(spec.pattern.is_some())
         + usize::from(!spec.settings.is_empty())
-        + usize::from(!spec.calls.is_empty());
+        + usize::from(!spec.calls.is_empty() || spec.catalogue.is_some());
     if kinds != 1 {
         errors.push(load_error(
             file,
             1,
             Some(id),
-            "needs exactly one of `pattern`, `settings` and `calls`".into(),
+            "needs exactly one of `pattern`, `settings` and `calls` (with `catalogue`)".into(),
         ));
         return None;
     }
@@ -739,7 +744,7 @@ fn compile_matcher(
             secret_group,
         });
     }
-    if !spec.calls.is_empty() {
+    if !spec.calls.is_empty() || spec.catalogue.is_some() {
         let mut compiled = Vec::new();
         for call in &spec.calls {
             let callee = compile_regex(file, id, "callee", &call.callee, errors)?;
@@ -762,7 +767,10 @@ fn compile_matcher(
                 credential,
             });
         }
-        return Some(Matcher::Calls(compiled));
+        return Some(Matcher::Calls {
+            alternatives: compiled,
+            catalogue: spec.catalogue.clone(),
+        });
     }
     let mut compiled = Vec::new();
     for setting in &spec.settings {

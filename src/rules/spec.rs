@@ -34,6 +34,11 @@ pub struct RuleSpec {
     /// Java, Go, PowerShell, Rust); any one that matches fires.
     #[serde(default)]
     pub calls: Vec<CallSpec>,
+    /// Call rules: the calls the SDK catalogue (`rules/sdk/`) resolves to a member that takes a
+    /// key of one of these kinds. The catalogue decides the calls it knows; `calls` alternatives
+    /// only see the others.
+    #[serde(default)]
+    pub catalogue: Option<CatalogueSpec>,
     /// Setting rules: alternatives matched on the parsed key/value view of structured files
     /// (ARM, Bicep, Terraform, YAML, XML, JSON and key=value config); any one that matches fires.
     #[serde(default)]
@@ -133,6 +138,33 @@ pub struct CallSpec {
     /// finding becomes an `error` on that literal instead of a warning on the call.
     #[serde(default)]
     pub credential: Option<ArgumentTest>,
+}
+
+/// Which catalogue hits a rule reports.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogueSpec {
+    /// The credential kinds reported (`connection-string`, `key`, `sas`, `secret`, `password`).
+    pub kinds: Vec<crate::catalogue::CredentialKind>,
+    /// Only hits of these services (empty: any).
+    #[serde(default)]
+    pub services: Vec<Service>,
+    /// Never hits of these services.
+    #[serde(default)]
+    pub exclude_services: Vec<Service>,
+    /// Appended to the message when the callee's package is a legacy library; may use
+    /// `{package}` and `{replacement}`.
+    #[serde(default)]
+    pub legacy_note: Option<String>,
+}
+
+impl CatalogueSpec {
+    /// Whether a hit of this kind and service is this rule's.
+    pub fn selects(&self, kind: crate::catalogue::CredentialKind, service: Option<Service>) -> bool {
+        self.kinds.contains(&kind)
+            && (self.services.is_empty() || service.is_some_and(|s| self.services.contains(&s)))
+            && !service.is_some_and(|s| self.exclude_services.contains(&s))
+    }
 }
 
 /// A condition on one argument of a call.

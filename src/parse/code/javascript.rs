@@ -239,9 +239,34 @@ fn string_value(node: Node<'_>, text: &str) -> Option<String> {
     Some(unescape(content, Escapes::JAVASCRIPT))
 }
 
-/// The keys of an object literal argument.
+/// How deep nested object literals are read for option paths (`auth.clientSecret`).
+const MAX_OPTION_DEPTH: usize = 3;
+
+/// The keys of an object literal argument; the keys of object literals nested in it follow
+/// their parent's, as dotted paths (`{ auth: { clientSecret } }` gives `auth` and
+/// `auth.clientSecret`).
 fn object_keys<'t>(object: Node<'t>, text: &'t str) -> Vec<ArgShape<'t>> {
     let mut keys = Vec::new();
+    let mut pending = vec![(object, String::new(), 0usize)];
+    while let Some((object, prefix, depth)) = pending.pop() {
+        let start = keys.len();
+        direct_keys(object, text, &mut keys);
+        for key in keys.get_mut(start..).unwrap_or_default() {
+            if let (Some((name, _)), ArgValue::Node(value)) = (&mut key.name, &key.value) {
+                if value.kind() == "object" && depth + 1 < MAX_OPTION_DEPTH {
+                    pending.push((*value, format!("{prefix}{name}."), depth + 1));
+                }
+                if !prefix.is_empty() {
+                    name.insert_str(0, &prefix);
+                }
+            }
+        }
+    }
+    keys
+}
+
+/// The keys written directly in one object literal.
+fn direct_keys<'t>(object: Node<'t>, text: &'t str, keys: &mut Vec<ArgShape<'t>>) {
     for member in named_children(object) {
         match member.kind() {
             "pair" => {
@@ -287,5 +312,4 @@ fn object_keys<'t>(object: Node<'t>, text: &'t str) -> Vec<ArgShape<'t>> {
             _ => {}
         }
     }
-    keys
 }

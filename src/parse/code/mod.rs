@@ -51,6 +51,7 @@
 
 mod csharp;
 mod engine;
+pub mod imports;
 mod go;
 mod java;
 mod javascript;
