@@ -81,6 +81,7 @@ class Classifier:
         for entry in spec["params"]:
             self.rules.append(
                 (
+                    re.compile(entry["member"]) if "member" in entry else None,
                     re.compile(entry["name"]) if "name" in entry else None,
                     re.compile(entry["type"]) if "type" in entry else None,
                     bool(entry.get("string")),
@@ -90,14 +91,16 @@ class Classifier:
 
     def type_kind(self, type_name):
         """The kind a credential type has by its name alone (rules with a type and no name)."""
-        for name_re, type_re, _, kind in self.rules:
-            if name_re is None and type_re is not None and type_re.search(type_name):
+        for member_re, name_re, type_re, _, kind in self.rules:
+            if member_re is None and name_re is None and type_re is not None and type_re.search(type_name):
                 return kind
         return None
 
-    def kind(self, name, type_):
+    def kind(self, name, type_, member=""):
         bare = name.lstrip(".").rstrip("?")
-        for name_re, type_re, needs_string, kind in self.rules:
+        for member_re, name_re, type_re, needs_string, kind in self.rules:
+            if member_re is not None and not member_re.search(member):
+                continue
             if name_re is not None and not name_re.search(bare):
                 continue
             if type_re is not None and not type_re.search(type_):
@@ -146,7 +149,7 @@ def build(root, language, classifier):
             continue
         params = []
         for name, type_ in parse_params(row["params"]):
-            kind = classifier.kind(name, type_)
+            kind = classifier.kind(name, type_, row["member"])
             # Proxy passwords and response bodies are not how a client authenticates.
             if row["kind"] == "field" and re.search(r"(?i)proxy|^(item|ref|request|response)\.", row["member"]):
                 kind = None

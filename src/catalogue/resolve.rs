@@ -688,6 +688,8 @@ fn is_string_type(ty: &str) -> bool {
                 | "Option<&str>"
                 | "impl Into<String>"
                 | "Into<String>"
+                | "impl AsRef<str>"
+                | "AsRef<str>"
                 | "Secret"
                 | "impl Into<Secret>"
                 | "SecureString"
