@@ -97,6 +97,27 @@ class Classifier:
         return None
 
     def kind(self, name, type_, member=""):
+        parts = split_union(type_)
+        if len(parts) > 1:
+            # A union decides by its alternatives: one key kind gives it; a key beside a token
+            # credential means the argument decides; `None` and friends say nothing.
+            kinds = set()
+            for part in parts:
+                if part in ("None", "null", "undefined", "NotGiven", "nil", "void"):
+                    continue
+                kinds.add(self.single_kind(name, part, member))
+            kinds.discard(None)
+            keyish = kinds & KEY_KINDS
+            if "token" in kinds and (keyish or "credential" in kinds):
+                return "credential"
+            if keyish:
+                return sorted(keyish)[0] if len(keyish) == 1 else "credential"
+            if kinds:
+                return sorted(kinds)[0]
+            return None
+        return self.single_kind(name, type_, member)
+
+    def single_kind(self, name, type_, member=""):
         bare = name.lstrip(".").rstrip("?")
         for member_re, name_re, type_re, needs_string, kind in self.rules:
             if member_re is not None and not member_re.search(member):
@@ -109,6 +130,23 @@ class Classifier:
                 continue
             return kind
         return None
+
+
+def split_union(type_):
+    """The alternatives of a union type (`A | B`), splitting only outside brackets."""
+    parts, depth, current = [], 0, ""
+    for char in type_:
+        if char in "<[({":
+            depth += 1
+        elif char in ">])}":
+            depth = max(0, depth - 1)
+        if char == "|" and depth == 0:
+            parts.append(current.strip())
+            current = ""
+        else:
+            current += char
+    parts.append(current.strip())
+    return [part for part in parts if part]
 
 
 def parse_params(text):

@@ -90,6 +90,20 @@ pub fn resolve(
         let Some(package) = catalogue.package_of(found.entry) else {
             continue;
         };
+        // `connStr.toString()` of a connection-string builder: the builder's own calls say
+        // whether it holds a key (`setSasKey`) or an identity (`setAuthentication`).
+        if kind == CredentialKind::ConnectionString
+            && let Some(index) = argument
+            && let Some(argument) = call.arguments.iter().chain(&call.options).nth(index)
+            && text
+                .get(argument.span.clone())
+                .is_some_and(|written| written.ends_with(".toString()") || written.ends_with(".ToString()"))
+            && resolved
+                .iter()
+                .any(|other| other.entry.name.ends_with("ConnectionStringBuilder"))
+        {
+            continue;
+        }
         // A client given a credential object: report the credential where it is built, once.
         if let Some(credential_type) = &found.credential_type {
             let built_here = found.inline_credential
@@ -894,7 +908,8 @@ fn evaluate<'m>(
         }
         match param.kind {
             Some(kind) if kind.is_key() => {
-                if matches!(hint, Hint::Null) {
+                // Read loosely, an identity or nothing passed in a key's place is still no key.
+                if matches!(hint, Hint::Null | Hint::Token | Hint::Type(_, CredentialKind::Token)) {
                     continue;
                 }
                 if matches!(verdict, Verdict::Neutral | Verdict::Identity) {
@@ -928,6 +943,10 @@ fn evaluate<'m>(
                     }
                 }
                 Hint::Literal(_) if !matches!(verdict, Verdict::Key(..)) => {
+                    verdict = Verdict::Key(CredentialKind::Key, Some(index));
+                    key_param = Some(param);
+                }
+                Hint::Name(name) if keyish(name) && !matches!(verdict, Verdict::Key(..)) => {
                     verdict = Verdict::Key(CredentialKind::Key, Some(index));
                     key_param = Some(param);
                 }
