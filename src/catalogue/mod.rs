@@ -224,6 +224,9 @@ pub struct LanguageCatalogue {
     /// Package-level function or cmdlet name (PowerShell: lowercased) → indexes of the `-` types
     /// that hold it.
     by_function: HashMap<String, Vec<usize>>,
+    /// C# extension method name → indexes of the `*Extensions` types that declare it (called on
+    /// their first parameter: `clientBuilder.AddServiceBusClient(connectionString)`).
+    by_extension: HashMap<String, Vec<usize>>,
     /// Credential type name → what it carries.
     credential_types: HashMap<String, CredentialKind>,
     /// (option type, field path) → what the field carries (`("Configuration",
@@ -237,6 +240,11 @@ impl LanguageCatalogue {
     /// The types named `name`.
     pub fn types_named(&self, name: &str) -> &[usize] {
         self.by_type.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// The C# `*Extensions` types that declare an extension method named `name`.
+    pub fn extensions_named(&self, name: &str) -> &[usize] {
+        self.by_extension.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// The `-` types that hold a function or cmdlet named `name`.
@@ -341,6 +349,14 @@ impl LanguageCatalogue {
                         .fields
                         .entry((entry.name.clone(), member.name.clone()))
                         .or_insert(kind);
+                }
+            }
+            if file.language == Language::Csharp && entry.name.ends_with("Extensions") {
+                for member in members.iter().filter(|m| m.kind == MemberKind::Static) {
+                    let slot = catalogue.by_extension.entry(member.name.clone()).or_default();
+                    if !slot.contains(&index) {
+                        slot.push(index);
+                    }
                 }
             }
             if entry.name == "-" {

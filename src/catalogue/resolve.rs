@@ -433,6 +433,7 @@ fn resolve_call<'c>(
     call: &Call,
     text: &str,
 ) -> Option<Resolved<'c>> {
+    let mut extension = false;
     let (entries, member_name) = if language == Language::Powershell {
         let name = call.callee.rsplit('\\').next().unwrap_or(&call.callee);
         let entries: Vec<&TypeEntry> = catalogue
@@ -444,6 +445,7 @@ fn resolve_call<'c>(
     } else {
         let target = target(catalogue, language, imports, &call.callee)?;
         let entries = candidates(catalogue, language, imports, &target);
+        extension = language == Language::Csharp && target.type_name.is_none();
         (entries, target.member.to_owned())
     };
     let entries: Vec<&TypeEntry> = entries
@@ -466,7 +468,8 @@ fn resolve_call<'c>(
         .flat_map(|entry| entry.members.iter())
         .filter(|member| member_named(language, member, &member_name))
         .collect();
-    let (verdict, credential_param) = choose(catalogue, language, &first.name, call, &members, text);
+    let (verdict, credential_param) =
+        choose(catalogue, language, &first.name, call, &members, extension, text);
     let inline_credential = match &verdict {
         Verdict::Key(_, Some(index)) => call
             .arguments
@@ -514,6 +517,9 @@ fn candidates<'c>(
     target: &Target<'_>,
 ) -> Vec<&'c TypeEntry> {
     let (indexes, name): (&[usize], &str) = match target.type_name {
+        None if language == Language::Csharp && !target.qualifier.is_empty() => {
+            (catalogue.extensions_named(target.member), target.member)
+        }
         Some(name) => {
             // A name imported under another local name (`{ Client as DeviceClient }`).
             let real = imports
@@ -564,9 +570,14 @@ fn candidates<'c>(
     if entries.is_empty() && target.type_name.is_some() && target.qualifier.is_empty() {
         // No import says where it comes from (C# global usings, a type in the same namespace):
         // a name only one package defines, and long enough not to be a common word, is taken.
-        let packages: std::collections::BTreeSet<usize> =
-            all.iter().map(|entry| entry.package).collect();
-        if packages.len() == 1 && name.len() >= 12 && language != Language::Go {
+        // Several packages define it (each Cognitive Services SDK has its own
+        // `ApiKeyServiceClientCredentials`): taken when they all talk to one service.
+        let services: std::collections::BTreeSet<String> = all
+            .iter()
+            .filter_map(|entry| catalogue.package_of(entry))
+            .map(|package| format!("{:?}", package.service))
+            .collect();
+        if services.len() == 1 && name.len() >= 12 && language != Language::Go {
             return all;
         }
     }
@@ -755,14 +766,27 @@ fn fits(language: Language, hint: &Hint, param: &Param) -> bool {
     }
 }
 
-/// A name that says the value is a key.
+/// A name that says the value is a key (and not an endpoint that merely mentions one).
 fn keyish(name: &str) -> bool {
     let lower = name.to_ascii_lowercase();
-    ["conn", "key", "secret", "sas", "password", "pwd", "signature"]
-        .iter()
-        .any(|word| lower.contains(word))
+    let says_key = [
+        "conn",
+        "key",
+        "secret",
+        "sas",
+        "password",
+        "pwd",
+        "signature",
+        "webjobsstorage",
+    ]
+    .iter()
+    .any(|word| lower.contains(word))
         || lower == "cs"
-        || lower.ends_with("_cs")
+        || lower.ends_with("_cs");
+    let says_endpoint = ["uri", "url", "endpoint", "host", "credential"]
+        .iter()
+        .any(|word| lower.contains(word));
+    says_key && !says_endpoint
 }
 
 /// Picks the overloads `call` fits and decides what it takes. Also returns the parameter that
@@ -773,6 +797,7 @@ fn choose<'m>(
     type_name: &str,
     call: &Call,
     members: &[&'m Member],
+    extension: bool,
     text: &str,
 ) -> (Verdict, Option<&'m Param>) {
     let arguments: Vec<&Argument> = call.arguments.iter().chain(&call.options).collect();
@@ -787,7 +812,7 @@ fn choose<'m>(
         .collect();
     let mut fitting = Vec::new();
     for member in members {
-        if let Some(outcome) = evaluate(language, call, member, positional, &hints, true) {
+        if let Some(outcome) = evaluate(language, call, member, extension, positional, &hints, true) {
             fitting.push(outcome);
         }
     }
@@ -795,7 +820,9 @@ fn choose<'m>(
         // No overload takes exactly these arguments (the listing may lack one): read them
         // loosely, by position and name.
         for member in members {
-            if let Some(outcome) = evaluate(language, call, member, positional, &hints, false) {
+            if let Some(outcome) =
+                evaluate(language, call, member, extension, positional, &hints, false)
+            {
                 fitting.push(outcome);
             }
         }
@@ -820,9 +847,10 @@ fn choose<'m>(
         let (verdict, param) = keys[0];
         return (verdict.clone(), *param);
     }
-    if !keys.is_empty() && !identities {
-        // Some overloads take a key here and some take nothing (`(string connectionString)` vs
-        // `(Uri serviceUri)`): the argument's name decides.
+    if !keys.is_empty() {
+        // Some overloads take a key here and some take an identity or nothing
+        // (`(string connectionString)` vs `(Uri serviceUri)`, `(URI, String key)` vs
+        // `(URI, TokenCredential)`): the argument's name decides.
         if let Some((Verdict::Key(kind, Some(index)), param)) = keys.first().copied()
             && let Some(Hint::Name(name)) = hints.get(*index)
             && keyish(name)
@@ -843,11 +871,17 @@ fn evaluate<'m>(
     language: Language,
     call: &Call,
     member: &'m Member,
+    extension: bool,
     positional: usize,
     hints: &[Hint],
     strict: bool,
 ) -> Option<(Verdict, Option<&'m Param>)> {
-    let params = &member.params;
+    // An extension method's first parameter is the receiver the call is made on.
+    let params: &'m [Param] = if extension {
+        member.params.get(1..).unwrap_or_default()
+    } else {
+        &member.params
+    };
     let variadic = params.iter().any(|param| param.variadic);
     let fixed = params.iter().filter(|param| !param.variadic).count();
     if strict && positional > fixed && !variadic {
