@@ -166,7 +166,7 @@ def encode_param(name, type_, kind):
     return f"{name}:{type_}" + (f"!{kind}" if kind else "")
 
 
-def build(root, language, classifier):
+def build(root, language, classifier, exclude_types=()):
     folder = root / "scripts" / "sdk_catalogue"
     rows = read_rows(folder / "surface" / f"{language}.tsv") + read_rows(
         folder / "curated" / f"{language}.tsv"
@@ -177,6 +177,8 @@ def build(root, language, classifier):
     for row in rows:
         if row["kind"] not in KINDS:
             problems.append(f"{language}: unknown kind {row['kind']!r} in {row}")
+            continue
+        if f"{row['package']}:{row['type']}" in exclude_types:
             continue
         info = packages.get(row["package"])
         if info is None:
@@ -306,12 +308,14 @@ def main():
     args = parser.parse_args()
     root = Path(args.root)
     folder = root / "scripts" / "sdk_catalogue"
-    classifier = Classifier(yaml.safe_load((folder / "classify.yaml").read_text(encoding="utf-8")))
+    policy = yaml.safe_load((folder / "classify.yaml").read_text(encoding="utf-8"))
+    classifier = Classifier(policy)
+    exclude_types = set(policy.get("exclude_types", []))
     out_dir = root / "rules" / "sdk"
     drift = []
     problems = []
     for language in LANGUAGES:
-        catalogue, found = build(root, language, classifier)
+        catalogue, found = build(root, language, classifier, exclude_types)
         problems.extend(found)
         text = render(language, catalogue)
         target = out_dir / f"{language}.yaml"

@@ -104,16 +104,10 @@ pub fn resolve(
         {
             continue;
         }
-        // A client given a credential object: report the credential where it is built, once.
-        if let Some(credential_type) = &found.credential_type {
-            let built_here = found.inline_credential
-                || resolved.iter().any(|other| {
-                    matches!(other.verdict, Verdict::Key(..))
-                        && other.entry.name == *credential_type
-                });
-            if built_here {
-                continue;
-            }
+        // A client given a credential built inline (`new FaceClient(new
+        // ApiKeyServiceClientCredentials(key))`) is reported once, on the credential.
+        if found.credential_type.is_some() && found.inline_credential {
+            continue;
         }
         let service = match package.service {
             PackageService::Service(service) => Some(service),
@@ -599,6 +593,9 @@ enum Hint {
     Null,
     /// A variable or property: its last name.
     Name(String),
+    /// A value read from the environment or configuration by name
+    /// (`Environment.GetEnvironmentVariable("X")`, `os.environ["X"]`, `config["X"]`): a string.
+    Setting(String),
     /// Anything else.
     Unknown,
 }
@@ -653,6 +650,9 @@ fn hint(catalogue: &LanguageCatalogue, argument: &Argument, text: &str) -> Hint 
         .trim_start_matches("await ")
         .trim_start_matches(['&', '*'])
         .trim_start();
+    if let Some(name) = setting_name(expression) {
+        return Hint::Setting(name);
+    }
     let (head, is_call) = match expression.find('(') {
         Some(open) => (&expression[..open], true),
         None => (expression, false),
@@ -691,6 +691,37 @@ fn hint(catalogue: &LanguageCatalogue, argument: &Argument, text: &str) -> Hint 
         }
         _ => Hint::Unknown,
     }
+}
+
+/// The name an environment or configuration read looks up, when `expression` is one.
+fn setting_name(expression: &str) -> Option<String> {
+    const READERS: &[&str] = &[
+        "GetEnvironmentVariable",
+        "getenv",
+        "Getenv",
+        "environ",
+        "GetConnectionString",
+        "GetValue",
+        "getProperty",
+        "getConfig",
+        "Configuration[",
+        "configuration[",
+        "config[",
+        "Config[",
+        "settings[",
+        "Settings[",
+        "env[",
+        "ENV[",
+    ];
+    if expression.starts_with("new ") || !READERS.iter().any(|reader| expression.contains(reader)) {
+        return None;
+    }
+    let open = expression.find(['"', '\''])?;
+    let quote = expression[open..].chars().next()?;
+    let body = &expression[open + 1..];
+    let close = body.find(quote)?;
+    let name = &body[..close];
+    (!name.is_empty() && name.len() <= 128).then(|| name.to_owned())
 }
 
 fn statically_typed(language: Language) -> bool {
@@ -762,6 +793,8 @@ fn fits(language: Language, hint: &Hint, param: &Param) -> bool {
             }
         }
         Hint::Null => param.optional || !param.kind.is_some_and(CredentialKind::is_key),
+        // A setting is a string: in a typed language it only fits a string parameter.
+        Hint::Setting(_) => !typed || is_string_type(&param.ty),
         Hint::Name(_) | Hint::Unknown => true,
     }
 }
@@ -783,7 +816,7 @@ fn keyish(name: &str) -> bool {
     .any(|word| lower.contains(word))
         || lower == "cs"
         || lower.ends_with("_cs");
-    let says_endpoint = ["uri", "url", "endpoint", "host", "credential"]
+    let says_endpoint = ["uri", "url", "endpoint", "host"]
         .iter()
         .any(|word| lower.contains(word));
     says_key && !says_endpoint
@@ -852,7 +885,7 @@ fn choose<'m>(
         // (`(string connectionString)` vs `(Uri serviceUri)`, `(URI, String key)` vs
         // `(URI, TokenCredential)`): the argument's name decides.
         if let Some((Verdict::Key(kind, Some(index)), param)) = keys.first().copied()
-            && let Some(Hint::Name(name)) = hints.get(*index)
+            && let Some(Hint::Name(name) | Hint::Setting(name)) = hints.get(*index)
             && keyish(name)
         {
             return (Verdict::Key(*kind, Some(*index)), *param);
@@ -980,7 +1013,9 @@ fn evaluate<'m>(
                     verdict = Verdict::Key(CredentialKind::Key, Some(index));
                     key_param = Some(param);
                 }
-                Hint::Name(name) if keyish(name) && !matches!(verdict, Verdict::Key(..)) => {
+                Hint::Name(name) | Hint::Setting(name)
+                    if keyish(name) && !matches!(verdict, Verdict::Key(..)) =>
+                {
                     verdict = Verdict::Key(CredentialKind::Key, Some(index));
                     key_param = Some(param);
                 }
