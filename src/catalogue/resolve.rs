@@ -95,14 +95,22 @@ pub fn resolve(
         if kind == CredentialKind::ConnectionString
             && let Some(index) = argument
             && let Some(argument) = call.arguments.iter().chain(&call.options).nth(index)
-            && text
-                .get(argument.span.clone())
-                .is_some_and(|written| written.ends_with(".toString()") || written.ends_with(".ToString()"))
-            && resolved
-                .iter()
-                .any(|other| other.entry.name.ends_with("ConnectionStringBuilder"))
+            && text.get(argument.span.clone()).is_some_and(|written| {
+                written.ends_with(".toString()") || written.ends_with(".ToString()")
+            })
         {
-            continue;
+            let builders = resolved
+                .iter()
+                .filter(|other| other.entry.name.ends_with("ConnectionStringBuilder"));
+            let mut any = false;
+            let mut keyed = false;
+            for builder in builders {
+                any = true;
+                keyed |= matches!(builder.verdict, Verdict::Key(..));
+            }
+            if any && !keyed {
+                continue;
+            }
         }
         // A client given a credential built inline (`new FaceClient(new
         // ApiKeyServiceClientCredentials(key))`) is reported once, on the credential.
