@@ -538,16 +538,20 @@ pub fn check_all() -> Vec<CatalogueError> {
     problems
 }
 
-/// Every keyword of every language, for the prefilter of catalogue rules.
-pub fn all_keywords() -> Vec<String> {
-    let mut keywords: Vec<String> = Language::ALL
+/// The keywords every catalogue rule adds to its own (`rules/sdk/keywords.yaml`, generated:
+/// namespace roots and cmdlet names), read without decoding any language's catalogue.
+pub fn rule_keywords() -> Vec<String> {
+    #[derive(Deserialize)]
+    struct KeywordsFile {
+        keywords: Vec<String>,
+    }
+    let json = EMBEDDED_SDK_JSON
         .iter()
-        .filter(|language| **language != Language::Typescript)
-        .flat_map(|language| for_language(*language).keywords().map(str::to_owned))
-        .collect();
-    keywords.sort();
-    keywords.dedup();
-    keywords
+        .find(|(file, _)| *file == "keywords.yaml")
+        .and_then(|(_, json)| *json);
+    json.and_then(|json| serde_json::from_str::<KeywordsFile>(json).ok())
+        .map(|file| file.keywords)
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -43,6 +43,9 @@ pub struct Hit {
 enum Verdict {
     /// Takes a key of this kind through this argument (index into arguments, then options).
     Key(CredentialKind, Option<usize>),
+    /// Takes a key through a credential object if the variable passed holds one: overloads
+    /// for a key credential and for a token credential both fit a plain variable.
+    Maybe(CredentialKind, Option<usize>),
     /// Takes a token credential.
     Identity,
     /// Takes neither, or cannot be told.
@@ -79,6 +82,31 @@ pub fn resolve(
         }
     }
     let known: Vec<usize> = resolved.iter().map(|found| found.call).collect();
+    // A variable that may hold a key credential or a token credential: a key credential of
+    // that type built in the file, and no identity credential, settles it as a key.
+    let identity_built = view
+        .calls
+        .iter()
+        .any(|call| IDENTITY_CREDENTIALS.contains(&call.name.as_str()));
+    let key_types: Vec<String> = resolved
+        .iter()
+        .filter(|found| matches!(found.verdict, Verdict::Key(..)))
+        .map(|found| found.entry.name.clone())
+        .collect();
+    for found in &mut resolved {
+        if let Verdict::Maybe(kind, index) = found.verdict {
+            let settled = !identity_built
+                && found
+                    .credential_type
+                    .as_ref()
+                    .is_some_and(|ty| key_types.contains(ty));
+            found.verdict = if settled {
+                Verdict::Key(kind, index)
+            } else {
+                Verdict::Neutral
+            };
+        }
+    }
     let mut hits = Vec::new();
     for found in &resolved {
         let Verdict::Key(kind, argument) = found.verdict else {
@@ -448,7 +476,18 @@ fn resolve_call<'c>(
         let target = target(catalogue, language, imports, &call.callee)?;
         let entries = candidates(catalogue, language, imports, &target);
         extension = language == Language::Csharp && target.type_name.is_none();
-        (entries, target.member.to_owned())
+        // A function imported under a local name is looked up by the name it was exported as.
+        let member = match imports.name(target.member) {
+            Some((_, imported))
+                if target.type_name.is_none()
+                    && target.qualifier.is_empty()
+                    && !catalogue.functions_named(imported).is_empty() =>
+            {
+                imported
+            }
+            _ => target.member,
+        };
+        (entries, member.to_owned())
     };
     let entries: Vec<&TypeEntry> = entries
         .into_iter()
@@ -486,8 +525,9 @@ fn resolve_call<'c>(
             }),
         _ => false,
     };
+    // The key went in as an object (not a string): the client may be reported with it.
     let credential_type = credential_param
-        .filter(|param| catalogue.credential_type(param.bare_type()).is_some())
+        .filter(|param| !is_string_type(&param.ty))
         .map(|param| param.bare_type().to_owned());
     Some(Resolved {
         call: 0,
@@ -531,7 +571,21 @@ fn candidates<'c>(
                 .unwrap_or(name);
             (catalogue.types_named(real), name)
         }
-        None => (catalogue.functions_named(target.member), target.member),
+        None => {
+            // A function imported under a local name: `import createClient from
+            // "@azure-rest/ai-vision-image-analysis"` calls the module's `default`.
+            match imports.name(target.member) {
+                Some((_, imported)) if target.qualifier.is_empty() => {
+                    let found = catalogue.functions_named(imported);
+                    if found.is_empty() {
+                        (catalogue.functions_named(target.member), target.member)
+                    } else {
+                        (found, target.member)
+                    }
+                }
+                _ => (catalogue.functions_named(target.member), target.member),
+            }
+        }
     };
     let all: Vec<&TypeEntry> = indexes
         .iter()
@@ -897,6 +951,14 @@ fn choose<'m>(
             && keyish(name)
         {
             return (Verdict::Key(*kind, Some(*index)), *param);
+        }
+        // Still open: a credential object of the key overload's type built in this file may
+        // settle it (see `resolve`).
+        if let Some((Verdict::Key(kind, Some(index)), param)) = keys.first().copied()
+            && param.is_some_and(|param| !is_string_type(&param.ty))
+            && matches!(hints.get(*index), Some(Hint::Name(_)))
+        {
+            return (Verdict::Maybe(*kind, Some(*index)), *param);
         }
         return (Verdict::Neutral, None);
     }

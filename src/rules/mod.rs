@@ -277,7 +277,11 @@ impl Registry {
             .collect();
         let mut seen_ids = HashSet::new();
         let mut rules = Vec::new();
-        for (file, spec) in rule_specs {
+        let catalogue_keywords = crate::catalogue::rule_keywords();
+        for (file, mut spec) in rule_specs {
+            if spec.catalogue.is_some() {
+                spec.keywords.extend(catalogue_keywords.iter().cloned());
+            }
             if !seen_ids.insert(spec.id.clone()) {
                 errors.push(load_error(
                     &file,

@@ -11,6 +11,7 @@ mod workflow_common;
 
 mod bad_inputs;
 mod baseline;
+mod catalogue;
 mod checksum;
 mod cli;
 mod config;

@@ -109,7 +109,7 @@ fn every_rule_has_enough_examples_docs_and_a_well_formed_message() {
                 regex.capture_names().flatten().collect()
             }
             Matcher::Settings(_) => vec!["key", "resource", "value", "secret"],
-            Matcher::Calls(_) => vec!["callee", "name"],
+            Matcher::Calls { .. } => vec!["callee", "name", "package", "replacement"],
         };
         for placeholder in message
             .split('{')
