@@ -293,13 +293,17 @@ impl LanguageCatalogue {
     /// file through).
     pub fn keywords(&self) -> impl Iterator<Item = &str> {
         let names = self.by_type.keys().map(String::as_str);
-        let functions = self.types.iter().filter(|entry| entry.name == "-").flat_map(|entry| {
-            entry
-                .members
-                .iter()
-                .map(|member| member.name.as_str())
-                .chain(std::iter::once(entry.namespace.as_str()))
-        });
+        let functions = self
+            .types
+            .iter()
+            .filter(|entry| entry.name == "-")
+            .flat_map(|entry| {
+                entry
+                    .members
+                    .iter()
+                    .map(|member| member.name.as_str())
+                    .chain(std::iter::once(entry.namespace.as_str()))
+            });
         let namespaces = self.types.iter().map(|entry| entry.namespace.as_str());
         names
             .chain(functions)
@@ -353,7 +357,10 @@ impl LanguageCatalogue {
             }
             if file.language == Language::Csharp && entry.name.ends_with("Extensions") {
                 for member in members.iter().filter(|m| m.kind == MemberKind::Static) {
-                    let slot = catalogue.by_extension.entry(member.name.clone()).or_default();
+                    let slot = catalogue
+                        .by_extension
+                        .entry(member.name.clone())
+                        .or_default();
                     if !slot.contains(&index) {
                         slot.push(index);
                     }
@@ -567,7 +574,10 @@ mod tests {
         assert!(param.optional && !param.variadic);
         let kwargs = Param::decode("**kwargs:");
         assert!(kwargs.variadic && kwargs.kind.is_none());
-        assert_eq!(bare_type("*azblob.SharedKeyCredential"), "SharedKeyCredential");
+        assert_eq!(
+            bare_type("*azblob.SharedKeyCredential"),
+            "SharedKeyCredential"
+        );
         assert_eq!(bare_type("Azure.Core.TokenCredential"), "TokenCredential");
         assert_eq!(bare_type("Arc<dyn TokenCredential>"), "Arc");
     }

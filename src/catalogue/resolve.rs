@@ -198,12 +198,11 @@ fn consumer_service(
     resolved
         .iter()
         .filter(|other| {
-            other.entry.members.iter().any(|member| {
-                member
-                    .params
-                    .iter()
-                    .any(|param| param.bare_type() == name)
-            })
+            other
+                .entry
+                .members
+                .iter()
+                .any(|member| member.params.iter().any(|param| param.bare_type() == name))
         })
         .filter_map(|other| {
             let call = view.calls.get(other.call)?;
@@ -233,7 +232,13 @@ fn segments(callee: &str) -> (bool, Vec<Segment<'_>>) {
     let mut depth = 0usize;
     let mut name_end: Option<usize> = None;
     let mut called = false;
-    fn flush<'a>(out: &mut Vec<Segment<'a>>, rest: &'a str, start: usize, end: usize, called: bool) {
+    fn flush<'a>(
+        out: &mut Vec<Segment<'a>>,
+        rest: &'a str,
+        start: usize,
+        end: usize,
+        called: bool,
+    ) {
         if let Some(name) = rest.get(start..end).filter(|name| !name.is_empty()) {
             out.push(Segment { name, called });
         }
@@ -261,7 +266,13 @@ fn segments(callee: &str) -> (bool, Vec<Segment<'_>>) {
         }
         index += 1;
     }
-    flush(&mut out, rest, start, name_end.unwrap_or(bytes.len()), called);
+    flush(
+        &mut out,
+        rest,
+        start,
+        name_end.unwrap_or(bytes.len()),
+        called,
+    );
     (is_new, out)
 }
 
@@ -420,12 +431,20 @@ fn imported(
                 || namespace_matches(language, module, namespace);
         }
         if let Some((module, imported_name)) = imports.name(first) {
-            let sep = if language == Language::Rust { "::" } else { "." };
+            let sep = if language == Language::Rust {
+                "::"
+            } else {
+                "."
+            };
             let full = format!("{module}{sep}{imported_name}");
             return namespace_matches(language, &join(&full), namespace)
                 || namespace_matches(language, &full, namespace);
         }
-        let sep = if language == Language::Rust { "::" } else { "." };
+        let sep = if language == Language::Rust {
+            "::"
+        } else {
+            "."
+        };
         let written = qualifier.join(sep);
         if namespace_matches(language, &written, namespace) {
             return true;
@@ -509,8 +528,15 @@ fn resolve_call<'c>(
         .flat_map(|entry| entry.members.iter())
         .filter(|member| member_named(language, member, &member_name))
         .collect();
-    let (verdict, credential_param) =
-        choose(catalogue, language, &first.name, call, &members, extension, text);
+    let (verdict, credential_param) = choose(
+        catalogue,
+        language,
+        &first.name,
+        call,
+        &members,
+        extension,
+        text,
+    );
     let inline_credential = match &verdict {
         Verdict::Key(_, Some(index)) => call
             .arguments
@@ -609,8 +635,10 @@ fn candidates<'c>(
             if let Some(returned) = next.map(bare_type)
                 && returned != target.type_name.unwrap_or_default()
             {
-                let namespaces: Vec<&str> =
-                    entries.iter().map(|entry| entry.namespace.as_str()).collect();
+                let namespaces: Vec<&str> = entries
+                    .iter()
+                    .map(|entry| entry.namespace.as_str())
+                    .collect();
                 let followed: Vec<&TypeEntry> = catalogue
                     .types_named(returned)
                     .iter()
@@ -907,7 +935,8 @@ fn choose<'m>(
         .collect();
     let mut fitting = Vec::new();
     for member in members {
-        if let Some(outcome) = evaluate(language, call, member, extension, positional, &hints, true) {
+        if let Some(outcome) = evaluate(language, call, member, extension, positional, &hints, true)
+        {
             fitting.push(outcome);
         }
     }
@@ -1009,8 +1038,7 @@ fn evaluate<'m>(
                 let found = params.iter().position(|param| {
                     !param.variadic
                         && (param.name == *name
-                            || (language == Language::Powershell
-                                || language == Language::Csharp)
+                            || (language == Language::Powershell || language == Language::Csharp)
                                 && param.name.eq_ignore_ascii_case(name))
                 });
                 match found {
@@ -1046,7 +1074,10 @@ fn evaluate<'m>(
         match param.kind {
             Some(kind) if kind.is_key() => {
                 // Read loosely, an identity or nothing passed in a key's place is still no key.
-                if matches!(hint, Hint::Null | Hint::Token | Hint::Type(_, CredentialKind::Token)) {
+                if matches!(
+                    hint,
+                    Hint::Null | Hint::Token | Hint::Type(_, CredentialKind::Token)
+                ) {
                     continue;
                 }
                 if matches!(verdict, Verdict::Neutral | Verdict::Identity) {
@@ -1191,7 +1222,9 @@ mod debug_tests {
     use super::*;
     #[test]
     fn debug_fixture() {
-        let Ok(path) = std::env::var("KL_DEBUG_FILE") else { return };
+        let Ok(path) = std::env::var("KL_DEBUG_FILE") else {
+            return;
+        };
         let text = std::fs::read_to_string(&path).unwrap_or_default();
         let language = Language::of_path(&path).unwrap_or(Language::Csharp);
         let view = crate::parse::code::parse(language, &text);
@@ -1201,7 +1234,16 @@ mod debug_tests {
         eprintln!("mentioned: {}", catalogue.mentioned_in(&text));
         for call in &view.calls {
             let found = resolve_call(catalogue, language, &imports, call, &text);
-            eprintln!("{} args={:?} opts={:?} -> {:?}", call.callee, call.arguments.iter().map(|a| (&a.name, &a.value)).collect::<Vec<_>>(), call.options.iter().map(|a| &a.name).collect::<Vec<_>>(), found.map(|f| (f.entry.name.clone(), f.verdict)));
+            eprintln!(
+                "{} args={:?} opts={:?} -> {:?}",
+                call.callee,
+                call.arguments
+                    .iter()
+                    .map(|a| (&a.name, &a.value))
+                    .collect::<Vec<_>>(),
+                call.options.iter().map(|a| &a.name).collect::<Vec<_>>(),
+                found.map(|f| (f.entry.name.clone(), f.verdict))
+            );
         }
     }
 }

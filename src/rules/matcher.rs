@@ -240,7 +240,8 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                         };
                         let mut matched = match &hit.credential {
                             Some((span, Some(value)))
-                                if is_written_literal(text.get(span.clone()).unwrap_or("")) =>
+                                if is_written_literal(text.get(span.clone()).unwrap_or(""))
+                                    && plausible_secret(hit.kind, value) =>
                             {
                                 Matched {
                                     whole: call.span.clone(),
@@ -456,6 +457,28 @@ fn derived_string_candidates<'r>(
         }
     }
     candidates
+}
+
+/// Whether a literal handed to a key parameter looks like a real credential rather than a test
+/// value or a placeholder (`"key"`, `"sas"`, `"<your-key>"`): only then is the call a leak
+/// (an error on the literal). A connection string is left to the text rules, which know its
+/// key's format.
+fn plausible_secret(kind: crate::catalogue::CredentialKind, value: &str) -> bool {
+    use crate::catalogue::CredentialKind;
+    let value = value.trim();
+    let (length, entropy) = match kind {
+        CredentialKind::ConnectionString | CredentialKind::Token | CredentialKind::Credential => {
+            return false;
+        }
+        CredentialKind::Password => (8, 2.5),
+        CredentialKind::Key | CredentialKind::Sas | CredentialKind::Secret => (16, 3.0),
+    };
+    value.chars().count() >= length
+        // A word (`sharedAccessSignature`, `placeholderkey`) is a test value, not a key.
+        && !value.chars().all(char::is_alphabetic)
+        && !value.contains(char::is_whitespace)
+        && !value.contains(['<', '>', '{', '}', '$', '%'])
+        && shannon_entropy(value) >= entropy
 }
 
 /// True when an argument is a string literal written in the call itself (`"..."`, `'...'`,

@@ -160,7 +160,11 @@ pub struct CatalogueSpec {
 
 impl CatalogueSpec {
     /// Whether a hit of this kind and service is this rule's.
-    pub fn selects(&self, kind: crate::catalogue::CredentialKind, service: Option<Service>) -> bool {
+    pub fn selects(
+        &self,
+        kind: crate::catalogue::CredentialKind,
+        service: Option<Service>,
+    ) -> bool {
         self.kinds.contains(&kind)
             && (self.services.is_empty() || service.is_some_and(|s| self.services.contains(&s)))
             && !service.is_some_and(|s| self.exclude_services.contains(&s))

@@ -6,17 +6,32 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
-use keyless::catalogue::{self, CredentialKind, MemberKind, Param, PackageService};
+use keyless::catalogue::{self, CredentialKind, MemberKind, PackageService, Param};
 use keyless::parse::code::Language;
 
 use crate::common;
 
 /// (file, line, rule, service): every shape the issue lists, in `fixtures/catalogue`.
 const SHAPES: &[(&str, usize, &str, &str)] = &[
-    ("LegacyStorage.cs", 8, "sdk-connection-string-client", "storage"),
+    (
+        "LegacyStorage.cs",
+        8,
+        "sdk-connection-string-client",
+        "storage",
+    ),
     ("LegacyStorage.cs", 9, "sdk-key-credential", "storage"),
-    ("LegacyServiceBus.cs", 8, "sdk-connection-string-client", "servicebus"),
-    ("LegacyServiceBus.cs", 9, "sdk-connection-string-client", "servicebus"),
+    (
+        "LegacyServiceBus.cs",
+        8,
+        "sdk-connection-string-client",
+        "servicebus",
+    ),
+    (
+        "LegacyServiceBus.cs",
+        9,
+        "sdk-connection-string-client",
+        "servicebus",
+    ),
     ("Device.cs", 7, "sdk-connection-string-client", "iothub"),
     ("Face.cs", 7, "sdk-key-credential", "cognitiveservices"),
     ("Login.cs", 7, "sdk-client-secret-credential", "entra"),
@@ -24,16 +39,46 @@ const SHAPES: &[(&str, usize, &str, &str)] = &[
     ("Documents.cs", 8, "sdk-key-credential", "cognitiveservices"),
     ("Documents.cs", 9, "sdk-key-credential", "cognitiveservices"),
     ("legacy_blob.py", 7, "sdk-key-credential", "storage"),
-    ("legacy_blob.py", 8, "sdk-connection-string-client", "iothub"),
+    (
+        "legacy_blob.py",
+        8,
+        "sdk-connection-string-client",
+        "iothub",
+    ),
     ("legacy_blob.py", 9, "sdk-key-credential", "iothub"),
-    ("legacy_blob.py", 10, "sdk-key-credential", "cognitiveservices"),
+    (
+        "legacy_blob.py",
+        10,
+        "sdk-key-credential",
+        "cognitiveservices",
+    ),
     ("legacy_blob.py", 11, "sdk-key-credential", "openai"),
     ("cognitive.js", 7, "sdk-key-credential", "cognitiveservices"),
-    ("cognitive.js", 8, "sdk-connection-string-client", "eventhubs"),
-    ("cognitive.js", 9, "sdk-connection-string-client", "appconfig"),
-    ("cognitive.js", 10, "sdk-connection-string-client", "webpubsub"),
+    (
+        "cognitive.js",
+        8,
+        "sdk-connection-string-client",
+        "eventhubs",
+    ),
+    (
+        "cognitive.js",
+        9,
+        "sdk-connection-string-client",
+        "appconfig",
+    ),
+    (
+        "cognitive.js",
+        10,
+        "sdk-connection-string-client",
+        "webpubsub",
+    ),
     ("cognitive.js", 11, "sdk-client-secret-credential", "entra"),
-    ("Sender.java", 7, "sdk-connection-string-client", "servicebus"),
+    (
+        "Sender.java",
+        7,
+        "sdk-connection-string-client",
+        "servicebus",
+    ),
     ("Sender.java", 8, "sdk-key-credential", "cognitiveservices"),
     ("vision.go", 9, "sdk-key-credential", "cognitiveservices"),
     ("vision.go", 10, "sdk-client-secret-credential", "entra"),
@@ -62,9 +107,9 @@ fn every_listed_shape_is_found_with_its_service() {
         .collect();
     let mut missing = Vec::new();
     for (file, line, rule, service) in SHAPES {
-        let hit = found.iter().any(|(path, at, id, svc)| {
-            path == file && at == line && id == rule && svc == service
-        });
+        let hit = found
+            .iter()
+            .any(|(path, at, id, svc)| path == file && at == line && id == rule && svc == service);
         if !hit {
             missing.push(format!("{file}:{line} {rule} ({service})"));
         }
@@ -174,7 +219,9 @@ fn example(
             };
             (
                 "Probe.java".to_owned(),
-                format!("import {namespace}.{type_name};\nclass Probe {{ void run() {{ var x = {call}; }} }}\n"),
+                format!(
+                    "import {namespace}.{type_name};\nclass Probe {{ void run() {{ var x = {call}; }} }}\n"
+                ),
             )
         }
         Language::Python => {
@@ -230,7 +277,9 @@ fn example(
             let alias = imports.modules.first()?.alias.clone()?;
             (
                 "probe.go".to_owned(),
-                format!("package main\n\nimport \"{namespace}\"\n\nfunc main() {{\n\tx, err := {alias}.{member}({joined})\n}}\n"),
+                format!(
+                    "package main\n\nimport \"{namespace}\"\n\nfunc main() {{\n\tx, err := {alias}.{member}({joined})\n}}\n"
+                ),
             )
         }
         Language::Rust => {
@@ -240,12 +289,16 @@ fn example(
             if type_name == "-" {
                 return Some((
                     "probe.rs".to_owned(),
-                    format!("use {namespace}::{member};\nfn main() {{ let x = {member}({joined}); }}\n"),
+                    format!(
+                        "use {namespace}::{member};\nfn main() {{ let x = {member}({joined}); }}\n"
+                    ),
                 ));
             }
             (
                 "probe.rs".to_owned(),
-                format!("use {namespace}::{type_name};\nfn main() {{ let x = {type_name}::{member}({joined}); }}\n"),
+                format!(
+                    "use {namespace}::{type_name};\nfn main() {{ let x = {type_name}::{member}({joined}); }}\n"
+                ),
             )
         }
         Language::Powershell => {
@@ -261,7 +314,10 @@ fn example(
                     }
                 })
                 .collect();
-            ("probe.ps1".to_owned(), format!("{member} {}\n", args.join(" ")))
+            (
+                "probe.ps1".to_owned(),
+                format!("{member} {}\n", args.join(" ")),
+            )
         }
     })
 }
@@ -296,8 +352,7 @@ fn every_catalogue_family_has_generated_positive_and_negative_examples() {
             let family = (format!("{language:?}"), package.name.clone());
             for member in &entry.members {
                 let key_at = member.params.iter().position(|param| {
-                    param.kind.is_some_and(CredentialKind::is_key)
-                        && !param.ty.contains('|')
+                    param.kind.is_some_and(CredentialKind::is_key) && !param.ty.contains('|')
                 });
                 let token_at = member
                     .params

@@ -358,7 +358,11 @@ fn es_clause(clause: &str, module: &str, imports: &mut Imports) {
         }
         None => (clause, ""),
     };
-    for part in head.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+    for part in head
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+    {
         if let Some(alias) = part.strip_prefix('*') {
             let alias = alias.trim().trim_start_matches("as").trim();
             if is_identifier(alias) {
@@ -386,7 +390,10 @@ fn es_clause(clause: &str, module: &str, imports: &mut Imports) {
             imports.names.push(NameImport {
                 module: module.to_owned(),
                 name: name.to_owned(),
-                local: alias.filter(|a| is_identifier(a)).unwrap_or(name).to_owned(),
+                local: alias
+                    .filter(|a| is_identifier(a))
+                    .unwrap_or(name)
+                    .to_owned(),
             });
         }
     }
@@ -634,9 +641,15 @@ mod tests {
         assert_eq!(imports.name("Default"), Some(("m", "default")));
         assert_eq!(imports.name("Client"), Some(("azure-iot-device", "Client")));
         assert_eq!(imports.name("Registry"), Some(("azure-iothub", "Registry")));
-        assert_eq!(imports.name("ServiceClient"), Some(("azure-iothub", "Client")));
+        assert_eq!(
+            imports.name("ServiceClient"),
+            Some(("azure-iothub", "Client"))
+        );
         assert_eq!(imports.module_of_alias("azure"), Some("azure-storage"));
-        assert_eq!(imports.name("Protocol"), Some(("azure-iot-device-mqtt", "Mqtt")));
+        assert_eq!(
+            imports.name("Protocol"),
+            Some(("azure-iot-device-mqtt", "Mqtt"))
+        );
     }
 
     #[test]
@@ -692,7 +705,10 @@ mod tests {
             imports.name("StorageCredentials"),
             Some(("azure_storage", "StorageCredentials"))
         );
-        assert_eq!(imports.name("Cs"), Some(("azure_storage", "ConnectionString")));
+        assert_eq!(
+            imports.name("Cs"),
+            Some(("azure_storage", "ConnectionString"))
+        );
         assert_eq!(
             imports.name("CosmosClient"),
             Some(("azure_data_cosmos::prelude", "CosmosClient"))

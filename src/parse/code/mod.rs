@@ -51,8 +51,8 @@
 
 mod csharp;
 mod engine;
-pub mod imports;
 mod go;
+pub mod imports;
 mod java;
 mod javascript;
 mod literal;
