@@ -1090,25 +1090,20 @@ fn evaluate<'m>(
                     key_param = Some(param);
                 }
             }
-            Some(CredentialKind::Token) => {
-                if verdict == Verdict::Neutral && !matches!(hint, Hint::Null) {
-                    verdict = Verdict::Identity;
-                }
+            Some(CredentialKind::Token)
+                if verdict == Verdict::Neutral && !matches!(hint, Hint::Null) =>
+            {
+                verdict = Verdict::Identity;
             }
             Some(CredentialKind::Credential) => match hint {
-                Hint::Token => {
-                    if verdict == Verdict::Neutral {
-                        verdict = Verdict::Identity;
-                    }
+                Hint::Token | Hint::Type(_, CredentialKind::Token)
+                    if verdict == Verdict::Neutral =>
+                {
+                    verdict = Verdict::Identity;
                 }
                 Hint::Type(_, kind) if kind.is_key() => {
                     verdict = Verdict::Key(*kind, Some(index));
                     key_param = Some(param);
-                }
-                Hint::Type(_, CredentialKind::Token) => {
-                    if verdict == Verdict::Neutral {
-                        verdict = Verdict::Identity;
-                    }
                 }
                 Hint::Literal(_) if !matches!(verdict, Verdict::Key(..)) => {
                     verdict = Verdict::Key(CredentialKind::Key, Some(index));

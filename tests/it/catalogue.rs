@@ -182,14 +182,13 @@ fn argument(language: Language, param: &Param, key: bool) -> String {
 /// credential parameter at `target` (a key, or the token credential for `key == false`).
 fn example(
     language: Language,
-    namespace: &str,
-    type_name: &str,
-    kind: MemberKind,
-    member: &str,
-    params: &[Param],
+    entry: &catalogue::TypeEntry,
+    member: &catalogue::Member,
     target: usize,
     key: bool,
 ) -> Option<(String, String)> {
+    let (namespace, type_name, kind) = (entry.namespace.as_str(), entry.name.as_str(), member.kind);
+    let (member, params) = (member.name.as_str(), member.params.as_slice());
     let take = params
         .iter()
         .enumerate()
@@ -360,16 +359,7 @@ fn every_catalogue_family_has_generated_positive_and_negative_examples() {
                     .position(|param| param.kind == Some(CredentialKind::Token));
                 for (target, key) in [(key_at, true), (token_at, false)] {
                     let Some(target) = target else { continue };
-                    let Some((file, text)) = example(
-                        language,
-                        &entry.namespace,
-                        &entry.name,
-                        member.kind,
-                        &member.name,
-                        &member.params,
-                        target,
-                        key,
-                    ) else {
+                    let Some((file, text)) = example(language, entry, member, target, key) else {
                         continue;
                     };
                     let findings = keyless::scan_text(&registry, &file, &text);

@@ -247,7 +247,6 @@ fn javascript(text: &str, imports: &mut Imports) {
                     head.trim_start_matches("import")
                         .trim()
                         .trim_end_matches('=')
-                        .trim()
                         .split_whitespace()
                         .last(),
                     quoted(&statement[position..]),
