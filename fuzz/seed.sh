@@ -2,7 +2,7 @@
 # Seeds fuzz/corpus/<target>/ from fixtures/ and ../shared/corpus (when present), so corpora are
 # generated, never committed. Idempotent: existing corpus files (libFuzzer's finds) are kept.
 #
-# scan_text and code read their first byte as a selector (a file name / a language), so their
+# scan_text, code and resolver read their first byte as a selector (a file name / a language), so their
 # seeds get that byte prefixed; the selector tables are in fuzz_targets/scan_text.rs and code.rs.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -79,6 +79,7 @@ for file in $fixture_files; do
   seed scan_text "$(scan_text_index "$file")" "$file"
   index=$(code_index "$file")
   [ -z "$index" ] || seed code "$index" "$file"
+  [ -z "$index" ] || seed resolver "$index" "$file"
   case "$file" in
     *.json | *.jsonc) seed json "" "$file" ;;
     *.bicep | *.bicepparam) seed bicep "" "$file" ;;

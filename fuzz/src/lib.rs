@@ -82,6 +82,8 @@ pub fn warm_up() {
     use keyless::parse::code::{self, Language};
     for language in Language::ALL {
         code::parse(language, "");
+        // The SDK catalogue decodes on first use: once here, outside the timeout.
+        let _ = keyless::catalogue::for_language(language);
     }
     for format in [
         Format::Json,

@@ -254,6 +254,17 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                                     note: None,
                                 }
                             }
+                            // A literal that is no plausible key (a connection string, a test
+                            // value) is reported on the literal, as a warning, so that a text
+                            // rule's error on a real key inside it wins the overlap.
+                            Some((span, Some(_)))
+                                if is_written_literal(text.get(span.clone()).unwrap_or("")) =>
+                            {
+                                Matched {
+                                    matched_len: Some(0),
+                                    ..Matched::text(call.span.clone(), span.clone(), true)
+                                }
+                            }
                             _ => Matched::text(call.span.clone(), call.name_span.clone(), false),
                         };
                         matched.service = hit.service;

@@ -81,6 +81,8 @@ fn cask_service(provider: &str) -> Option<Service> {
         "AZEG" => Some(Service::Eventgrid),
         "AWPS" => Some(Service::Webpubsub),
         "AZDO" => Some(Service::Devops),
+        "AZMP" => Some(Service::Maps),
+        "AZCS" => Some(Service::Communication),
         "msql" => Some(Service::Sql),
         tag if tag.ends_with("COG") => Some(Service::Openai),
         _ => None,
