@@ -133,14 +133,28 @@ class Classifier:
 
 
 def split_union(type_):
-    """The alternatives of a union type (`A | B`), splitting only outside brackets."""
+    """The alternatives of a union type (`A | B`, Python `Union[A, B]`, `Optional[A]`), split only
+    outside brackets."""
+    type_ = type_.strip()
+    for wrapper, separator in (("Union[", ","), ("Optional[", None)):
+        if type_.startswith(wrapper) and type_.endswith("]"):
+            inner = type_[len(wrapper) : -1]
+            if separator is None:
+                return split_union(inner) + ["None"]
+            return [p for part in split_top(inner, ",") for p in split_union(part)]
+    parts = split_top(type_, "|")
+    return parts
+
+
+def split_top(type_, separator):
+    """`type_` split at `separator` where no bracket is open."""
     parts, depth, current = [], 0, ""
     for char in type_:
         if char in "<[({":
             depth += 1
         elif char in ">])}":
             depth = max(0, depth - 1)
-        if char == "|" and depth == 0:
+        if char == separator and depth == 0:
             parts.append(current.strip())
             current = ""
         else:

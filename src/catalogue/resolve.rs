@@ -1211,34 +1211,3 @@ mod tests {
         assert_eq!(segments("…a.b").1.len(), 2);
     }
 }
-
-#[cfg(test)]
-mod debug_tests {
-    use super::*;
-    #[test]
-    fn debug_fixture() {
-        let Ok(path) = std::env::var("KL_DEBUG_FILE") else {
-            return;
-        };
-        let text = std::fs::read_to_string(&path).unwrap_or_default();
-        let language = Language::of_path(&path).unwrap_or(Language::Csharp);
-        let view = crate::parse::code::parse(language, &text);
-        let imports = crate::parse::code::imports::scan(language, &text);
-        eprintln!("{imports:?}");
-        let catalogue = super::super::for_language(language);
-        eprintln!("mentioned: {}", catalogue.mentioned_in(&text));
-        for call in &view.calls {
-            let found = resolve_call(catalogue, language, &imports, call, &text);
-            eprintln!(
-                "{} args={:?} opts={:?} -> {:?}",
-                call.callee,
-                call.arguments
-                    .iter()
-                    .map(|a| (&a.name, &a.value))
-                    .collect::<Vec<_>>(),
-                call.options.iter().map(|a| &a.name).collect::<Vec<_>>(),
-                found.map(|f| (f.entry.name.clone(), f.verdict))
-            );
-        }
-    }
-}

@@ -485,10 +485,10 @@ fn plausible_secret(kind: crate::catalogue::CredentialKind, value: &str) -> bool
         CredentialKind::Key | CredentialKind::Sas | CredentialKind::Secret => (16, 3.0),
     };
     value.chars().count() >= length
-        // A word (`sharedAccessSignature`, `placeholderkey`) is a test value, not a key.
+        // A word (`sharedAccessSignature`, `placeholderkey`) is a test value, not a key; the
+        // shared filters drop placeholders and references.
         && !value.chars().all(char::is_alphabetic)
         && !value.contains(char::is_whitespace)
-        && !value.contains(['<', '>', '{', '}', '$', '%'])
         && shannon_entropy(value) >= entropy
 }
 
