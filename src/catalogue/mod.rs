@@ -232,6 +232,8 @@ pub struct LanguageCatalogue {
     /// (option type, field path) → what the field carries (`("Configuration",
     /// "auth.clientSecret")` → secret).
     fields: HashMap<(String, String), CredentialKind>,
+    /// PowerShell's names ignore case.
+    case_insensitive: bool,
     /// Finds [`LanguageCatalogue::keywords`] in a text; built on first use.
     mentions: OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
@@ -266,14 +268,30 @@ impl LanguageCatalogue {
                 let mut keywords: Vec<&str> = self.keywords().collect();
                 keywords.sort_unstable();
                 keywords.dedup();
+                // Type and function names are case-sensitive; cmdlets are not.
                 aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(true)
+                    .ascii_case_insensitive(self.case_insensitive)
                     .build(keywords)
                     .ok()
             })
             .as_ref()
             // Without a matcher (it cannot fail on these inputs) every text qualifies.
-            .is_none_or(|matcher| matcher.is_match(text))
+            .is_none_or(|matcher| {
+                // Whole names only: `NewClient` must not count inside `NewClientFactory`.
+                let bytes = text.as_bytes();
+                let part_of_name = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+                matcher.find_overlapping_iter(text).any(|found| {
+                    let before = found
+                        .start()
+                        .checked_sub(1)
+                        .and_then(|at| bytes.get(at))
+                        .is_some_and(|&byte| part_of_name(byte));
+                    let after = bytes
+                        .get(found.end())
+                        .is_some_and(|&byte| part_of_name(byte));
+                    !before && !after
+                })
+            })
     }
 
     /// What the field at `path` of the option type `type_name` carries, when it is a credential.
@@ -288,31 +306,56 @@ impl LanguageCatalogue {
         self.packages.get(entry.package)
     }
 
-    /// The names a file must contain for a call to resolve here: type, function and cmdlet names
-    /// and namespaces, long enough to be telling (short ones such as `Client` would let every
-    /// file through).
+    /// The names a file must contain for a key-based call to resolve here: the types and
+    /// functions that take a key (an identity-only type such as `DefaultAzureCredential` is no
+    /// reason to parse a file), their key-taking factories, cmdlets, and the modules of
+    /// default-exported clients. Short names (`Client`) would let every file through; such a
+    /// type's calls are still found through its factory's name (`fromConnectionString`).
     pub fn keywords(&self) -> impl Iterator<Item = &str> {
-        let names = self.by_type.keys().map(String::as_str);
-        let functions = self
-            .types
+        let takes_key = |member: &Member| {
+            member
+                .params
+                .iter()
+                .any(|param| param.kind.is_some_and(CredentialKind::is_key))
+        };
+        let identity_only = move |entry: &TypeEntry| {
+            self.package_of(entry)
+                .is_some_and(|package| package.service == PackageService::Identity)
+                && !entry.members.iter().any(takes_key)
+        };
+        // Option types (`Configuration`, `ClientOptions`) are named everywhere; the client that
+        // takes them is the telling name.
+        let option_type =
+            |entry: &TypeEntry| entry.members.iter().any(|m| m.kind == MemberKind::Field);
+        self.types
             .iter()
-            .filter(|entry| entry.name == "-")
-            .flat_map(|entry| {
-                entry
+            .filter(move |entry| !identity_only(entry))
+            .flat_map(move |entry| {
+                let own = (entry.name != "-" && !option_type(entry)).then_some(entry.name.as_str());
+                let members = entry
                     .members
                     .iter()
+                    .filter(move |member| takes_key(member) && member.name != "new")
                     .map(|member| member.name.as_str())
-                    .chain(std::iter::once(entry.namespace.as_str()))
-            });
-        let namespaces = self.types.iter().map(|entry| entry.namespace.as_str());
-        names
-            .chain(functions)
-            .chain(namespaces)
-            .filter(|name| name.len() >= 9 && *name != "-")
+                    .filter(move |name| entry.name == "-" || name.len() >= 12);
+                let module = entry
+                    .members
+                    .iter()
+                    .any(|member| member.name == "default")
+                    .then_some(entry.namespace.as_str());
+                own.into_iter().chain(members).chain(module)
+            })
+            .filter(|name| {
+                name.len() >= 9
+                    || name.starts_with(|c: char| c.is_ascii_uppercase()) && name.contains('-')
+            })
     }
 
     fn from_file(file: CatalogueFile) -> Self {
-        let mut catalogue = LanguageCatalogue::default();
+        let mut catalogue = LanguageCatalogue {
+            case_insensitive: file.language == Language::Powershell,
+            ..LanguageCatalogue::default()
+        };
         let mut package_index = HashMap::new();
         for package in file.packages {
             let service = match package.service.as_str() {
@@ -543,22 +586,6 @@ pub fn check_all() -> Vec<CatalogueError> {
         }
     }
     problems
-}
-
-/// The keywords every catalogue rule adds to its own (`rules/sdk/keywords.yaml`, generated:
-/// namespace roots and cmdlet names), read without decoding any language's catalogue.
-pub fn rule_keywords() -> Vec<String> {
-    #[derive(Deserialize)]
-    struct KeywordsFile {
-        keywords: Vec<String>,
-    }
-    let json = EMBEDDED_SDK_JSON
-        .iter()
-        .find(|(file, _)| *file == "keywords.yaml")
-        .and_then(|(_, json)| *json);
-    json.and_then(|json| serde_json::from_str::<KeywordsFile>(json).ok())
-        .map(|file| file.keywords)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -108,6 +108,21 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
     let mut candidate_rules = registry.candidate_rules(text);
+    // Catalogue rules also run on a source file that names something in its language's SDK
+    // catalogue (a namespace, type, function or cmdlet), even when none of their own keywords
+    // is there; their hand-written call shapes then stay off.
+    let mut catalogue_only: Vec<usize> = Vec::new();
+    if let Some(language) = language
+        && !registry.catalogue_rules().is_empty()
+        && crate::catalogue::for_language(language).mentioned_in(text)
+    {
+        for &index in registry.catalogue_rules() {
+            if let Err(position) = candidate_rules.binary_search(&index) {
+                candidate_rules.insert(position, index);
+                catalogue_only.push(index);
+            }
+        }
+    }
     // Conditions on the path or the whole file hold for every match or for none: checked once
     // here, they spare the rule's search and any parse it would need.
     candidate_rules.retain(|&index| {
@@ -200,6 +215,11 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                 alternatives,
                 catalogue,
             } => {
+                let alternatives: &[super::CompiledCall] = if catalogue_only.contains(&rule_index) {
+                    &[]
+                } else {
+                    alternatives
+                };
                 let Some(language) = language.filter(|language| {
                     catalogue.is_some()
                         || alternatives.iter().any(|call| {

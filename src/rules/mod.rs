@@ -202,6 +202,8 @@ pub struct Registry {
     prefilter: AhoCorasick,
     /// For each prefilter pattern, the rules that listed it as a keyword.
     keyword_rules: Vec<Vec<usize>>,
+    /// The rules with a `catalogue` selector, ascending.
+    catalogue_rules: Vec<usize>,
 }
 
 impl Registry {
@@ -277,11 +279,7 @@ impl Registry {
             .collect();
         let mut seen_ids = HashSet::new();
         let mut rules = Vec::new();
-        let catalogue_keywords = crate::catalogue::rule_keywords();
-        for (file, mut spec) in rule_specs {
-            if spec.catalogue.is_some() {
-                spec.keywords.extend(catalogue_keywords.iter().cloned());
-            }
+        for (file, spec) in rule_specs {
             if !seen_ids.insert(spec.id.clone()) {
                 errors.push(load_error(
                     &file,
@@ -311,6 +309,12 @@ impl Registry {
         };
         match knowledge {
             Some(knowledge) if errors.is_empty() => Ok(Self {
+                catalogue_rules: rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.spec.catalogue.is_some())
+                    .map(|(index, _)| index)
+                    .collect(),
                 rules,
                 filters,
                 knowledge,
@@ -380,6 +384,11 @@ impl Registry {
     /// A rule by id.
     pub fn rule(&self, id: &str) -> Option<&Rule> {
         self.rules.iter().find(|rule| rule.spec.id == id)
+    }
+
+    /// The indexes of the rules that report SDK catalogue hits, ascending.
+    pub fn catalogue_rules(&self) -> &[usize] {
+        &self.catalogue_rules
     }
 
     /// Every filter.
