@@ -234,9 +234,6 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                     Some(_) => {
                         let resolved = resolved.get_or_insert_with(|| {
                             let catalogue = crate::catalogue::for_language(language);
-                            if !catalogue.mentioned_in(text) {
-                                return (Vec::new(), Vec::new());
-                            }
                             let imports = parse::code::imports::scan(language, text);
                             crate::catalogue::resolve(catalogue, language, view, &imports, text)
                         });
