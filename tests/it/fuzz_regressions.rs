@@ -29,7 +29,11 @@ fn every_recorded_crash_input_is_handled() {
             keyless::parse::parse(format, &text);
         }
         if let Some(language) = keyless::parse::code::Language::of_path(&name) {
-            keyless::parse::code::parse(language, &text);
+            let view = keyless::parse::code::parse(language, &text);
+            // The SDK catalogue's resolver reads the same text through the import scanner.
+            let imports = keyless::parse::code::imports::scan(language, &text);
+            let catalogue = keyless::catalogue::for_language(language);
+            let _ = keyless::catalogue::resolve(catalogue, language, &view, &imports, &text);
         }
         if name.ends_with(".keyless.toml") {
             let _ = keyless::config::Config::parse(Path::new("keyless.toml"), &text);

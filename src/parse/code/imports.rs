@@ -301,9 +301,11 @@ fn javascript(text: &str, imports: &mut Imports) {
             }
         } else {
             let start = head
-                .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '$'))
-                .map_or(0, |index| index + 1);
-            &head[start..]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| !(c.is_alphanumeric() || *c == '_' || *c == '$'))
+                .map_or(0, |(index, c)| index + c.len_utf8());
+            head.get(start..).unwrap_or_default()
         };
         let member = after
             .trim_start()
