@@ -525,14 +525,19 @@ fn decode(language: Language) -> Result<LanguageCatalogue, CatalogueError> {
 
 /// The catalogue file a language reads (TypeScript shares JavaScript's).
 pub fn language_file(language: Language) -> &'static str {
+    catalogue_of(language).1
+}
+
+/// A language's slot in [`CATALOGUES`] and its catalogue file's name.
+fn catalogue_of(language: Language) -> (usize, &'static str) {
     match language {
-        Language::Csharp => "csharp",
-        Language::Python => "python",
-        Language::Javascript | Language::Typescript => "javascript",
-        Language::Java => "java",
-        Language::Go => "go",
-        Language::Powershell => "powershell",
-        Language::Rust => "rust",
+        Language::Csharp => (0, "csharp"),
+        Language::Python => (1, "python"),
+        Language::Javascript | Language::Typescript => (2, "javascript"),
+        Language::Java => (3, "java"),
+        Language::Go => (4, "go"),
+        Language::Powershell => (5, "powershell"),
+        Language::Rust => (6, "rust"),
     }
 }
 
@@ -549,15 +554,7 @@ static CATALOGUES: [OnceLock<LanguageCatalogue>; 7] = [
 /// The catalogue of a language, decoded on first use. A file that does not decode gives an empty
 /// catalogue here; [`check_all`] (run by the tests and `keyless rules`) reports it.
 pub fn for_language(language: Language) -> &'static LanguageCatalogue {
-    let slot = match language {
-        Language::Csharp => 0,
-        Language::Python => 1,
-        Language::Javascript | Language::Typescript => 2,
-        Language::Java => 3,
-        Language::Go => 4,
-        Language::Powershell => 5,
-        Language::Rust => 6,
-    };
+    let (slot, _) = catalogue_of(language);
     CATALOGUES[slot].get_or_init(|| decode(language).unwrap_or_default())
 }
 

@@ -72,15 +72,12 @@ pub fn resolve(
     imports: &Imports,
     text: &str,
 ) -> (Vec<Hit>, Vec<usize>) {
-    let mut resolved: Vec<Resolved<'_>> = Vec::new();
-    for (index, call) in view.calls.iter().enumerate() {
-        if let Some(found) = resolve_call(catalogue, language, imports, call, text) {
-            resolved.push(Resolved {
-                call: index,
-                ..found
-            });
-        }
-    }
+    let mut resolved: Vec<Resolved<'_>> = view
+        .calls
+        .iter()
+        .enumerate()
+        .filter_map(|(index, call)| resolve_call(catalogue, language, imports, index, call, text))
+        .collect();
     let known: Vec<usize> = resolved.iter().map(|found| found.call).collect();
     // A variable that may hold a key credential or a token credential: a key credential of
     // that type built in the file, and no identity credential, settles it as a key.
@@ -475,10 +472,12 @@ fn imported(
         .any(|module| namespace_matches(language, module, namespace))
 }
 
+/// The catalogue's reading of `call`, the file's call number `index`.
 fn resolve_call<'c>(
     catalogue: &'c LanguageCatalogue,
     language: Language,
     imports: &Imports,
+    index: usize,
     call: &Call,
     text: &str,
 ) -> Option<Resolved<'c>> {
@@ -556,7 +555,7 @@ fn resolve_call<'c>(
         .filter(|param| !is_string_type(&param.ty))
         .map(|param| param.bare_type().to_owned());
     Some(Resolved {
-        call: 0,
+        call: index,
         entry: first,
         verdict,
         credential_type,

@@ -260,16 +260,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                                 if is_written_literal(text.get(span.clone()).unwrap_or(""))
                                     && plausible_secret(hit.kind, value) =>
                             {
-                                Matched {
-                                    whole: call.span.clone(),
-                                    secret: span.clone(),
-                                    is_secret: true,
-                                    value: Some(value.clone()),
-                                    level: Some(Level::Error),
-                                    matched_len: Some(0),
-                                    service: None,
-                                    note: None,
-                                }
+                                Matched::literal(call.span.clone(), span.clone(), value.clone())
                             }
                             // A literal that is no plausible key (a connection string, a test
                             // value) is reported on the literal, as a warning, so that a text
@@ -321,18 +312,11 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                             argument.value.as_ref().map(|value| (argument, value))
                         });
                     let matched = match literal {
-                        Some((argument, value)) => Matched {
-                            whole: call.span.clone(),
-                            secret: argument.span.clone(),
-                            is_secret: true,
-                            value: Some(value.clone()),
-                            level: Some(Level::Error),
-                            // A text rule that recognises the literal itself knows its type
-                            // better: it wins the overlap, so the literal is reported once.
-                            matched_len: Some(0),
-                            service: None,
-                            note: None,
-                        },
+                        Some((argument, value)) => Matched::literal(
+                            call.span.clone(),
+                            argument.span.clone(),
+                            value.clone(),
+                        ),
                         None => Matched::text(call.span.clone(), call.name_span.clone(), false),
                     };
                     candidates.extend(evaluate(registry, rule, &located, &groups, matched));
@@ -571,6 +555,19 @@ struct Matched {
 }
 
 impl Matched {
+    /// A credential written as a literal in a call: the leak itself, an error on the literal.
+    /// A text rule that recognises the literal knows its type better: with no length of its
+    /// own, this one loses the overlap to it, so the literal is reported once.
+    fn literal(whole: Range<usize>, secret: Range<usize>, value: String) -> Self {
+        Self {
+            is_secret: true,
+            value: Some(value),
+            level: Some(Level::Error),
+            matched_len: Some(0),
+            ..Self::text(whole, secret, true)
+        }
+    }
+
     fn text(whole: Range<usize>, secret: Range<usize>, is_secret: bool) -> Self {
         Self {
             whole,
