@@ -239,15 +239,35 @@ pub fn display_given(path: &Path) -> String {
 }
 
 fn slash_path(path: &Path) -> String {
-    path.components()
-        .map(|component| component.as_os_str().to_string_lossy())
-        .collect::<Vec<_>>()
-        .join("/")
+    let mut text = String::new();
+    for component in path.components() {
+        match component {
+            // The root is a separator of its own: `/tmp/a`, never `//tmp/a`.
+            std::path::Component::RootDir => text.push('/'),
+            std::path::Component::Prefix(prefix) => {
+                text.push_str(&prefix.as_os_str().to_string_lossy());
+            }
+            other => {
+                if !text.is_empty() && !text.ends_with('/') {
+                    text.push('/');
+                }
+                text.push_str(&other.as_os_str().to_string_lossy());
+            }
+        }
+    }
+    text
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn absolute_paths_keep_one_leading_slash() {
+        assert_eq!(display_given(Path::new("/tmp/app/a.ps1")), "/tmp/app/a.ps1");
+        assert_eq!(display_given(Path::new("./src/a.cs")), "src/a.cs");
+        assert_eq!(display_given(Path::new("src/a.cs")), "src/a.cs");
+    }
 
     #[test]
     fn exclude_globs_follow_gitignore_like_anchoring() {

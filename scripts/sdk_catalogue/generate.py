@@ -82,6 +82,7 @@ class Classifier:
             self.rules.append(
                 (
                     re.compile(entry["member"]) if "member" in entry else None,
+                    re.compile(entry["owner"]) if "owner" in entry else None,
                     re.compile(entry["name"]) if "name" in entry else None,
                     re.compile(entry["type"]) if "type" in entry else None,
                     bool(entry.get("string")),
@@ -91,12 +92,12 @@ class Classifier:
 
     def type_kind(self, type_name):
         """The kind a credential type has by its name alone (rules with a type and no name)."""
-        for member_re, name_re, type_re, _, kind in self.rules:
-            if member_re is None and name_re is None and type_re is not None and type_re.search(type_name):
+        for member_re, owner_re, name_re, type_re, _, kind in self.rules:
+            if member_re is None and owner_re is None and name_re is None and type_re is not None and type_re.search(type_name):
                 return kind
         return None
 
-    def kind(self, name, type_, member=""):
+    def kind(self, name, type_, member="", owner=""):
         parts = split_union(type_)
         if len(parts) > 1:
             # A union decides by its alternatives: one key kind gives it; a key beside a token
@@ -105,7 +106,7 @@ class Classifier:
             for part in parts:
                 if part in ("None", "null", "undefined", "NotGiven", "nil", "void"):
                     continue
-                kinds.add(self.single_kind(name, part, member))
+                kinds.add(self.single_kind(name, part, member, owner))
             kinds.discard(None)
             keyish = kinds & KEY_KINDS
             if "token" in kinds and (keyish or "credential" in kinds):
@@ -115,12 +116,14 @@ class Classifier:
             if kinds:
                 return sorted(kinds)[0]
             return None
-        return self.single_kind(name, type_, member)
+        return self.single_kind(name, type_, member, owner)
 
-    def single_kind(self, name, type_, member=""):
+    def single_kind(self, name, type_, member="", owner=""):
         bare = name.lstrip(".").rstrip("?")
-        for member_re, name_re, type_re, needs_string, kind in self.rules:
+        for member_re, owner_re, name_re, type_re, needs_string, kind in self.rules:
             if member_re is not None and not member_re.search(member):
+                continue
+            if owner_re is not None and not owner_re.search(owner):
                 continue
             if name_re is not None and not name_re.search(bare):
                 continue
@@ -128,7 +131,7 @@ class Classifier:
                 continue
             if needs_string and not self.string_types.search(type_.strip()):
                 continue
-            return kind
+            return None if kind == "none" else kind
         return None
 
 
@@ -203,7 +206,7 @@ def build(root, language, classifier, exclude_types=()):
             continue
         params = []
         for name, type_ in parse_params(row["params"]):
-            kind = classifier.kind(name, type_, row["member"])
+            kind = classifier.kind(name, type_, row["member"], row["type"])
             # Module functions take `key` for many things; only auth-like ones take a credential.
             if (
                 row["type"] == "-"
@@ -223,6 +226,8 @@ def build(root, language, classifier, exclude_types=()):
                 and classifier.string_types.search(type_.strip())
                 and row["returns"] not in (row["type"],)
                 and not row["returns"].endswith("Builder")
+                # ...unless the method signs in (ADAL's acquireTokenWithClientCredentials).
+                and not re.search(r"(?i)acquire_?token|log_?in|sign_?in", row["member"])
             ):
                 kind = None
             params.append(encode_param(name, type_, kind))

@@ -104,6 +104,17 @@ pub fn resolve(
             };
         }
     }
+    // A client over a URL that carries a SAS, with an anonymous credential: the SAS signs.
+    for found in &mut resolved {
+        if found.verdict == Verdict::Neutral
+            && view
+                .calls
+                .get(found.call)
+                .is_some_and(|call| anonymous_over_sas(call, text))
+        {
+            found.verdict = Verdict::Key(CredentialKind::Sas, Some(0));
+        }
+    }
     let mut hits = Vec::new();
     for found in &resolved {
         let Verdict::Key(kind, argument) = found.verdict else {
@@ -470,6 +481,49 @@ fn imported(
                 .map(|import| import.module.as_str()),
         )
         .any(|module| namespace_matches(language, module, namespace))
+}
+
+/// `new BlockBlobClient(sasUrl, new AnonymousCredential())`: no identity, and a first argument
+/// that names or holds a SAS. A plain variable is read through its assignment in the file
+/// (`const pipeline = newPipeline(new AnonymousCredential())`).
+fn anonymous_over_sas(call: &Call, text: &str) -> bool {
+    let seen = |argument: &Argument| -> String {
+        let written = text.get(argument.span.clone()).unwrap_or("");
+        match assignment_of(text, call.span.start, written) {
+            Some(assigned) => format!("{written} {assigned}"),
+            None => written.to_owned(),
+        }
+    };
+    call.arguments
+        .iter()
+        .any(|argument| seen(argument).contains("AnonymousCredential"))
+        && call.arguments.first().map(seen).is_some_and(|w| {
+            let lower = w.to_ascii_lowercase();
+            lower.contains("sas") || lower.contains("sig=")
+        })
+}
+
+/// The line that last assigns the plain variable `name` before byte `before`, if any (within
+/// the 200 lines above it).
+fn assignment_of<'t>(text: &'t str, before: usize, name: &str) -> Option<&'t str> {
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '$');
+    if !plain {
+        return None;
+    }
+    let head = text.get(..before)?;
+    head.lines().rev().take(200).find(|line| {
+        line.match_indices(name).any(|(at, _)| {
+            let boundary = line[..at]
+                .chars()
+                .next_back()
+                .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'));
+            let rest = line[at + name.len()..].trim_start();
+            boundary && rest.starts_with('=') && !rest.starts_with("==")
+        })
+    })
 }
 
 /// The catalogue's reading of `call`, the file's call number `index`.
@@ -998,6 +1052,28 @@ fn choose<'m>(
 
 /// Maps the call's arguments onto one overload: `None` when they do not fit, else its verdict
 /// and the key-carrying parameter.
+/// PowerShell's common parameters (about_CommonParameters), which any cmdlet accepts.
+fn is_common_parameter(name: &str) -> bool {
+    const COMMON: [&str; 15] = [
+        "Debug",
+        "ErrorAction",
+        "ErrorVariable",
+        "InformationAction",
+        "InformationVariable",
+        "OutBuffer",
+        "OutVariable",
+        "PipelineVariable",
+        "ProgressAction",
+        "Verbose",
+        "WarningAction",
+        "WarningVariable",
+        "WhatIf",
+        "Confirm",
+        "UseTransaction",
+    ];
+    COMMON.iter().any(|common| common.eq_ignore_ascii_case(name))
+}
+
 fn evaluate<'m>(
     language: Language,
     call: &Call,
@@ -1033,6 +1109,8 @@ fn evaluate<'m>(
                 }
                 position += 1;
             }
+            // Every cmdlet takes the common parameters; the help pages' syntax blocks omit them.
+            Some(name) if language == Language::Powershell && is_common_parameter(name) => {}
             Some(name) => {
                 let found = params.iter().position(|param| {
                     !param.variadic

@@ -257,23 +257,18 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                         };
                         let mut matched = match &hit.credential {
                             Some((span, Some(value)))
-                                if is_written_literal(text.get(span.clone()).unwrap_or(""))
-                                    && plausible_secret(hit.kind, value) =>
-                            {
-                                Matched::literal(call.span.clone(), span.clone(), value.clone())
-                            }
-                            // A literal that is no plausible key (a connection string, a test
-                            // value) is reported on the literal, as a warning, so that a text
-                            // rule's error on a real key inside it wins the overlap.
-                            Some((span, Some(_)))
                                 if is_written_literal(text.get(span.clone()).unwrap_or("")) =>
                             {
-                                Matched {
-                                    matched_len: Some(0),
-                                    ..Matched::text(call.span.clone(), span.clone(), true)
-                                }
+                                credential_literal(call, span, value, hit.kind)
                             }
-                            _ => Matched::text(call.span.clone(), call.name_span.clone(), false),
+                            _ => Matched {
+                                at: call_anchor(
+                                    text,
+                                    call,
+                                    hit.credential.as_ref().map(|(span, _)| span),
+                                ),
+                                ..Matched::text(call.span.clone(), call.name_span.clone(), false)
+                            },
                         };
                         matched.service = hit.service;
                         matched.note = selector.legacy_note.clone().filter(|_| hit.legacy);
@@ -300,24 +295,36 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
                         package: None,
                         replacement: None,
                     };
-                    // A literal credential is the leak itself: an error on the literal.
-                    let literal = shape
+                    let credential = shape
                         .credential
                         .as_ref()
-                        .and_then(|test| argument_matching(test, call, text))
+                        .and_then(|test| argument_matching(test, call, text));
+                    // A literal credential is the leak itself: an error on the literal.
+                    let literal = credential
                         .filter(|argument| {
                             is_written_literal(text.get(argument.span.clone()).unwrap_or(""))
                         })
                         .and_then(|argument| {
                             argument.value.as_ref().map(|value| (argument, value))
                         });
+                    // Hand-written shapes carry no kind: a password rule's literal is judged
+                    // as a password, any other as a key.
+                    let kind = match catalogue {
+                        Some(selector)
+                            if selector.kinds == [crate::catalogue::CredentialKind::Password] =>
+                        {
+                            crate::catalogue::CredentialKind::Password
+                        }
+                        _ => crate::catalogue::CredentialKind::Key,
+                    };
                     let matched = match literal {
-                        Some((argument, value)) => Matched::literal(
-                            call.span.clone(),
-                            argument.span.clone(),
-                            value.clone(),
-                        ),
-                        None => Matched::text(call.span.clone(), call.name_span.clone(), false),
+                        Some((argument, value)) => {
+                            credential_literal(call, &argument.span, value, kind)
+                        }
+                        None => Matched {
+                            at: call_anchor(text, call, credential.map(|argument| &argument.span)),
+                            ..Matched::text(call.span.clone(), call.name_span.clone(), false)
+                        },
                     };
                     candidates.extend(evaluate(registry, rule, &located, &groups, matched));
                 }
@@ -457,6 +464,7 @@ fn derived_string_candidates<'r>(
                     matched_len: Some(whole.len()),
                     service: None,
                     note: None,
+                    at: None,
                 };
                 candidates.extend(evaluate(
                     registry,
@@ -469,6 +477,25 @@ fn derived_string_candidates<'r>(
         }
     }
     candidates
+}
+
+/// A credential written as a literal argument of `call`: an error on the literal when it looks
+/// like a real key; otherwise (a connection string, a test value, a placeholder) a warning on the
+/// literal, so that a text rule's error on a real key inside it wins the overlap.
+fn credential_literal(
+    call: &Call,
+    span: &Range<usize>,
+    value: &str,
+    kind: crate::catalogue::CredentialKind,
+) -> Matched {
+    if plausible_secret(kind, value) {
+        Matched::literal(call.span.clone(), span.clone(), value.to_owned())
+    } else {
+        Matched {
+            matched_len: Some(0),
+            ..Matched::text(call.span.clone(), span.clone(), true)
+        }
+    }
 }
 
 /// Whether a literal handed to a key parameter looks like a real credential rather than a test
@@ -537,6 +564,25 @@ fn applies_to(alternatives: &[super::CompiledSetting], format: Format) -> bool {
         .any(|alternative| alternative.formats.is_empty() || alternative.formats.contains(&format))
 }
 
+/// Where a call's finding is reported, when not at the callee's name: the argument that carries
+/// the credential, when it sits on a later line (a multi-line PowerShell command, a builder spread
+/// over lines), so the editor marks the credential and two credentials of one call stay two
+/// findings.
+fn call_anchor(
+    text: &str,
+    call: &parse::code::Call,
+    credential: Option<&Range<usize>>,
+) -> Option<Range<usize>> {
+    credential
+        .filter(|argument| {
+            argument.start > call.name_span.end
+                && text
+                    .get(call.name_span.end..argument.start)
+                    .is_some_and(|between| between.contains('\n'))
+        })
+        .cloned()
+}
+
 /// Where a candidate is: the whole match, the secret inside it, whether it is a secret, its value
 /// when that differs from the text at `secret`, and a level that overrides the rule's.
 struct Matched {
@@ -552,6 +598,8 @@ struct Matched {
     service: Option<crate::finding::Service>,
     /// A message template appended to the rule's (the catalogue's legacy-library note).
     note: Option<String>,
+    /// Where the finding is reported when not at `secret` (filters still judge `secret`).
+    at: Option<Range<usize>>,
 }
 
 impl Matched {
@@ -578,6 +626,7 @@ impl Matched {
             matched_len: None,
             service: None,
             note: None,
+            at: None,
         }
     }
 }
@@ -646,6 +695,7 @@ fn evaluate<'r>(
         matched_len,
         service: known_service,
         note,
+        at,
     } = matched;
     let specificity = matched_len.unwrap_or(whole.len());
     let source = located.source;
@@ -746,7 +796,7 @@ fn evaluate<'r>(
     let level = level.unwrap_or(rule.spec.level);
     Some(Candidate {
         rule,
-        secret,
+        secret: at.unwrap_or(secret),
         is_secret,
         value,
         specificity,
