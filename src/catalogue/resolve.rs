@@ -163,6 +163,19 @@ pub fn resolve(
         let credential = argument
             .and_then(|index| call.arguments.iter().chain(&call.options).nth(index))
             .map(|argument| (argument.span.clone(), argument.value.clone()));
+        // `Connect-AzAccount -ServicePrincipal -Credential`: the PSCredential's password is the
+        // app's client secret, not a user's password.
+        let kind = if kind == CredentialKind::Password
+            && call.arguments.iter().any(|argument| {
+                argument
+                    .name
+                    .as_deref()
+                    .is_some_and(|name| name.eq_ignore_ascii_case("ServicePrincipal"))
+            }) {
+            CredentialKind::Secret
+        } else {
+            kind
+        };
         hits.push(Hit {
             call: found.call,
             kind,
