@@ -1084,7 +1084,9 @@ fn is_common_parameter(name: &str) -> bool {
         "Confirm",
         "UseTransaction",
     ];
-    COMMON.iter().any(|common| common.eq_ignore_ascii_case(name))
+    COMMON
+        .iter()
+        .any(|common| common.eq_ignore_ascii_case(name))
 }
 
 fn evaluate<'m>(

@@ -88,6 +88,34 @@ const SHAPES: &[(&str, usize, &str, &str)] = &[
     ("storage.rs", 7, "sdk-key-credential", "storage"),
     ("storage.rs", 8, "sdk-connection-string-client", "storage"),
     ("storage.rs", 9, "sdk-cosmos-key-client", "cosmos"),
+    // The long tail the second labelling pass found: a `subscription=` on its own line, msal4j's
+    // ClientSecret, an app's own callback handed the secret, ADAL, a SAS URL with an anonymous
+    // credential, an import's storage key and admin password on the lines that hold them, a
+    // user sign-in despite a common parameter, and an app's own SAS helper.
+    (
+        "translation.py",
+        6,
+        "sdk-key-credential",
+        "cognitiveservices",
+    ),
+    (
+        "AuthCallback.java",
+        5,
+        "sdk-client-secret-credential",
+        "entra",
+    ),
+    (
+        "AuthCallback.java",
+        10,
+        "sdk-client-secret-credential",
+        "entra",
+    ),
+    ("upload.js", 5, "sdk-client-secret-credential", "entra"),
+    ("upload.js", 7, "sdk-key-credential", "storage"),
+    ("import.ps1", 3, "sdk-key-credential", "storage"),
+    ("import.ps1", 5, "sdk-password-credential", "sql"),
+    ("import.ps1", 6, "sdk-password-credential", "entra"),
+    ("SasHelper.cs", 8, "sdk-key-credential", "iothub"),
 ];
 
 #[test]
