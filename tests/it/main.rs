@@ -50,3 +50,4 @@ mod source_code;
 mod suppress;
 mod template_snippets;
 mod traps;
+mod wheel;
