@@ -122,12 +122,13 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why: shown in this error's message, and so not its `source` (which `{:#}` would
+        /// print a second time).
+        error: std::io::Error,
     },
     /// The file is not valid TOML, has an unknown key, or a value that does not fit.
     #[error("{}:{line}:{column}: {message}", path.display())]
@@ -153,9 +154,9 @@ pub struct PolicyError {
 impl Config {
     /// Reads and parses `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::parse(path, &text)
     }

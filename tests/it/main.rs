@@ -27,6 +27,7 @@ mod iac;
 mod identifiable_keys;
 mod lsp;
 mod lsp_e2e;
+mod messages;
 mod parse_bicep;
 mod parse_code_bench;
 mod parse_code_csharp;

@@ -42,7 +42,10 @@ fn the_mirror_pins_this_version_of_the_wheel() {
     let root: toml::Table = toml::from_str(&root).unwrap_or_else(|error| panic!("{error}"));
     assert_eq!(root["project"]["name"].as_str(), Some("keyless"));
     assert_eq!(root["tool"]["maturin"]["bindings"].as_str(), Some("bin"));
-    assert_eq!(root["build-system"]["build-backend"].as_str(), Some("maturin"));
+    assert_eq!(
+        root["build-system"]["build-backend"].as_str(),
+        Some("maturin")
+    );
 
     let hooks = std::fs::read_to_string(repo_root().join(MIRROR).join(".pre-commit-hooks.yaml"))
         .unwrap_or_else(|error| panic!("{error}"));
@@ -67,7 +70,10 @@ fn build_wheel(out: &Path) -> PathBuf {
         "maturin build failed:\n{}",
         stderr(&output)
     );
-    eprintln!("timing: maturin build --profile dev took {:?}", started.elapsed());
+    eprintln!(
+        "timing: maturin build --profile dev took {:?}",
+        started.elapsed()
+    );
     let wheels: Vec<PathBuf> = std::fs::read_dir(out)
         .unwrap_or_else(|error| panic!("{error}"))
         .filter_map(|entry| entry.ok().map(|entry| entry.path()))
