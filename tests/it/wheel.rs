@@ -1,6 +1,7 @@
 //! The Python wheel (maturin, `bindings = "bin"`) and the `language: python` pre-commit hook
 //! that installs it: `pre-commit try-repo` on `pre-commit-mirror/` with pip pointed at a wheel
 //! built from this tree (`PIP_FIND_LINKS`), so no Rust toolchain runs at install time.
+#![allow(clippy::print_stderr)]
 
 use crate::precommit::{clean_worker_py, worker_key, worker_py};
 use crate::workflow_common;
