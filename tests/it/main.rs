@@ -13,6 +13,7 @@ mod bad_inputs;
 mod baseline;
 mod catalogue;
 mod checksum;
+mod ci_files;
 mod cli;
 mod config;
 mod config_formats;
