@@ -20,6 +20,7 @@ mod config_formats;
 mod corpus;
 mod determinism;
 mod dogfood;
+mod editors;
 mod explain;
 mod fix;
 mod fixtures;
