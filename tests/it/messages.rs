@@ -144,3 +144,78 @@ fn a_missing_baseline_or_config_says_the_os_error_once() {
         assert!(said.contains("missing-file"), "{said}");
     }
 }
+
+/// A Terraform file whose app reads a storage key, with a long line that holds a key.
+fn terraform_app(dir: &std::path::Path) {
+    write(
+        dir,
+        "main.tf",
+        &format!(
+            "resource \"azurerm_linux_function_app\" \"app\" {{\n  name = \"x\"\n  \
+             storage_account_access_key = azurerm_storage_account.sa.primary_access_key\n  \
+             app_settings = {{ \"SOME_VERY_LONG_SETTING_NAME_THAT_GOES_ON_AND_ON\" = \
+             \"DefaultEndpointsProtocol=https;AccountName=contosofake;AccountKey={};EndpointSuffix=core.windows.net\" }}\n}}\n",
+            storage_key()
+        ),
+    );
+}
+
+fn human(dir: &std::path::Path, columns: &str) -> (String, String) {
+    let output = workflow_common::clean_command(env!("CARGO_BIN_EXE_keyless"), dir)
+        .env("COLUMNS", columns)
+        .args(["scan", "."])
+        .output()
+        .unwrap_or_else(|error| panic!("{error}"));
+    (stdout(&output), stderr(&output))
+}
+
+#[test]
+fn human_output_shows_the_template_snippet_json_carries() {
+    let dir = temp_dir();
+    terraform_app(dir.path());
+    let json = workflow_common::json(&keyless(dir.path(), &["scan", "--format", "json", "."]));
+    let with_snippet = json["findings"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|finding| finding["remediation"]["template"]["code"].as_str())
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("JSON carries no template snippet: {json}"));
+    let (text, _) = human(dir.path(), "100");
+    assert!(
+        text.contains("terraform: the identity and its role assignment"),
+        "{text}"
+    );
+    assert!(text.contains("identity {"), "{text}");
+    assert!(text.contains("azurerm_role_assignment"), "{text}");
+    for line in with_snippet.lines().filter(|line| !line.trim().is_empty()) {
+        assert!(
+            text.contains(line),
+            "JSON's snippet line `{line}` not in:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn snippet_lines_keep_the_box_within_the_width() {
+    let dir = temp_dir();
+    terraform_app(dir.path());
+    for columns in ["100", "80"] {
+        let width: usize = columns.parse().unwrap_or(100);
+        let (text, _) = human(dir.path(), columns);
+        let boxed: Vec<&str> = text
+            .lines()
+            .filter(|line| ['│', '·', '╭', '╰'].iter().any(|mark| line.contains(*mark)))
+            .collect();
+        assert!(boxed.len() > 6, "{text}");
+        for line in boxed {
+            assert!(
+                line.chars().count() <= width,
+                "{} columns > {width}: {line}",
+                line.chars().count()
+            );
+        }
+        // The key's line is cut around the masked key, not dropped.
+        assert!(text.contains("AccountKey="), "{text}");
+    }
+}
