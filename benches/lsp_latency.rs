@@ -141,7 +141,10 @@ fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
     sorted[index.min(sorted.len() - 1)]
 }
 
-#[allow(clippy::explicit_counter_loop, reason = "versions also advance inside the loop, per edit")]
+#[allow(
+    clippy::explicit_counter_loop,
+    reason = "versions also advance inside the loop, per edit"
+)]
 fn main() {
     let benchmarking = std::env::args().any(|argument| argument == "--bench");
     let runs = if benchmarking { 50 } else { 3 };

@@ -219,3 +219,66 @@ fn snippet_lines_keep_the_box_within_the_width() {
         assert!(text.contains("AccountKey="), "{text}");
     }
 }
+
+#[test]
+fn keyless_toml_globs_are_relative_to_its_own_directory() {
+    let dir = temp_dir();
+    let root = dir.path();
+    write(
+        root,
+        "keyless.toml",
+        "exclude = [\"src/generated\"]\n\n[[overrides]]\npaths = [\"src/legacy\"]\nlevel = \"note\"\n",
+    );
+    let line = format!(
+        "STORAGE=\"DefaultEndpointsProtocol=https;AccountName=contosofake;AccountKey={};EndpointSuffix=core.windows.net\"\n",
+        storage_key()
+    );
+    write(root, "src/legacy/app.env", &line);
+    write(root, "src/generated/app.env", &line);
+    write(root, "src/app.env", &line);
+    let levels = |cwd: &std::path::Path, target: &str| -> Vec<(String, String)> {
+        let report = workflow_common::json(&keyless(cwd, &["scan", "--format", "json", target]));
+        let mut found: Vec<(String, String)> = report["findings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|finding| {
+                let path = finding["path"].as_str().unwrap_or_default();
+                (
+                    path.trim_start_matches("src/").to_owned(),
+                    finding["level"].as_str().unwrap_or_default().to_owned(),
+                )
+            })
+            .collect();
+        found.sort();
+        found.dedup();
+        found
+    };
+    let from_root = levels(root, ".");
+    assert_eq!(
+        from_root,
+        [
+            ("app.env".to_owned(), "error".to_owned()),
+            ("legacy/app.env".to_owned(), "note".to_owned()),
+        ],
+        "{from_root:?}"
+    );
+    assert_eq!(levels(root, "src"), from_root, "keyless scan src");
+    assert_eq!(
+        levels(&root.join("src"), "."),
+        from_root,
+        "keyless scan . in src"
+    );
+    // Named files with --force-exclude (pre-commit) follow the same globs.
+    let named = keyless(
+        &root.join("src"),
+        &[
+            "scan",
+            "--force-exclude",
+            "--format",
+            "json",
+            "generated/app.env",
+        ],
+    );
+    assert_eq!(named.status.code(), Some(0), "{}", stdout(&named));
+}
