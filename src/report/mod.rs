@@ -33,6 +33,16 @@ pub enum Format {
     Azure,
 }
 
+/// `1 file`, `2 files`: a count with its noun in the right number.
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(
+    count: N,
+    one: &str,
+    many: &str,
+) -> String {
+    let noun = if count == N::from(1) { one } else { many };
+    format!("{count} {noun}")
+}
+
 /// What reporters need besides the findings.
 #[derive(Debug, Clone)]
 pub struct ReportContext {
