@@ -282,3 +282,15 @@ fn keyless_toml_globs_are_relative_to_its_own_directory() {
     );
     assert_eq!(named.status.code(), Some(0), "{}", stdout(&named));
 }
+
+#[test]
+fn the_summary_counts_one_file_in_the_singular() {
+    let dir = temp_dir();
+    write(dir.path(), "a.txt", "nothing here\n");
+    let (_, said) = human(dir.path(), "100");
+    assert!(said.contains("keyless: 1 file, "), "{said}");
+    assert!(said.contains("0 errors, 0 warnings, 0 notes"), "{said}");
+    write(dir.path(), "b.txt", "nothing here either\n");
+    let (_, said) = human(dir.path(), "100");
+    assert!(said.contains("keyless: 2 files, "), "{said}");
+}
