@@ -107,8 +107,8 @@ fn prepare(
         (None, false) => Config::discover(config_start)?,
     };
     let file = config.as_ref().map(|config| &config.file);
-    let mut excludes = file.map(|file| file.exclude.clone()).unwrap_or_default();
-    excludes.extend(input.exclude.iter().cloned());
+    // keyless.toml's own excludes reach the walk through the policy, from the file's directory.
+    let excludes = input.exclude.clone();
     let policy = Policy::new(registry, config.as_ref(), &rules.disable, &rules.enable)?;
     let prepared = Prepared {
         options: ScanOptions {
