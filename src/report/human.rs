@@ -82,9 +82,9 @@ fn help(finding: &Finding, registry: &Registry) -> Option<String> {
     Some(help)
 }
 
-/// Columns miette puts before a source line: two spaces, the line number and ` │ `.
+/// Columns miette puts before a source line: a space, the line number and ` │ `.
 fn gutter(line: usize) -> usize {
-    line.to_string().len() + 5
+    line.to_string().len() + 4
 }
 
 /// Cuts `text` to at most `max_chars` characters around `highlight` (byte range), marking each
