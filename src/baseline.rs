@@ -59,12 +59,13 @@ struct BaselineFile {
 #[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
     /// The file could not be read or written.
-    #[error("{}: {source}", path.display())]
+    #[error("{}: {error}", path.display())]
     Io {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why: shown in this error's message, and so not its `source` (which `{:#}` would
+        /// print a second time).
+        error: std::io::Error,
     },
     /// The file is not a baseline.
     #[error("{}:{line}:{column}: not a keyless baseline: {message}", path.display())]
@@ -107,9 +108,9 @@ impl Baseline {
 
     /// Reads a baseline file.
     pub fn load(path: &Path) -> Result<Self, BaselineError> {
-        let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Io {
+        let text = std::fs::read_to_string(path).map_err(|error| BaselineError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::parse(path, &text)
     }
@@ -136,9 +137,9 @@ impl Baseline {
 
     /// Writes the baseline to `path`.
     pub fn save(&self, path: &Path) -> Result<(), BaselineError> {
-        std::fs::write(path, self.to_json()).map_err(|source| BaselineError::Io {
+        std::fs::write(path, self.to_json()).map_err(|error| BaselineError::Io {
             path: path.to_path_buf(),
-            source,
+            error,
         })
     }
 

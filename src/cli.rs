@@ -57,6 +57,7 @@ EXAMPLES:
     keyless scan --staged                         scan the git index, for a pre-commit hook
     keyless scan -f sarif -o keyless.sarif        SARIF for code scanning
     keyless scan -f github                        annotations in GitHub Actions
+    keyless scan -f azure                         issues in an Azure Pipelines run
     keyless scan --baseline .keyless-baseline.json    report only what the baseline lacks
     keyless scan --disable storage-sas-token --fail-level error
 

@@ -122,12 +122,13 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{}: cannot read: {source}", path.display())]
+    #[error("{}: cannot read: {error}", path.display())]
     Read {
         /// The file.
         path: PathBuf,
-        /// Why.
-        source: std::io::Error,
+        /// Why: shown in this error's message, and so not its `source` (which `{:#}` would
+        /// print a second time).
+        error: std::io::Error,
     },
     /// The file is not valid TOML, has an unknown key, or a value that does not fit.
     #[error("{}:{line}:{column}: {message}", path.display())]
@@ -153,9 +154,9 @@ pub struct PolicyError {
 impl Config {
     /// Reads and parses `path`.
     pub fn load(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        let text = std::fs::read_to_string(path).map_err(|error| ConfigError::Read {
             path: path.to_path_buf(),
-            source,
+            error,
         })?;
         Self::parse(path, &text)
     }
@@ -226,6 +227,12 @@ impl Config {
         Ok(None)
     }
 
+    /// The absolute directory the file is in: what its path globs are relative to.
+    pub fn directory(&self) -> Option<PathBuf> {
+        let absolute = std::path::absolute(&self.path).ok()?;
+        absolute.parent().map(Path::to_path_buf)
+    }
+
     /// The file's `max-file-size` in bytes, if set.
     pub fn max_file_size(&self) -> Option<u64> {
         match &self.file.max_file_size {
@@ -276,6 +283,11 @@ pub struct Policy {
     disabled: HashSet<String>,
     overrides: Vec<CompiledOverride>,
     allowed: Vec<AllowedHash>,
+    /// The directory of the `keyless.toml` the overrides come from: their globs are relative to
+    /// it, wherever the scan starts.
+    config_dir: Option<PathBuf>,
+    /// The file's `exclude` globs, relative to its directory too.
+    config_excludes: Option<crate::walk::AnchoredExcludes>,
 }
 
 #[derive(Debug)]
@@ -388,11 +400,29 @@ impl Policy {
                 });
             }
         }
+        let config_dir = config.and_then(Config::directory);
+        let config_excludes = match (config, &config_dir) {
+            (Some(config), Some(directory)) => {
+                crate::walk::AnchoredExcludes::new(directory, &config.file.exclude).map_err(
+                    |error| PolicyError {
+                        message: format!("{}: {error}", config.path.display()),
+                    },
+                )?
+            }
+            _ => None,
+        };
         Ok(Self {
             disabled,
             overrides,
             allowed,
+            config_dir,
+            config_excludes,
         })
+    }
+
+    /// `keyless.toml`'s `exclude` globs, matched from the file's directory.
+    pub fn config_excludes(&self) -> Option<&crate::walk::AnchoredExcludes> {
+        self.config_excludes.as_ref()
     }
 
     /// True when the policy changes nothing.
@@ -400,12 +430,29 @@ impl Policy {
         self.disabled.is_empty() && self.overrides.is_empty() && self.allowed.is_empty()
     }
 
-    /// Drops disabled and allowed findings and applies level overrides, in place.
+    /// Drops disabled and allowed findings and applies level overrides, in place. Override
+    /// globs match the findings' paths as they are.
     pub fn apply(&self, findings: &mut Vec<Finding>) -> PolicyOutcome {
+        self.apply_to_file(findings, None)
+    }
+
+    /// [`Policy::apply`] for the findings of `file` (its path on disk): override globs match
+    /// its path relative to the `keyless.toml`'s directory, so `keyless scan src` and
+    /// `keyless scan .` give one file the same level. Files outside that directory, and
+    /// findings without a file, are matched by their finding path.
+    pub fn apply_to_file(&self, findings: &mut Vec<Finding>, file: Option<&Path>) -> PolicyOutcome {
         let mut outcome = PolicyOutcome::default();
         if self.is_empty() {
             return outcome;
         }
+        let from_config = match (file, &self.config_dir) {
+            (Some(file), Some(directory)) => std::path::absolute(file).ok().and_then(|file| {
+                file.strip_prefix(directory)
+                    .ok()
+                    .map(crate::walk::display_given)
+            }),
+            _ => None,
+        };
         findings.retain_mut(|finding| {
             if self.disabled.contains(&finding.rule_id) {
                 outcome.disabled += 1;
@@ -426,7 +473,8 @@ impl Policy {
                 .iter()
                 .rev()
                 .find(|item| {
-                    item.paths.is_match(&finding.path)
+                    item.paths
+                        .is_match(from_config.as_deref().unwrap_or(&finding.path))
                         && item
                             .rules
                             .as_ref()

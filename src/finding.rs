@@ -212,6 +212,20 @@ pub struct Finding {
     /// Roles inferred from what the code in this file does with the client, narrowest first;
     /// empty when nothing was inferred (reporters then show the profile's roles).
     pub roles: Vec<crate::remediation::InferredRole>,
+    /// The secret's embedded checksum was verified (an identifiable key, an Entra `8Q~` secret,
+    /// a CASK key): no look-alike can fire. False for matches by pattern and context.
+    pub checksum_verified: bool,
+}
+
+impl Finding {
+    /// SARIF's precision of this finding: `very-high` only where a checksum was verified.
+    pub fn precision(&self) -> &'static str {
+        if self.checksum_verified {
+            "very-high"
+        } else {
+            "high"
+        }
+    }
 }
 
 /// The secret's line with every secret on it masked, cut to a window around the secret.

@@ -11,6 +11,7 @@ pub mod catalogue;
 pub mod checksum;
 pub mod cli;
 pub mod config;
+pub mod filetypes;
 pub mod finding;
 pub mod fix;
 pub mod lsp;

@@ -107,8 +107,8 @@ fn prepare(
         (None, false) => Config::discover(config_start)?,
     };
     let file = config.as_ref().map(|config| &config.file);
-    let mut excludes = file.map(|file| file.exclude.clone()).unwrap_or_default();
-    excludes.extend(input.exclude.iter().cloned());
+    // keyless.toml's own excludes reach the walk through the policy, from the file's directory.
+    let excludes = input.exclude.clone();
     let policy = Policy::new(registry, config.as_ref(), &rules.disable, &rules.enable)?;
     let prepared = Prepared {
         options: ScanOptions {
@@ -545,13 +545,13 @@ fn summary_line(scanned: &ScanReport) -> String {
         format!(" ({})", quiet.join(", "))
     };
     format!(
-        "keyless: {} files, {} scanned{skipped} in {:.2}s: {} errors, {} warnings, {} notes{quiet}",
-        stats.files_scanned,
+        "keyless: {}, {} scanned{skipped} in {:.2}s: {}, {}, {}{quiet}",
+        report::count(stats.files_scanned, "file", "files"),
         scan::human_bytes(stats.bytes_scanned),
         scanned.elapsed.as_secs_f64(),
-        scanned.count(Level::Error),
-        scanned.count(Level::Warning),
-        scanned.count(Level::Note),
+        report::count(scanned.count(Level::Error), "error", "errors"),
+        report::count(scanned.count(Level::Warning), "warning", "warnings"),
+        report::count(scanned.count(Level::Note), "note", "notes"),
     )
 }
 

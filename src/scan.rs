@@ -206,6 +206,7 @@ pub fn scan_with(
     let named_filter = settings.force_exclude.then(|| {
         PathFilter::new(
             excludes.clone(),
+            settings.policy.config_excludes().cloned(),
             options.walk.respect_ignore_files,
             std::env::current_dir().ok(),
         )
@@ -217,7 +218,8 @@ pub fn scan_with(
         counters: Counters::default(),
     };
     let merged = Mutex::new(Collected::default());
-    walk::walk(&options.walk, &excludes, || {
+    let anchored = settings.policy.config_excludes();
+    walk::walk(&options.walk, &excludes, anchored, || {
         let mut sink = ThreadSink {
             context: &context,
             named_filter: named_filter.as_ref(),
@@ -265,7 +267,9 @@ struct FileContext<'a> {
 
 impl FileContext<'_> {
     /// Decodes and scans one file's bytes, shown as `path`, into `collected`.
-    fn scan_bytes(&self, path: &str, bytes: Vec<u8>, collected: &mut Collected) {
+    /// `file` is where the bytes live on disk (or would, for a staged blob): `keyless.toml`'s
+    /// override globs are matched against it relative to the configuration's directory.
+    fn scan_bytes(&self, path: &str, file: &Path, bytes: Vec<u8>, collected: &mut Collected) {
         let counters = &self.counters;
         let len = bytes.len() as u64;
         if len > self.options.max_file_size {
@@ -282,7 +286,10 @@ impl FileContext<'_> {
         counters.files_scanned.fetch_add(1, Ordering::Relaxed);
         counters.bytes_scanned.fetch_add(len, Ordering::Relaxed);
         let mut findings = matcher::scan_source(self.registry, path, &source);
-        let policy = self.settings.policy.apply(&mut findings);
+        let policy = self
+            .settings
+            .policy
+            .apply_to_file(&mut findings, Some(file));
         counters
             .allowed
             .fetch_add(policy.allowed, Ordering::Relaxed);
@@ -351,9 +358,10 @@ impl ThreadSink<'_> {
             return;
         }
         match std::fs::read(&file.path) {
-            Ok(bytes) => self
-                .context
-                .scan_bytes(&file.display, bytes, &mut self.collected),
+            Ok(bytes) => {
+                self.context
+                    .scan_bytes(&file.display, &file.path, bytes, &mut self.collected)
+            }
             Err(error) => self.context.unreadable(
                 file.display,
                 format!("cannot read: {error}"),
@@ -379,6 +387,8 @@ impl Drop for ThreadSink<'_> {
 /// walker).
 struct PathFilter {
     excludes: GlobSet,
+    /// `keyless.toml`'s excludes, matched from its directory.
+    anchored: Option<walk::AnchoredExcludes>,
     respect_ignore_files: bool,
     /// Directory that relative paths are resolved against.
     base: Option<PathBuf>,
@@ -387,9 +397,15 @@ struct PathFilter {
 }
 
 impl PathFilter {
-    fn new(excludes: GlobSet, respect_ignore_files: bool, base: Option<PathBuf>) -> Self {
+    fn new(
+        excludes: GlobSet,
+        anchored: Option<walk::AnchoredExcludes>,
+        respect_ignore_files: bool,
+        base: Option<PathBuf>,
+    ) -> Self {
         Self {
             excludes,
+            anchored,
             respect_ignore_files,
             base,
             cache: Mutex::new(HashMap::new()),
@@ -407,6 +423,13 @@ impl PathFilter {
             .and_then(|base| absolute.strip_prefix(base).ok())
             .map_or_else(|| shown.to_owned(), walk::display_given);
         if !self.excludes.is_empty() && self.excludes.is_match(&shown) {
+            return true;
+        }
+        if self
+            .anchored
+            .as_ref()
+            .is_some_and(|anchored| anchored.excludes(&absolute))
+        {
             return true;
         }
         if !self.respect_ignore_files {
@@ -487,6 +510,7 @@ pub fn scan_staged(
     let excludes = walk::compile_excludes(&options.walk.excludes)?;
     let filter = PathFilter::new(
         excludes,
+        settings.policy.config_excludes().cloned(),
         options.walk.respect_ignore_files,
         Some(top.clone()),
     );
@@ -504,7 +528,7 @@ pub fn scan_staged(
     let blobs = read_blobs(&top, wanted.iter().map(|(_, id)| id.as_str()))?;
     for ((path, _), blob) in wanted.iter().zip(blobs) {
         match blob {
-            Some(bytes) => context.scan_bytes(path, bytes, &mut collected),
+            Some(bytes) => context.scan_bytes(path, &top.join(path), bytes, &mut collected),
             None => context.unreadable(
                 path.clone(),
                 "not in the git object store".into(),

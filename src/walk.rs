@@ -90,10 +90,51 @@ pub fn compile_excludes(globs: &[String]) -> Result<GlobSet, ExcludeError> {
     })
 }
 
+/// Exclude globs relative to a directory rather than to the scanned root: `keyless.toml`'s
+/// `exclude`, which means the same files whether the scan starts at the file's directory or
+/// below it. Same glob semantics as [`compile_excludes`].
+#[derive(Debug, Clone)]
+pub struct AnchoredExcludes {
+    directory: PathBuf,
+    globs: GlobSet,
+}
+
+impl AnchoredExcludes {
+    /// Globs relative to `directory` (made absolute); `None` when there are none.
+    pub fn new(directory: &Path, globs: &[String]) -> Result<Option<Self>, ExcludeError> {
+        if globs.is_empty() {
+            return Ok(None);
+        }
+        let directory = std::path::absolute(directory).unwrap_or_else(|_| directory.to_path_buf());
+        Ok(Some(Self {
+            directory,
+            globs: compile_excludes(globs)?,
+        }))
+    }
+
+    /// True when `path` (relative paths are taken from the current directory) is under the
+    /// directory and a glob matches it or a directory above it.
+    pub fn excludes(&self, path: &Path) -> bool {
+        let Ok(absolute) = std::path::absolute(path) else {
+            return false;
+        };
+        absolute
+            .strip_prefix(&self.directory)
+            .is_ok_and(|relative| {
+                !relative.as_os_str().is_empty() && self.globs.is_match(display_given(relative))
+            })
+    }
+}
+
 /// Walks every root in parallel. `make_visitor` is called once per worker thread; each visitor
-/// receives that thread's files and problems.
-pub fn walk<V>(options: &WalkOptions, excludes: &GlobSet, make_visitor: impl Fn() -> V + Sync)
-where
+/// receives that thread's files and problems. `anchored` excludes are matched from their own
+/// directory (see [`AnchoredExcludes`]).
+pub fn walk<V>(
+    options: &WalkOptions,
+    excludes: &GlobSet,
+    anchored: Option<&AnchoredExcludes>,
+    make_visitor: impl Fn() -> V + Sync,
+) where
     V: FnMut(Result<WalkedFile, WalkProblem>) + Send,
 {
     let Some((first, rest)) = options.roots.split_first() else {
@@ -123,6 +164,7 @@ where
     // that two roots' files cannot be confused.
     let keep_root_prefix = roots.len() > 1;
     let excludes_for_filter = excludes.clone();
+    let anchored = anchored.cloned();
     builder.filter_entry(move |entry| {
         if entry.depth() == 0 {
             return true;
@@ -130,6 +172,12 @@ where
         let name = entry.file_name();
         if entry.file_type().is_some_and(|kind| kind.is_dir())
             && SKIPPED_DIRS.iter().any(|skipped| name == *skipped)
+        {
+            return false;
+        }
+        if anchored
+            .as_ref()
+            .is_some_and(|anchored| anchored.excludes(entry.path()))
         {
             return false;
         }

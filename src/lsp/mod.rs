@@ -25,27 +25,30 @@ pub mod rewrite;
 pub mod state;
 pub mod text;
 mod transport;
+pub mod watch;
 
 use crossbeam_channel::{Receiver, Sender};
 use lsp_server::{Connection, ErrorCode, Message, Notification, Request, RequestId, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, DidSaveTextDocument,
-    Notification as _, Progress, PublishDiagnostics, ShowMessage,
+    DidChangeTextDocument, DidChangeWatchedFiles, DidCloseTextDocument, DidOpenTextDocument,
+    DidSaveTextDocument, Notification as _, Progress, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::request::{
-    CodeActionRequest, ExecuteCommand, HoverRequest, Request as _, WorkDoneProgressCreate,
+    CodeActionRequest, ExecuteCommand, HoverRequest, RegisterCapability, Request as _,
+    WorkDoneProgressCreate,
 };
 use lsp_types::{
     CodeActionOptions, CodeActionParams, CodeActionProviderCapability, DidChangeTextDocumentParams,
-    DidCloseTextDocumentParams, DidOpenTextDocumentParams, DidSaveTextDocumentParams,
-    ExecuteCommandOptions, ExecuteCommandParams, HoverParams, HoverProviderCapability,
-    InitializeParams, InitializeResult, MessageType, NumberOrString, ProgressParams,
-    ProgressParamsValue, PublishDiagnosticsParams, SaveOptions, ServerCapabilities, ServerInfo,
-    ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind, TextDocumentSyncOptions,
-    TextDocumentSyncSaveOptions, Uri, WorkDoneProgress, WorkDoneProgressBegin,
-    WorkDoneProgressCreateParams, WorkDoneProgressEnd, WorkDoneProgressReport,
+    DidChangeWatchedFilesParams, DidCloseTextDocumentParams, DidOpenTextDocumentParams,
+    DidSaveTextDocumentParams, ExecuteCommandOptions, ExecuteCommandParams, HoverParams,
+    HoverProviderCapability, InitializeParams, InitializeResult, MessageType, NumberOrString,
+    ProgressParams, ProgressParamsValue, PublishDiagnosticsParams, SaveOptions, ServerCapabilities,
+    ServerInfo, ShowMessageParams, TextDocumentSyncCapability, TextDocumentSyncKind,
+    TextDocumentSyncOptions, TextDocumentSyncSaveOptions, Uri, WorkDoneProgress,
+    WorkDoneProgressBegin, WorkDoneProgressCreateParams, WorkDoneProgressEnd,
+    WorkDoneProgressReport,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -114,11 +117,14 @@ pub fn serve(connection: Connection, registry: Arc<Registry>) -> bool {
         Response::new_ok(initialize_id, result).into(),
     );
     let problems = workspace.problems.clone();
+    let can_watch = watch::client_can_watch(&params);
     let shared = Arc::new(Shared {
         registry,
         sender: connection.sender.clone(),
         workspace: RwLock::new(Arc::new(workspace)),
         documents: Mutex::new(Documents::new()),
+        workspace_published: Mutex::new(HashSet::new()),
+        workspace_scans: AtomicUsize::new(0),
     });
     for problem in problems {
         shared.show_message(MessageType::WARNING, problem);
@@ -142,6 +148,7 @@ pub fn serve(connection: Connection, registry: Arc<Registry>) -> bool {
         jobs,
         options,
         supports_progress,
+        can_watch,
         progress_request: None,
         shutdown: false,
     };
@@ -233,6 +240,11 @@ struct Shared {
     sender: Sender<Message>,
     workspace: RwLock<Arc<Workspace>>,
     documents: Mutex<Documents>,
+    /// The files the latest workspace scan published findings for, so that the next one can
+    /// clear those that have none any more.
+    workspace_published: Mutex<HashSet<String>>,
+    /// Workspace scans started; a scan that is no longer the latest does not publish.
+    workspace_scans: AtomicUsize,
 }
 
 impl Shared {
@@ -419,6 +431,7 @@ fn file_diagnostics(
 
 /// The workspace scan: every file under the root, as `keyless scan` at the root would read it.
 fn workspace_scan(shared: &Shared, progress: bool) {
+    let generation = shared.workspace_scans.fetch_add(1, Ordering::SeqCst) + 1;
     let workspace = shared.workspace();
     let token = NumberOrString::String(PROGRESS_TOKEN.to_owned());
     let report_progress = |value: WorkDoneProgress| {
@@ -470,6 +483,9 @@ fn workspace_scan(shared: &Shared, progress: bool) {
         outcome
     });
     let message = match outcome {
+        Ok(Ok(_)) if shared.workspace_scans.load(Ordering::SeqCst) != generation => {
+            "superseded by a newer workspace scan".to_owned()
+        }
         Ok(Ok(report)) => {
             let findings = workspace.apply_baseline(report.findings);
             let mut by_path: BTreeMap<&str, Vec<Finding>> = BTreeMap::new();
@@ -479,12 +495,14 @@ fn workspace_scan(shared: &Shared, progress: bool) {
                     .or_default()
                     .push(finding.clone());
             }
+            let mut published = HashSet::new();
             for (path, findings) in &by_path {
                 let file = workspace.root.join(path);
                 let uri = state::path_to_uri(&file);
                 if shared.documents().contains_key(&uri) {
                     continue;
                 }
+                published.insert(uri.clone());
                 let (Ok(lsp_uri), Some(diagnostics)) = (
                     Uri::from_str(&uri),
                     file_diagnostics(shared, &workspace, &file, path, Some(findings)),
@@ -492,6 +510,22 @@ fn workspace_scan(shared: &Shared, progress: bool) {
                     continue;
                 };
                 shared.publish(lsp_uri, diagnostics, None);
+            }
+            // Files that had findings before a settings change and have none now.
+            let before = std::mem::replace(
+                &mut *shared
+                    .workspace_published
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner),
+                published.clone(),
+            );
+            for uri in before.difference(&published) {
+                if shared.documents().contains_key(uri) {
+                    continue;
+                }
+                if let Ok(lsp_uri) = Uri::from_str(uri) {
+                    shared.publish(lsp_uri, Vec::new(), None);
+                }
             }
             format!(
                 "{} files, {} findings in {} files",
@@ -514,6 +548,8 @@ struct Server {
     jobs: Sender<Job>,
     options: InitializationOptions,
     supports_progress: bool,
+    /// The client watches files for us (`workspace/didChangeWatchedFiles`, dynamic registration).
+    can_watch: bool,
     /// The id of our `window/workDoneProgress/create` request, until the client answers.
     progress_request: Option<RequestId>,
     shutdown: bool,
@@ -630,7 +666,15 @@ impl Server {
             serde_json::from_value(notification.params).ok()
         }
         match notification.method.as_str() {
-            "initialized" => self.start_workspace_scan(),
+            "initialized" => {
+                self.watch_settings_files();
+                self.start_workspace_scan();
+            }
+            DidChangeWatchedFiles::METHOD => {
+                if let Some(params) = params(notification) {
+                    self.did_change_watched_files(&params);
+                }
+            }
             DidOpenTextDocument::METHOD => {
                 if let Some(params) = params(notification) {
                     self.did_open(params);
@@ -747,12 +791,9 @@ impl Server {
         }
         let workspace = self.shared.workspace();
         let saved = state::uri_to_path(&uri);
-        let settings_changed = saved.as_ref().is_some_and(|file| {
-            file == &workspace.baseline_path
-                || file
-                    .file_name()
-                    .is_some_and(|name| name == crate::config::CONFIG_FILE_NAME)
-        });
+        let settings_changed = saved
+            .as_ref()
+            .is_some_and(|file| watch::is_settings_file(&workspace, file));
         if settings_changed {
             self.reload_workspace();
         } else {
@@ -760,7 +801,34 @@ impl Server {
         }
     }
 
-    /// Reads `keyless.toml` and the baseline again and rescans every open document.
+    /// Asks the client to tell us when `keyless.toml`, an ignore file or the baseline changes
+    /// on disk.
+    fn watch_settings_files(&self) {
+        if !self.can_watch {
+            return;
+        }
+        let request = Request::new(
+            RequestId::from(watch::REGISTRATION_ID.to_owned()),
+            RegisterCapability::METHOD.to_owned(),
+            watch::registration(&self.shared.workspace()),
+        );
+        send(&self.shared.sender, request.into());
+    }
+
+    /// A watched file changed on disk (or was created or deleted).
+    fn did_change_watched_files(&self, params: &DidChangeWatchedFilesParams) {
+        let workspace = self.shared.workspace();
+        let settings_changed = params.changes.iter().any(|change| {
+            state::uri_to_path(change.uri.as_str())
+                .is_some_and(|file| watch::is_settings_file(&workspace, &file))
+        });
+        if settings_changed {
+            self.reload_workspace();
+        }
+    }
+
+    /// Reads `keyless.toml`, the ignore files and the baseline again, rescans every open
+    /// document and, unless it is turned off, the workspace.
     fn reload_workspace(&self) {
         let current = self.shared.workspace();
         let workspace = Workspace::load(
@@ -777,15 +845,22 @@ impl Server {
             .workspace
             .write()
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(workspace);
+        let workspace = self.shared.workspace();
         let open: Vec<String> = {
             let mut documents = self.shared.documents();
             for document in documents.values_mut() {
                 document.findings = None;
+                if let Some(file) = &document.file {
+                    document.excluded = workspace.excluded(file);
+                }
             }
             documents.keys().cloned().collect()
         };
         for uri in open {
             self.queue(Job::Open(uri));
+        }
+        if !self.options.no_workspace_scan {
+            self.spawn_workspace_scan(false);
         }
     }
 

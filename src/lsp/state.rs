@@ -115,6 +115,13 @@ impl Workspace {
             return false;
         };
         let shown = walk::display_given(relative);
+        if self
+            .policy
+            .config_excludes()
+            .is_some_and(|anchored| anchored.excludes(path))
+        {
+            return true;
+        }
         if let Ok(globs) = walk::compile_excludes(&self.excludes) {
             if excluded_by_globs(&globs, &shown) {
                 return true;
@@ -153,7 +160,8 @@ impl Workspace {
         }
         let source = SourceText::from_text(text);
         let mut findings = matcher::scan_source(registry, path, &source);
-        self.policy.apply(&mut findings);
+        self.policy
+            .apply_to_file(&mut findings, Some(&self.root.join(path)));
         let kept = suppress::apply(path, &source, findings, suppress::Options::default()).findings;
         self.apply_baseline(kept)
     }

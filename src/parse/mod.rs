@@ -48,26 +48,13 @@ pub enum Format {
 }
 
 impl Format {
-    /// The format of a file, from its name; `None` for files that are not parsed.
+    /// The format of a file, from its name; `None` for files that are not parsed. The names
+    /// are those of [`crate::filetypes::FILE_TYPES`].
     pub fn of_path(path: &str) -> Option<Format> {
-        let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
-        let extension = name
-            .rsplit_once('.')
-            .map(|(_, extension)| extension)
-            .unwrap_or("");
-        Some(match extension {
-            "json" | "jsonc" => Format::Json,
-            "bicep" | "bicepparam" => Format::Bicep,
-            "tf" | "tfvars" | "hcl" => Format::Terraform,
-            "yaml" | "yml" => Format::Yaml,
-            "xml" | "config" | "csproj" | "vbproj" | "fsproj" | "props" | "targets" | "pubxml"
-            | "cscfg" | "csdef" | "resx" => Format::Xml,
-            "env" | "properties" | "ini" | "cfg" | "conf" => Format::KeyValue,
-            _ if name == ".env" || name.starts_with(".env.") || name.ends_with(".env") => {
-                Format::KeyValue
-            }
-            _ => return None,
-        })
+        match crate::filetypes::of_path(path)?.read_as {
+            crate::filetypes::ReadAs::Parsed(format) => Some(format),
+            _ => None,
+        }
     }
 }
 

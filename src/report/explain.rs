@@ -133,11 +133,7 @@ fn write_text(rule: &Rule, registry: &Registry, out: &mut dyn Write) -> io::Resu
     let spec = &rule.spec;
     let knowledge = registry.knowledge();
     writeln!(out, "{}: {}", spec.id, spec.name)?;
-    let checksum = if spec.validate.is_some() {
-        "checksum verified"
-    } else {
-        "pattern and context"
-    };
+    let checksum = rule.checksum().describe();
     writeln!(
         out,
         "level: {}   service: {}   match: {}   remediation: {}",
@@ -274,7 +270,8 @@ fn write_json(rule: &Rule, registry: &Registry, out: &mut dyn Write) -> io::Resu
         "name": spec.name,
         "level": spec.level,
         "service": spec.service,
-        "checksum_verified": spec.validate.is_some(),
+        "checksum_verified": rule.checksum() == crate::rules::Checksum::Always,
+        "precision": rule.precision(),
         "what": spec.docs.what,
         "why": spec.docs.why,
         "instead": spec.docs.instead,

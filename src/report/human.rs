@@ -8,7 +8,7 @@ use miette::{
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{ReportContext, advice_for};
+use super::{ReportContext, advice_for, template_snippet};
 use crate::finding::{Finding, Level};
 use crate::rules::Registry;
 use crate::scan::ScanReport;
@@ -82,6 +82,62 @@ fn help(finding: &Finding, registry: &Registry) -> Option<String> {
     Some(help)
 }
 
+/// Columns miette puts before a source line: a space, the line number and ` │ `.
+fn gutter(line: usize) -> usize {
+    line.to_string().len() + 4
+}
+
+/// Cuts `text` to at most `max_chars` characters around `highlight` (byte range), marking each
+/// cut with `…`, so that a long line does not wrap and break the box. Returns the text and the
+/// highlight's byte range in it.
+fn fit_line(
+    text: &str,
+    highlight: std::ops::Range<usize>,
+    max_chars: usize,
+) -> (String, std::ops::Range<usize>) {
+    let starts: Vec<usize> = text.char_indices().map(|(at, _)| at).collect();
+    let total = starts.len();
+    if total <= max_chars || max_chars < 12 {
+        return (text.to_owned(), highlight);
+    }
+    let char_index = |byte: usize| starts.iter().position(|at| *at >= byte).unwrap_or(total);
+    let byte_of = |index: usize| starts.get(index).copied().unwrap_or(text.len());
+    let (first, last) = (char_index(highlight.start), char_index(highlight.end));
+    let budget = max_chars - 2; // an ellipsis may go on each side
+    let wanted = last.saturating_sub(first);
+    let mut start = first.saturating_sub(budget.saturating_sub(wanted) / 2);
+    let end = (start + budget).min(total);
+    start = start.min(end.saturating_sub(budget));
+    let mut fitted = String::new();
+    if start > 0 {
+        fitted.push('…');
+    }
+    let shift = fitted.len();
+    fitted.push_str(text.get(byte_of(start)..byte_of(end)).unwrap_or(""));
+    if end < total {
+        fitted.push('…');
+    }
+    let clamp = |index: usize| byte_of(index.clamp(start, end)) - byte_of(start) + shift;
+    (fitted, clamp(first)..clamp(last))
+}
+
+/// The label under the highlight: the service and the masked value, or less when that would run
+/// past the right edge (miette hangs it from the highlight's middle).
+fn label(
+    finding: &Finding,
+    text: &str,
+    highlight: &std::ops::Range<usize>,
+    width: usize,
+) -> Option<String> {
+    let before = text.get(..highlight.start).unwrap_or("").chars().count();
+    let inside = text.get(highlight.clone()).unwrap_or("").chars().count();
+    let hangs_at = gutter(finding.snippet.line) + before + inside / 2 + "╰── ".chars().count();
+    let full = format!("{} {}", finding.service, finding.masked);
+    [full, finding.service.to_string()]
+        .into_iter()
+        .find(|label| hangs_at + label.chars().count() <= width)
+}
+
 pub(super) fn write(
     report: &ScanReport,
     registry: &Registry,
@@ -98,9 +154,14 @@ pub(super) fn write(
         .with_links(false);
     for finding in &report.findings {
         let snippet = &finding.snippet;
+        let (text, highlight) = fit_line(
+            &snippet.text,
+            snippet.highlight.clone(),
+            context.width.saturating_sub(gutter(snippet.line)),
+        );
         let label = LabeledSpan::new_primary_with_span(
-            Some(format!("{} {}", finding.service, finding.masked)),
-            (snippet.highlight.start, snippet.highlight.len()),
+            label(finding, &text, &highlight, context.width),
+            (highlight.start, highlight.len()),
         );
         let mut diagnostic = MietteDiagnostic::new(finding.message.clone())
             .with_code(finding.rule_id.clone())
@@ -111,9 +172,9 @@ pub(super) fn write(
         }
         let source = SnippetSource {
             path: finding.path.clone(),
-            text: snippet.text.clone(),
+            text,
             line: snippet.line,
-            highlight_start: snippet.highlight.start,
+            highlight_start: highlight.start,
             column: finding.start.column.saturating_sub(1),
         };
         let report = miette::Report::new(diagnostic).with_source_code(source);
@@ -122,6 +183,40 @@ pub(super) fn write(
             .render_report(&mut rendered, report.as_ref())
             .map_err(io::Error::other)?;
         writeln!(out, "{rendered}")?;
+        // The identity block and role assignment, as JSON's `remediation` carries it, after
+        // the box (code keeps its own line breaks and indentation).
+        let advice = advice_for(registry.knowledge(), finding);
+        if let Some((language, code)) = advice
+            .as_ref()
+            .and_then(|advice| template_snippet(registry, finding, advice))
+        {
+            writeln!(out, "  {language}: the identity and its role assignment")?;
+            for line in code.trim_end().lines() {
+                if line.trim().is_empty() {
+                    writeln!(out)?;
+                } else {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+            writeln!(out)?;
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_lines_are_cut_around_the_highlight() {
+        let text = format!("{}KEY…{}", "a".repeat(80), "b".repeat(80));
+        let highlight = 80..80 + "KEY…".len();
+        let (fitted, range) = fit_line(&text, highlight, 40);
+        assert_eq!(fitted.chars().count(), 40);
+        assert!(fitted.starts_with('…') && fitted.ends_with('…'));
+        assert_eq!(&fitted[range], "KEY…");
+        let (short, range) = fit_line("x = KEY", 4..7, 40);
+        assert_eq!((short.as_str(), range), ("x = KEY", 4..7));
+    }
 }

@@ -3,6 +3,7 @@
 //! Analysis never prints; reporters never analyse. All of them read the same findings and the
 //! same remediation knowledge, so the advice is identical in every format.
 
+mod azure;
 pub mod explain;
 mod github;
 mod human;
@@ -28,6 +29,18 @@ pub enum Format {
     Sarif,
     /// GitHub Actions workflow commands: one `::error` annotation per finding.
     Github,
+    /// Azure Pipelines logging commands: one `##vso[task.logissue]` per finding.
+    Azure,
+}
+
+/// `1 file`, `2 files`: a count with its noun in the right number.
+pub fn count<N: std::fmt::Display + PartialEq + From<u8>>(
+    count: N,
+    one: &str,
+    many: &str,
+) -> String {
+    let noun = if count == N::from(1) { one } else { many };
+    format!("{count} {noun}")
 }
 
 /// What reporters need besides the findings.
@@ -57,6 +70,7 @@ pub fn write_report(
         Format::Json => json::write(report, registry, out),
         Format::Sarif => sarif::write(report, registry, context, out),
         Format::Github => github::write(report, registry, out),
+        Format::Azure => azure::write(report, registry, out),
     }
 }
 

@@ -112,7 +112,9 @@ fn help_text(rule: &Rule, knowledge: &Knowledge) -> String {
             .roles_of(profile)
             .map(|(role, when)| format!("{} ({}) when {}", role.name, role.output_id(), when))
             .collect();
-        text.push_str(&format!(" Roles: {}.", roles.join("; ")));
+        if !roles.is_empty() {
+            text.push_str(&format!(" Roles: {}.", roles.join("; ")));
+        }
     }
     text
 }
@@ -129,7 +131,7 @@ fn rule_descriptor(rule: &Rule, knowledge: &Knowledge) -> Value {
         "defaultConfiguration": { "level": sarif_level(spec.level) },
         "properties": {
             "tags": ["security", "secrets", "azure", spec.service.as_str(), "external/cwe/cwe-798"],
-            "precision": if spec.validate.is_some() { "very-high" } else { "high" },
+            "precision": rule.precision(),
             "problem.severity": match spec.level { Level::Error => "error", Level::Warning => "warning", Level::Note => "recommendation" },
             "security-severity": security_severity(spec.level),
         },
@@ -209,11 +211,12 @@ fn result(
             .iter()
             .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
             .collect();
-        format!(
-            " Instead: {} Role: {}.",
-            advice.profile.summary,
-            roles.join(" or ")
-        )
+        let mut help = format!(" Instead: {}", advice.profile.summary);
+        // Some profiles name no role (the role depends on what the credential was used for).
+        if !roles.is_empty() {
+            help.push_str(&format!(" Role: {}.", roles.join(" or ")));
+        }
+        help
     });
     let mut value = json!({
         "ruleId": finding.rule_id,
@@ -236,7 +239,8 @@ fn result(
             "primaryLocationLineHash": location_hash(finding, occurrence),
             "keylessSecretHash/v1": finding.secret_hash,
         },
-        "properties": { "service": finding.service.as_str(), "remediation": finding.remediation, "secret": finding.masked },
+        // Per finding: `very-high` only where this secret's checksum was verified.
+        "properties": { "service": finding.service.as_str(), "remediation": finding.remediation, "secret": finding.masked, "precision": finding.precision() },
     });
     if let (Some(index), Some(object)) = (rule_index, value.as_object_mut()) {
         object.insert("ruleIndex".into(), json!(index));

@@ -38,6 +38,8 @@ struct Candidate<'r> {
     service: crate::finding::Service,
     remediation: String,
     message: String,
+    /// The validator checked the secret's embedded checksum.
+    checksum_verified: bool,
 }
 
 /// Named values a message template can use: a regex's capture groups, or a setting's key path,
@@ -745,14 +747,20 @@ fn evaluate<'r>(
     }
     let mut service = rule.spec.service;
     let mut signed = false;
+    let mut checksum_verified = false;
     if let Some(validator) = rule.spec.validate {
         match validators::check(validator, secret_text) {
             Verdict::Reject => return None,
-            Verdict::Accept(Some(by_signature)) => {
-                service = by_signature;
-                signed = true;
+            Verdict::Accept {
+                service: by_signature,
+                verified,
+            } => {
+                checksum_verified = verified;
+                if let Some(by_signature) = by_signature {
+                    service = by_signature;
+                    signed = true;
+                }
             }
-            Verdict::Accept(None) => {}
         }
     }
     let hint = rule
@@ -804,6 +812,7 @@ fn evaluate<'r>(
         service,
         remediation,
         message,
+        checksum_verified,
     })
 }
 
@@ -1030,6 +1039,7 @@ fn to_finding(
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
         roles: Vec::new(),
+        checksum_verified: candidate.checksum_verified,
     }
 }
 

@@ -191,6 +191,50 @@ impl Rule {
             .as_deref()
             .unwrap_or(self.spec.service.as_str())
     }
+
+    /// How this rule's matches are confirmed: every one by a checksum, some (signed keys) by a
+    /// checksum and the rest by pattern and context, or none by a checksum.
+    pub fn checksum(&self) -> Checksum {
+        match self.spec.validate {
+            Some(validator) if validators::always_verifies(validator) => Checksum::Always,
+            Some(_) => Checksum::WhenSigned,
+            None => Checksum::Never,
+        }
+    }
+
+    /// SARIF's precision for the rule as a whole: `very-high` only when every finding's
+    /// checksum is verified (a finding's own is [`crate::Finding::precision`]).
+    pub fn precision(&self) -> &'static str {
+        match self.checksum() {
+            Checksum::Always => "very-high",
+            Checksum::WhenSigned | Checksum::Never => "high",
+        }
+    }
+}
+
+/// Whether a rule's findings carry a verified checksum (see [`Rule::checksum`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Checksum {
+    /// Every finding: no look-alike can fire.
+    Always,
+    /// Keys with a Microsoft signature are checksum-verified; unsigned keys are found by
+    /// pattern and context.
+    WhenSigned,
+    /// Pattern and context only.
+    Never,
+}
+
+impl Checksum {
+    /// The phrase `keyless explain` shows after `match:`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Checksum::Always => "checksum verified",
+            Checksum::WhenSigned => {
+                "checksum verified for signed keys, pattern and context for unsigned ones"
+            }
+            Checksum::Never => "pattern and context",
+        }
+    }
 }
 
 /// Every rule, filter and piece of remediation knowledge, compiled and cross-checked.

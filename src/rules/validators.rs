@@ -12,32 +12,57 @@ use crate::rules::spec::Validator;
 pub enum Verdict {
     /// Not this kind of credential.
     Reject,
-    /// A credential; `Some` when its signature says which service it belongs to.
-    Accept(Option<Service>),
+    /// A credential; `service` is `Some` when its signature says which service it belongs to,
+    /// `verified` when an embedded checksum was checked (not only the pattern and context).
+    Accept {
+        service: Option<Service>,
+        verified: bool,
+    },
+}
+
+impl Verdict {
+    fn verified(service: Option<Service>) -> Self {
+        Verdict::Accept {
+            service,
+            verified: true,
+        }
+    }
 }
 
 /// Runs a validator over a candidate secret.
 pub fn check(validator: Validator, secret: &str) -> Verdict {
     match validator {
         Validator::EntraChecksum => match checksum::validate_entra_secret(secret) {
-            EntraSecretCheck::ValidChecksum => Verdict::Accept(None),
+            EntraSecretCheck::ValidChecksum => Verdict::verified(None),
             _ => Verdict::Reject,
         },
         Validator::IdentifiableKey => checksum::validate_identifiable_key(secret)
             .and_then(|found| identifiable_service(found.kind))
-            .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
+            .map_or(Verdict::Reject, |service| Verdict::verified(Some(service))),
         Validator::ChecksumIfSigned => {
-            if carries_signature(secret) && checksum::validate_identifiable_key(secret).is_none() {
-                Verdict::Reject
+            if !carries_signature(secret) {
+                // An unsigned legacy key: found by its pattern and context alone.
+                Verdict::Accept {
+                    service: None,
+                    verified: false,
+                }
+            } else if checksum::validate_identifiable_key(secret).is_some() {
+                Verdict::verified(None)
             } else {
-                Verdict::Accept(None)
+                Verdict::Reject
             }
         }
         Validator::CaskKey => checksum::validate_cask_key(secret)
             .filter(|found| found.checksum_verified)
             .and_then(|found| cask_service(found.provider))
-            .map_or(Verdict::Reject, |service| Verdict::Accept(Some(service))),
+            .map_or(Verdict::Reject, |service| Verdict::verified(Some(service))),
     }
+}
+
+/// True when every finding of a rule with this validator had its checksum verified; false when
+/// some are found by pattern and context alone (unsigned keys under `ChecksumIfSigned`).
+pub fn always_verifies(validator: Validator) -> bool {
+    !matches!(validator, Validator::ChecksumIfSigned)
 }
 
 /// True when `secret` has the length of an identifiable key and one of their signatures at the

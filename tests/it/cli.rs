@@ -525,3 +525,20 @@ fn github_annotations_follow_the_workflow_command_syntax() {
     }
     assert!(text.contains("::error file=src/index.js,line=5,"), "{text}");
 }
+
+#[test]
+fn azure_output_snapshot() {
+    let azure = stdout_of(&["scan", "--format", "azure"]);
+    for line in azure.lines() {
+        assert!(
+            line.starts_with("##vso[task.logissue type=error;sourcepath=")
+                || line.starts_with("##vso[task.logissue type=warning;sourcepath="),
+            "{line}"
+        );
+        assert!(
+            line.contains(";linenumber=") && line.contains(";code="),
+            "{line}"
+        );
+    }
+    insta::assert_snapshot!("azure_demo_app", azure);
+}

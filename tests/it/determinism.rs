@@ -12,7 +12,7 @@ fn outputs_are_identical_across_runs_and_thread_counts() {
     let fixtures = common::repo_root().join("fixtures");
     let file_count = std::fs::read_dir(&fixtures).unwrap().count();
     assert!(file_count >= 5, "fixtures/ looks empty");
-    for format in ["json", "sarif", "github"] {
+    for format in ["json", "sarif", "github", "azure"] {
         // --no-ignore: the repository's .keylessignore excludes fixtures/ on purpose.
         let run = |threads: Option<&str>| {
             let mut args = vec!["scan", "--no-ignore", "--format", format];

@@ -144,3 +144,46 @@ fn help_has_sections_and_examples() {
         assert!(top.contains(piece), "--help lacks {piece}:\n{top}");
     }
 }
+
+/// Advice that sends the reader elsewhere names something `keyless explain` knows: a rule id,
+/// never a remediation profile's id (`storage-sas` is a profile; the rule is
+/// `storage-sas-token`).
+#[test]
+fn cross_references_in_the_advice_are_rule_ids() {
+    let registry = registry();
+    let knowledge = registry.knowledge();
+    let explain = regex::Regex::new(r"keyless explain ([a-z0-9-]+)").unwrap();
+    let see = regex::Regex::new(r"\bsee ([a-z0-9]+(?:-[a-z0-9]+)+)\b").unwrap();
+    let mut failures = Vec::new();
+    for profile in knowledge.profiles() {
+        let texts = [
+            Some(&profile.summary),
+            Some(&profile.replacement),
+            Some(&profile.disable_key_auth),
+            profile.no_identity.as_ref(),
+        ];
+        for text in texts.into_iter().flatten() {
+            for found in explain.captures_iter(text) {
+                if registry.rule(&found[1]).is_none() {
+                    failures.push(format!("{}: `keyless explain {}`", profile.id, &found[1]));
+                }
+            }
+            for found in see.captures_iter(text) {
+                if knowledge.profile(&found[1]).is_some() && registry.rule(&found[1]).is_none() {
+                    failures.push(format!(
+                        "{}: `see {}` names a profile",
+                        profile.id, &found[1]
+                    ));
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+    let text = stdout(&keyless(&repo_root(), &["explain", "storage-account-key"]));
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("keyless explain storage-sas-token"),
+        "{text}"
+    );
+    assert!(!words.contains("see storage-sas."), "{text}");
+}

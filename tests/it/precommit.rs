@@ -13,11 +13,11 @@ use workflow_common::{
 };
 
 /// The planted Service Bus connection string file, and its key.
-fn worker_py() -> String {
+pub(crate) fn worker_py() -> String {
     demo_file("src/worker.py")
 }
 
-fn worker_key() -> String {
+pub(crate) fn worker_key() -> String {
     let text = worker_py();
     let start = text
         .find("SharedAccessKey=")
@@ -29,7 +29,7 @@ fn worker_key() -> String {
         .to_owned()
 }
 
-fn clean_worker_py() -> String {
+pub(crate) fn clean_worker_py() -> String {
     worker_py()
         .lines()
         .filter(|line| !line.contains("SharedAccessKey=") && !line.starts_with("EVENTHUB_KEY"))

@@ -113,7 +113,7 @@ fn fifty_keys_never_appear_in_any_output() {
         .collect();
     assert!(missed.is_empty(), "keys not found: {missed:?}");
 
-    for format in ["human", "json", "sarif", "github"] {
+    for format in ["human", "json", "sarif", "github", "azure"] {
         let run = common::keyless(tree.path(), &["scan", "--format", format, "."]);
         assert_eq!(
             run.status.code(),

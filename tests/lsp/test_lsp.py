@@ -31,6 +31,13 @@ READER_GUID = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
 
 @pytest_lsp.fixture(config=ClientServerConfig(server_command=[KEYLESS, "lsp"]))
 async def client(lsp_client: LanguageClient):
+    registrations = []
+
+    @lsp_client.feature(types.CLIENT_REGISTER_CAPABILITY)
+    def on_register(params: types.RegistrationParams):
+        registrations.append(params)
+
+    lsp_client.keyless_registrations = registrations
     params = types.InitializeParams(
         capabilities=client_capabilities("visual-studio-code"),
         root_uri=ROOT.as_uri(),
@@ -187,3 +194,54 @@ async def test_the_workspace_scan_reports_progress(client: LanguageClient):
 
     reports = await asyncio.wait_for(ended(), 15.0)
     assert isinstance(reports[0], types.WorkDoneProgressBegin)
+
+
+async def test_settings_changed_on_disk_change_the_diagnostics(client: LanguageClient):
+    """keyless.toml and .keylessignore are changed on disk, never opened: the client reports
+    the change through the watchers the server registered, and the diagnostics follow, for an
+    open document and for a file the workspace scan reported."""
+
+    async def registered():
+        while not client.keyless_registrations:
+            await asyncio.sleep(0.05)
+        return client.keyless_registrations[0]
+
+    registration = (await asyncio.wait_for(registered(), 15.0)).registrations[0]
+    assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+    patterns = [watcher["globPattern"] for watcher in registration.register_options["watchers"]]
+    for wanted in ("**/keyless.toml", "**/.keylessignore", "**/.keyless-baseline.json"):
+        assert wanted in patterns, patterns
+
+    watched = ROOT / "watched"
+    config = ROOT / "keyless.toml"
+    ignore = ROOT / ".keylessignore"
+
+    def changed(path: pathlib.Path, kind: types.FileChangeType):
+        client.workspace_did_change_watched_files(
+            types.DidChangeWatchedFilesParams(
+                changes=[types.FileEvent(uri=path.as_uri(), type=kind)]
+            )
+        )
+
+    try:
+        watched.mkdir()
+        on_disk = watched / "settings.env"
+        on_disk.write_text(f"STORAGE={CONNECTION}\n")
+        uri = open_document(client, "watched/open.env", "dotenv", f"STORAGE={CONNECTION}\n")
+        found = await diagnostics_for(client, uri, lambda found: len(found) == 1)
+        assert found[0].severity == types.DiagnosticSeverity.Error
+
+        config.write_text('[[overrides]]\npaths = ["watched"]\nlevel = "note"\n')
+        changed(config, types.FileChangeType.Created)
+        as_note = lambda found: len(found) == 1 and found[0].severity == types.DiagnosticSeverity.Information
+        await diagnostics_for(client, uri, as_note)
+        await diagnostics_for(client, on_disk.as_uri(), as_note)
+
+        ignore.write_text("watched/\n")
+        changed(ignore, types.FileChangeType.Created)
+        await diagnostics_for(client, uri, lambda found: len(found) == 0)
+        await diagnostics_for(client, on_disk.as_uri(), lambda found: len(found) == 0)
+    finally:
+        for path in (config, ignore):
+            path.unlink(missing_ok=True)
+        shutil.rmtree(watched, ignore_errors=True)

@@ -105,22 +105,12 @@ impl Language {
         Language::Rust,
     ];
 
-    /// The language of a file, from its name.
+    /// The language of a file, from its name (see [`crate::filetypes::FILE_TYPES`]).
     pub fn of_path(path: &str) -> Option<Language> {
-        let extension = path
-            .rsplit_once('.')
-            .map(|(_, extension)| extension.to_ascii_lowercase())?;
-        Some(match extension.as_str() {
-            "cs" | "csx" => Language::Csharp,
-            "py" | "pyi" => Language::Python,
-            "js" | "mjs" | "cjs" | "jsx" => Language::Javascript,
-            "ts" | "mts" | "cts" | "tsx" => Language::Typescript,
-            "java" => Language::Java,
-            "go" => Language::Go,
-            "ps1" | "psm1" | "psd1" => Language::Powershell,
-            "rs" => Language::Rust,
-            _ => return None,
-        })
+        match crate::filetypes::of_path(path)?.read_as {
+            crate::filetypes::ReadAs::Code(language) => Some(language),
+            _ => None,
+        }
     }
 }
 

@@ -93,6 +93,28 @@ pub fn keyless(dir: &Path, args: &[&str]) -> Output {
         .unwrap_or_else(|error| panic!("cannot run keyless: {error}"))
 }
 
+/// Whether a test that needs an outside tool can run: true when `available`; otherwise it says
+/// why it skips (locally) or fails (under `CI`, whose `.ci/run` must install `install`).
+pub fn tool_available(available: bool, test: &str, missing: &str, install: &str) -> bool {
+    if available {
+        return true;
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "{test}: {missing}, and CI is set: .ci/run must install it ({install})"
+    );
+    eprintln!("notice: {test} skipped: {missing} ({install})");
+    false
+}
+
+/// Whether `program args` runs and exits 0.
+pub fn runs(program: &str, args: &[&str]) -> bool {
+    Command::new(program)
+        .args(args)
+        .output()
+        .is_ok_and(|output| output.status.success())
+}
+
 /// Runs git with `args` in `dir` and panics when it fails.
 pub fn git(dir: &Path, args: &[&str]) -> Output {
     let output = clean_command("git", dir)
