@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod finding;
 pub mod fix;
+pub mod history;
 pub mod lsp;
 pub mod parse;
 pub mod plan;

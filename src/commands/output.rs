@@ -66,9 +66,15 @@ pub(crate) fn summary_line(scanned: &ScanReport) -> String {
     } else {
         format!(" ({})", quiet.join(", "))
     };
+    let read = match &scanned.history {
+        Some(history) => format!(
+            "{} commits, {} blobs ({} text)",
+            history.commits, history.blobs, stats.files_scanned
+        ),
+        None => format!("{} files", stats.files_scanned),
+    };
     format!(
-        "keyless: {} files, {} scanned{skipped} in {:.2}s: {} errors, {} warnings, {} notes{quiet}",
-        stats.files_scanned,
+        "keyless: {read}, {} scanned{skipped} in {:.2}s: {} errors, {} warnings, {} notes{quiet}",
         scan::human_bytes(stats.bytes_scanned),
         scanned.elapsed.as_secs_f64(),
         scanned.count(Level::Error),

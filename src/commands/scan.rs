@@ -5,6 +5,7 @@ use std::io::{self, IsTerminal};
 
 use keyless::baseline::Baseline;
 use keyless::cli::ScanArgs;
+use keyless::history::HistoryOptions;
 use keyless::report::{Format, ReportContext};
 use keyless::rules::Registry;
 use keyless::scan;
@@ -14,6 +15,9 @@ use super::progress::run_with_progress;
 use super::{EXIT_CLEAN, EXIT_FINDINGS, Prepared, prepare};
 
 pub(crate) fn run_scan(registry: &Registry, args: ScanArgs) -> anyhow::Result<u8> {
+    if args.history && args.paths.len() > 1 {
+        anyhow::bail!("--history scans one repository; give one PATH");
+    }
     let current = std::env::current_dir().context("cannot read the current directory")?;
     let config_start = if args.staged {
         current.clone()
@@ -42,6 +46,15 @@ pub(crate) fn run_scan(registry: &Registry, args: ScanArgs) -> anyhow::Result<u8
     let mut scanned = run_with_progress(args.quiet, |progress| {
         if args.staged {
             scan::scan_staged(registry, &options, &settings, &current, progress)
+        } else if args.history {
+            let history = scan::HistoryScan {
+                range: HistoryOptions {
+                    branches: args.branch.clone(),
+                    since: args.since.clone(),
+                },
+                every_level: args.all_levels,
+            };
+            scan::scan_history(registry, &options, &settings, &history, progress)
         } else {
             scan::scan_with(registry, &options, &settings, progress)
         }
@@ -67,7 +80,13 @@ pub(crate) fn run_scan(registry: &Registry, args: ScanArgs) -> anyhow::Result<u8
     }
     if let Some(path) = &args.baseline {
         let baseline = Baseline::load(path)?;
-        let applied = baseline.apply(std::mem::take(&mut scanned.findings));
+        let findings = std::mem::take(&mut scanned.findings);
+        // A secret baselined at HEAD is baselined wherever history had it.
+        let applied = if args.history {
+            baseline.apply_by_secret(findings)
+        } else {
+            baseline.apply(findings)
+        };
         scanned.findings = applied.findings;
         scanned.dropped.baselined = applied.baselined;
     }

@@ -91,6 +91,17 @@ impl Groups<'_> {
 
 /// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
 pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
+    scan_source_where(registry, path, source, |_| true)
+}
+
+/// [`scan_source`] with only the rules that `select` keeps (a history scan runs the secret
+/// rules alone: an old commit's SDK call is no leak, and skipping the rest skips their parsing).
+pub fn scan_source_where(
+    registry: &Registry,
+    path: &str,
+    source: &SourceText,
+    select: impl Fn(&Rule) -> bool,
+) -> Vec<Finding> {
     let text = source.text();
     let format = Format::of_path(path);
     let located = Located {
@@ -129,7 +140,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         registry
             .rules()
             .get(index)
-            .is_some_and(|rule| file_admits(rule, path, text))
+            .is_some_and(|rule| select(rule) && file_admits(rule, path, text))
     });
     let mut gates = GateMemo::default();
     for &rule_index in &candidate_rules {
@@ -980,6 +991,7 @@ fn to_finding(
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
         roles: Vec::new(),
+        origin: None,
     }
 }
 

@@ -1,0 +1,334 @@
+//! `scan --history`: every blob of a repository's history through the same matcher as files.
+//!
+//! [`crate::history`] lists the range's blobs once each, with the commit that first recorded
+//! them; worker threads read and match them (each with its own gix handle); then every secret is
+//! reported once, at its earliest commit, with whether the HEAD tree still holds it.
+
+use gix::ObjectId;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use super::{
+    Collected, Counters, FileContext, HistoryContext, ScanError, ScanOptions, ScanReport,
+    ScanSettings,
+};
+use crate::finding::{Finding, Level, Origin};
+use crate::history::{self, BlobRead, HistoryOptions, Repository};
+use crate::rules::Registry;
+use crate::walk;
+
+/// What a history scan reads and reports.
+#[derive(Debug, Clone, Default)]
+pub struct HistoryScan {
+    /// The range: tips and `--since`.
+    pub range: HistoryOptions,
+    /// Run every rule, not only the leaked-secret (error-level) ones.
+    pub every_level: bool,
+}
+
+/// Blobs a worker takes at a time: few enough to balance threads, enough to keep the shared
+/// counter quiet.
+const CHUNK: usize = 16;
+
+/// Scans the history of the repository at `options.walk.roots[0]` (default `.`): each blob once,
+/// each secret reported once at the commit that first recorded it.
+pub fn scan_history(
+    registry: &Registry,
+    options: &ScanOptions,
+    settings: &ScanSettings,
+    scan: &HistoryScan,
+    progress: &AtomicUsize,
+) -> Result<ScanReport, ScanError> {
+    let started = Instant::now();
+    let root = options
+        .walk
+        .roots
+        .first()
+        .cloned()
+        .unwrap_or_else(|| ".".into());
+    let repository = Repository::open(&root)?;
+    let excludes = walk::compile_excludes(&options.walk.excludes)?;
+    let mut plan = repository.plan(&scan.range)?;
+    if !excludes.is_empty() {
+        plan.blobs.retain(|blob| !excludes.is_match(&blob.path));
+    }
+    let context = FileContext {
+        registry,
+        options,
+        settings,
+        counters: Counters::default(),
+        min_level: (!scan.every_level).then_some(Level::Error),
+    };
+    let jobs: Vec<Job<'_>> = plan
+        .blobs
+        .iter()
+        .map(|blob| Job {
+            id: blob.id,
+            path: &blob.path,
+            commit: plan.commits.get(blob.commit).map(|commit| commit.id),
+        })
+        .collect();
+    let (mut collected, blob_of) =
+        scan_blobs(&repository, &context, &jobs, threads(options), progress);
+    for problem in &plan.problems {
+        context.unreadable(
+            format!("{} {}", problem.role, problem.object),
+            problem.message.clone(),
+            &mut collected,
+        );
+    }
+    // A history has no marker to clean up: unused suppressions are a work-tree matter.
+    collected.unused.clear();
+    let findings = std::mem::take(&mut collected.findings);
+    let at_head = secrets_at_head(&repository, &context, &plan, &findings, &blob_of, options);
+    let mut report = collected.into_report(context.counters, started);
+    report.findings = attribute(&repository, &plan, findings, &blob_of, &at_head);
+    report.base = Some(repository.top().to_path_buf());
+    report.history = Some(HistoryContext {
+        repository: repository.top().to_path_buf(),
+        remote_url: repository.remote_url(),
+        head: repository.head().map(|id| id.to_string()),
+        branch: repository.head_branch(),
+        commits: plan.commits.len(),
+        blobs: plan.blobs.len(),
+    });
+    report.elapsed = started.elapsed();
+    Ok(report)
+}
+
+/// A blob to read and where to say it was.
+struct Job<'a> {
+    id: ObjectId,
+    path: &'a str,
+    commit: Option<ObjectId>,
+}
+
+fn threads(options: &ScanOptions) -> usize {
+    match options.walk.threads {
+        0 => std::thread::available_parallelism().map_or(1, usize::from),
+        threads => threads,
+    }
+}
+
+/// Reads and matches `jobs` on `threads` threads. Returns the findings and, for each finding,
+/// the index of the job it came from.
+fn scan_blobs(
+    repository: &Repository,
+    context: &FileContext<'_>,
+    jobs: &[Job<'_>],
+    threads: usize,
+    progress: &AtomicUsize,
+) -> (Collected, Vec<usize>) {
+    let next = AtomicUsize::new(0);
+    let merged = Mutex::new((Collected::default(), Vec::new()));
+    let max_size = context.options.max_file_size;
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1) {
+            scope.spawn(|| {
+                let repo = repository.local();
+                let mut collected = Collected::default();
+                let mut job_of: Vec<usize> = Vec::new();
+                loop {
+                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
+                    if start >= jobs.len() {
+                        break;
+                    }
+                    for index in start..(start + CHUNK).min(jobs.len()) {
+                        let Some(job) = jobs.get(index) else {
+                            continue;
+                        };
+                        match history::read_blob(&repo, job.id, max_size) {
+                            Ok(BlobRead::Bytes(bytes)) => {
+                                context.scan_bytes(job.path, bytes, &mut collected);
+                            }
+                            Ok(BlobRead::TooLarge(len)) => {
+                                context.skip_large(job.path, len, &mut collected);
+                            }
+                            Err(message) => context.unreadable(
+                                blob_place(job),
+                                format!("cannot read: {message}"),
+                                &mut collected,
+                            ),
+                        }
+                        job_of.resize(collected.findings.len(), index);
+                        progress.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                let mut merged = merged
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let (all, all_jobs) = &mut *merged;
+                let offset = all.findings.len();
+                debug_assert_eq!(offset, all_jobs.len());
+                all.append(&mut collected);
+                all_jobs.extend(job_of);
+            });
+        }
+    });
+    merged
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// How a diagnostic names a blob: its id, its path and the commit it was first seen in.
+fn blob_place(job: &Job<'_>) -> String {
+    match job.commit {
+        Some(commit) => format!("blob {} ({} in commit {commit})", job.id, job.path),
+        None => format!("blob {} ({})", job.id, job.path),
+    }
+}
+
+/// The hashes of the secrets that the HEAD tree holds. Blobs of HEAD that the range did not
+/// read (HEAD outside `--branch`, or older than `--since`) are read now, and only when there is
+/// something to look for.
+fn secrets_at_head(
+    repository: &Repository,
+    context: &FileContext<'_>,
+    plan: &history::Plan,
+    findings: &[Finding],
+    blob_of: &[usize],
+    options: &ScanOptions,
+) -> HashSet<String> {
+    let mut present = HashSet::new();
+    if findings.is_empty() {
+        return present;
+    }
+    let Some(head) = repository.head() else {
+        return present;
+    };
+    let (head_blobs, _) = repository.tree_blobs(head);
+    let head_ids: HashSet<ObjectId> = head_blobs.iter().map(|(id, _)| *id).collect();
+    for (finding, &index) in findings.iter().zip(blob_of) {
+        if plan
+            .blobs
+            .get(index)
+            .is_some_and(|blob| head_ids.contains(&blob.id))
+        {
+            present.insert(finding.secret_hash.clone());
+        }
+    }
+    let planned: HashSet<ObjectId> = plan.blobs.iter().map(|blob| blob.id).collect();
+    let unread: Vec<Job<'_>> = head_blobs
+        .iter()
+        .filter(|(id, _)| !planned.contains(id))
+        .map(|(id, path)| Job {
+            id: *id,
+            path,
+            commit: Some(head),
+        })
+        .collect();
+    if !unread.is_empty() {
+        // Counted apart: these blobs are not part of the range the summary reports.
+        let side = FileContext {
+            registry: context.registry,
+            options: context.options,
+            settings: context.settings,
+            counters: Counters::default(),
+            min_level: context.min_level,
+        };
+        let ignored = AtomicUsize::new(0);
+        let (collected, _) = scan_blobs(repository, &side, &unread, threads(options), &ignored);
+        present.extend(
+            collected
+                .findings
+                .into_iter()
+                .map(|finding| finding.secret_hash),
+        );
+    }
+    present
+}
+
+/// Keeps one finding per secret, the one of the earliest commit, with that commit's author,
+/// date and summary; newest first.
+fn attribute(
+    repository: &Repository,
+    plan: &history::Plan,
+    findings: Vec<Finding>,
+    blob_of: &[usize],
+    at_head: &HashSet<String>,
+) -> Vec<Finding> {
+    let commit_of = |index: usize| plan.blobs.get(index).map_or(usize::MAX, |blob| blob.commit);
+    let mut by_secret: HashMap<String, (Finding, usize, BTreeSet<String>)> = HashMap::new();
+    for (finding, &index) in findings.into_iter().zip(blob_of) {
+        let commit = commit_of(index);
+        match by_secret.get_mut(&finding.secret_hash) {
+            None => {
+                by_secret.insert(
+                    finding.secret_hash.clone(),
+                    (finding, commit, BTreeSet::new()),
+                );
+            }
+            Some((kept, kept_commit, paths)) => {
+                let earlier = (commit, finding.sort_key()) < (*kept_commit, kept.sort_key());
+                if earlier {
+                    paths.insert(std::mem::replace(kept, finding).path);
+                    *kept_commit = commit;
+                } else {
+                    paths.insert(finding.path);
+                }
+            }
+        }
+    }
+    let repo = repository.local();
+    let mut metas: HashMap<usize, history::CommitMeta> = HashMap::new();
+    let mut kept: Vec<(Finding, usize)> = Vec::with_capacity(by_secret.len());
+    for (hash, (mut finding, commit, mut paths)) in by_secret {
+        paths.remove(&finding.path);
+        let id = plan.commits.get(commit).map(|record| record.id);
+        let meta = match (metas.get(&commit), id) {
+            (Some(meta), _) => Some(meta.clone()),
+            (None, Some(id)) => Repository::commit_meta(&repo, id).ok().inspect(|meta| {
+                metas.insert(commit, meta.clone());
+            }),
+            (None, None) => None,
+        };
+        let meta = meta.unwrap_or_else(|| history::CommitMeta {
+            author: String::new(),
+            email: String::new(),
+            time: plan.commits.get(commit).map_or(0, |record| record.time),
+            date: String::new(),
+            summary: String::new(),
+        });
+        finding.origin = Some(Box::new(Origin {
+            commit: id.map(|id| id.to_string()).unwrap_or_default(),
+            author: meta.author,
+            email: meta.email,
+            time: meta.time,
+            date: meta.date,
+            summary: meta.summary,
+            present_at_head: at_head.contains(&hash),
+            other_paths: paths.into_iter().collect(),
+        }));
+        kept.push((finding, commit));
+    }
+    // Newest first; the walk order breaks ties between commits of the same second.
+    kept.sort_by(|(left, left_commit), (right, right_commit)| {
+        let time = |finding: &Finding| finding.origin.as_ref().map_or(0, |origin| origin.time);
+        time(right)
+            .cmp(&time(left))
+            .then(right_commit.cmp(left_commit))
+            .then_with(|| left.sort_key().cmp(&right.sort_key()))
+    });
+    kept.into_iter().map(|(finding, _)| finding).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blob_is_named_by_id_path_and_commit() {
+        let id = ObjectId::null(gix::hash::Kind::Sha1);
+        let job = Job {
+            id,
+            path: "a/b.json",
+            commit: Some(id),
+        };
+        assert_eq!(
+            blob_place(&job),
+            format!("blob {id} (a/b.json in commit {id})")
+        );
+    }
+}
