@@ -15,6 +15,11 @@ use gix::objs::Find as _;
 use std::collections::{BinaryHeap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
+/// Delta bases each thread keeps decoded. Packs store most versions of a file as deltas against
+/// a neighbour; a small cache of recent bases saves most re-decoding while keeping the peak
+/// memory of a whole-history scan low (gix's default is 96 MiB per thread).
+const PACK_CACHE_BYTES: usize = 8 * 1024 * 1024;
+
 /// Which commits a history scan covers.
 #[derive(Debug, Clone, Default)]
 pub struct HistoryOptions {
@@ -147,9 +152,15 @@ impl Repository {
         &self.top
     }
 
-    /// A handle for one thread.
+    /// A handle for one thread, with its own delta-base cache.
     pub fn local(&self) -> gix::Repository {
-        self.shared.to_thread_local()
+        let mut repo = self.shared.to_thread_local();
+        repo.objects.set_pack_cache(|| {
+            Box::new(gix::odb::pack::cache::lru::StaticLinkedList::<64>::new(
+                PACK_CACHE_BYTES,
+            ))
+        });
+        repo
     }
 
     /// The commit HEAD points to, if it points to one.
@@ -262,6 +273,27 @@ impl Repository {
             summary: String::from_utf8_lossy(summary.as_ref()).into_owned(),
         })
     }
+}
+
+/// Extensions of formats whose files hold NUL bytes in their first kilobytes (headers with zero
+/// length fields), which the tree scan's sniff would skip as binary: their blobs are skipped
+/// unread, which spares inflating them and touching half the pack of a typical repository.
+const BINARY_EXTENSIONS: &[&str] = &[
+    "7z", "a", "aar", "avi", "bmp", "class", "dll", "dylib", "eot", "exe", "gif", "gz", "ico",
+    "jar", "jpeg", "jpg", "lib", "mov", "mp3", "mp4", "nupkg", "o", "obj", "otf", "pdb", "png",
+    "pyc", "so", "tgz", "tif", "tiff", "ttf", "vsix", "war", "wav", "webm", "webp", "whl", "woff",
+    "woff2", "xz", "zip",
+];
+
+/// True when `path` names a format that is always binary (see [`BINARY_EXTENSIONS`]).
+pub fn binary_by_name(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.rsplit_once('.').is_some_and(|(stem, extension)| {
+        !stem.is_empty()
+            && BINARY_EXTENSIONS
+                .iter()
+                .any(|binary| binary.eq_ignore_ascii_case(extension))
+    })
 }
 
 /// Reads a blob with a thread's handle; larger than `max_size` bytes: its size only.
@@ -620,5 +652,20 @@ fn join(prefix: &str, name: &gix::bstr::BStr) -> String {
         name.into_owned()
     } else {
         format!("{prefix}/{name}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn binary_formats_are_known_by_extension() {
+        assert!(binary_by_name("assets/logo.PNG"));
+        assert!(binary_by_name("lib/native.so"));
+        assert!(!binary_by_name("appsettings.json"));
+        assert!(!binary_by_name(".png"));
+        assert!(!binary_by_name("png"));
+        assert!(!binary_by_name("docs/notes.pdf"));
     }
 }

@@ -235,7 +235,7 @@ pub fn scan_with(
         options,
         settings,
         counters: Counters::default(),
-        min_level: None,
+        scope: matcher::Scope::default(),
     };
     let merged = Mutex::new(Collected::default());
     walk::walk(&options.walk, &excludes, || {
@@ -285,9 +285,9 @@ struct FileContext<'a> {
     options: &'a ScanOptions,
     settings: &'a ScanSettings,
     counters: Counters,
-    /// Run only the rules at this level or above and keep only findings there (history scans
-    /// report leaked secrets alone); `None`: every rule.
-    min_level: Option<Level>,
+    /// Which rules and checks run; findings below its level are dropped after the policy's
+    /// level overrides (history scans report leaked secrets alone).
+    scope: matcher::Scope,
 }
 
 impl FileContext<'_> {
@@ -308,15 +308,10 @@ impl FileContext<'_> {
         };
         counters.files_scanned.fetch_add(1, Ordering::Relaxed);
         counters.bytes_scanned.fetch_add(len, Ordering::Relaxed);
-        let mut findings = match self.min_level {
-            None => matcher::scan_source(self.registry, path, &source),
-            Some(min) => matcher::scan_source_where(self.registry, path, &source, |rule| {
-                rule.spec.level >= min
-            }),
-        };
+        let mut findings = matcher::scan_source_scoped(self.registry, path, &source, self.scope);
         let policy = self.settings.policy.apply(&mut findings);
-        if let Some(min) = self.min_level {
-            findings.retain(|finding| finding.level >= min);
+        if self.scope.min_level > Level::Note {
+            findings.retain(|finding| finding.level >= self.scope.min_level);
         }
         counters
             .allowed
@@ -534,7 +529,7 @@ pub fn scan_staged(
         options,
         settings,
         counters: Counters::default(),
-        min_level: None,
+        scope: matcher::Scope::default(),
     };
     let mut collected = Collected::default();
     let blobs = read_blobs(&top, wanted.iter().map(|(_, id)| id.as_str()))?;

@@ -17,6 +17,7 @@ use super::{
 use crate::finding::{Finding, Level, Origin};
 use crate::history::{self, BlobRead, HistoryOptions, Repository};
 use crate::rules::Registry;
+use crate::rules::matcher::Scope;
 use crate::walk;
 
 /// What a history scan reads and reports.
@@ -24,7 +25,8 @@ use crate::walk;
 pub struct HistoryScan {
     /// The range: tips and `--since`.
     pub range: HistoryOptions,
-    /// Run every rule, not only the leaked-secret (error-level) ones.
+    /// Run every rule and every check (joining keys split over string pieces in code), not
+    /// only the leaked-secret (error-level) rules on the text.
     pub every_level: bool,
 }
 
@@ -59,7 +61,14 @@ pub fn scan_history(
         options,
         settings,
         counters: Counters::default(),
-        min_level: (!scan.every_level).then_some(Level::Error),
+        scope: if scan.every_level {
+            Scope::default()
+        } else {
+            Scope {
+                min_level: Level::Error,
+                join_string_pieces: false,
+            }
+        },
     };
     let jobs: Vec<Job<'_>> = plan
         .blobs
@@ -139,6 +148,14 @@ fn scan_blobs(
                         let Some(job) = jobs.get(index) else {
                             continue;
                         };
+                        if history::binary_by_name(job.path) {
+                            context
+                                .counters
+                                .skipped_binary
+                                .fetch_add(1, Ordering::Relaxed);
+                            progress.fetch_add(1, Ordering::Relaxed);
+                            continue;
+                        }
                         match history::read_blob(&repo, job.id, max_size) {
                             Ok(BlobRead::Bytes(bytes)) => {
                                 context.scan_bytes(job.path, bytes, &mut collected);
@@ -226,7 +243,7 @@ fn secrets_at_head(
             options: context.options,
             settings: context.settings,
             counters: Counters::default(),
-            min_level: context.min_level,
+            scope: context.scope,
         };
         let ignored = AtomicUsize::new(0);
         let (collected, _) = scan_blobs(repository, &side, &unread, threads(options), &ignored);
