@@ -297,7 +297,7 @@ fn a_shallow_clone_attributes_older_keys_to_its_boundary_commit() {
     );
     let (code, report, errors) = scan(&dir, &[]);
     assert_eq!(code, Some(1), "{errors}");
-    assert!(!errors.contains("warning"), "{errors}");
+    assert!(!errors.contains("keyless: warning"), "{errors}");
     let mut all = found(&report);
     all.sort();
     assert_eq!(
