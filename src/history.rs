@@ -188,6 +188,17 @@ impl Repository {
 
     /// Lists the commits and blobs of the range `options` chooses.
     pub fn plan(&self, options: &HistoryOptions) -> Result<Plan, HistoryError> {
+        self.plan_with(options, &mut |_, _, _| {})
+    }
+
+    /// [`Repository::plan`], handing each commit's new blobs to `on_blobs` as soon as its tree
+    /// is walked (with the index of the first of them in [`Plan::blobs`] and the commit's id),
+    /// so that reading them can start while the walk goes on.
+    pub fn plan_with(
+        &self,
+        options: &HistoryOptions,
+        on_blobs: &mut dyn FnMut(&[BlobEntry], usize, ObjectId),
+    ) -> Result<Plan, HistoryError> {
         let repo = self.local();
         let tips = if options.branches.is_empty() {
             every_tip(&repo)?
@@ -227,7 +238,11 @@ impl Repository {
                 id: node.id,
                 time: node.time,
             });
+            let first = plan.blobs.len();
             walker.collect_tree(node.tree, node.id, index, &mut seen, &mut plan.blobs);
+            if let Some(new) = plan.blobs.get(first..).filter(|new| !new.is_empty()) {
+                on_blobs(new, first, node.id);
+            }
         }
         plan.problems = walker.problems;
         Ok(plan)

@@ -4,6 +4,7 @@
 //! them; worker threads read and match them (each with its own gix handle); then every secret is
 //! reported once, at its earliest commit, with whether the HEAD tree still holds it.
 
+use crossbeam_channel::{Receiver, Sender};
 use gix::ObjectId;
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Mutex;
@@ -30,8 +31,8 @@ pub struct HistoryScan {
     pub every_level: bool,
 }
 
-/// Blobs a worker takes at a time: few enough to balance threads, enough to keep the shared
-/// counter quiet.
+/// Blobs sent to the workers at a time: few enough to balance threads, enough to keep the
+/// channel quiet.
 const CHUNK: usize = 16;
 
 /// Scans the history of the repository at `options.walk.roots[0]` (default `.`): each blob once,
@@ -52,10 +53,6 @@ pub fn scan_history(
         .unwrap_or_else(|| ".".into());
     let repository = Repository::open(&root)?;
     let excludes = walk::compile_excludes(&options.walk.excludes)?;
-    let mut plan = repository.plan(&scan.range)?;
-    if !excludes.is_empty() {
-        plan.blobs.retain(|blob| !excludes.is_match(&blob.path));
-    }
     let context = FileContext {
         registry,
         options,
@@ -70,17 +67,32 @@ pub fn scan_history(
             }
         },
     };
-    let jobs: Vec<Job<'_>> = plan
-        .blobs
-        .iter()
-        .map(|blob| Job {
-            id: blob.id,
-            path: &blob.path,
-            commit: plan.commits.get(blob.commit).map(|commit| commit.id),
-        })
-        .collect();
-    let (mut collected, blob_of) =
-        scan_blobs(&repository, &context, &jobs, threads(options), progress);
+    let mut excluded = 0;
+    // The walk feeds the workers as it goes: reading starts with the first commit's tree.
+    let (planned, (mut collected, blob_of)) = run_workers(
+        &repository,
+        &context,
+        threads(options),
+        progress,
+        |sender| {
+            repository.plan_with(&scan.range, &mut |blobs, first, commit| {
+                let jobs = blobs.iter().enumerate().filter_map(|(offset, blob)| {
+                    if !excludes.is_empty() && excludes.is_match(&blob.path) {
+                        excluded += 1;
+                        return None;
+                    }
+                    Some(Job {
+                        index: first + offset,
+                        id: blob.id,
+                        path: blob.path.clone(),
+                        commit: Some(commit),
+                    })
+                });
+                send_chunks(sender, jobs);
+            })
+        },
+    );
+    let plan = planned?;
     for problem in &plan.problems {
         context.unreadable(
             format!("{} {}", problem.role, problem.object),
@@ -101,16 +113,17 @@ pub fn scan_history(
         head: repository.head().map(|id| id.to_string()),
         branch: repository.head_branch(),
         commits: plan.commits.len(),
-        blobs: plan.blobs.len(),
+        blobs: plan.blobs.len() - excluded,
     });
     report.elapsed = started.elapsed();
     Ok(report)
 }
 
-/// A blob to read and where to say it was.
-struct Job<'a> {
+/// A blob to read, its index in the plan, and where to say it was.
+struct Job {
+    index: usize,
     id: ObjectId,
-    path: &'a str,
+    path: String,
     commit: Option<ObjectId>,
 }
 
@@ -121,76 +134,100 @@ fn threads(options: &ScanOptions) -> usize {
     }
 }
 
-/// Reads and matches `jobs` on `threads` threads. Returns the findings and, for each finding,
-/// the index of the job it came from.
-fn scan_blobs(
+/// Sends `jobs` in chunks of [`CHUNK`]; a closed channel (no worker left) drops them.
+fn send_chunks(sender: &Sender<Vec<Job>>, jobs: impl Iterator<Item = Job>) {
+    let mut chunk = Vec::with_capacity(CHUNK);
+    for job in jobs {
+        chunk.push(job);
+        if chunk.len() == CHUNK {
+            let _ = sender.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)));
+        }
+    }
+    if !chunk.is_empty() {
+        let _ = sender.send(chunk);
+    }
+}
+
+/// Runs `feed` (which sends jobs) while `threads` workers read and match them, each with its own
+/// gix handle. Returns what `feed` returned, the findings and, for each finding, the plan index
+/// of the blob it came from.
+fn run_workers<T>(
     repository: &Repository,
     context: &FileContext<'_>,
-    jobs: &[Job<'_>],
     threads: usize,
     progress: &AtomicUsize,
-) -> (Collected, Vec<usize>) {
-    let next = AtomicUsize::new(0);
+    feed: impl FnOnce(&Sender<Vec<Job>>) -> T,
+) -> (T, (Collected, Vec<usize>)) {
+    let (sender, receiver) = crossbeam_channel::bounded::<Vec<Job>>(256);
     let merged = Mutex::new((Collected::default(), Vec::new()));
-    let max_size = context.options.max_file_size;
-    std::thread::scope(|scope| {
+    let fed = std::thread::scope(|scope| {
         for _ in 0..threads.max(1) {
-            scope.spawn(|| {
-                let repo = repository.local();
-                let mut collected = Collected::default();
-                let mut job_of: Vec<usize> = Vec::new();
-                loop {
-                    let start = next.fetch_add(CHUNK, Ordering::Relaxed);
-                    if start >= jobs.len() {
-                        break;
-                    }
-                    for index in start..(start + CHUNK).min(jobs.len()) {
-                        let Some(job) = jobs.get(index) else {
-                            continue;
-                        };
-                        if history::binary_by_name(job.path) {
-                            context
-                                .counters
-                                .skipped_binary
-                                .fetch_add(1, Ordering::Relaxed);
-                            progress.fetch_add(1, Ordering::Relaxed);
-                            continue;
-                        }
-                        match history::read_blob(&repo, job.id, max_size) {
-                            Ok(BlobRead::Bytes(bytes)) => {
-                                context.scan_bytes(job.path, bytes, &mut collected);
-                            }
-                            Ok(BlobRead::TooLarge(len)) => {
-                                context.skip_large(job.path, len, &mut collected);
-                            }
-                            Err(message) => context.unreadable(
-                                blob_place(job),
-                                format!("cannot read: {message}"),
-                                &mut collected,
-                            ),
-                        }
-                        job_of.resize(collected.findings.len(), index);
-                        progress.fetch_add(1, Ordering::Relaxed);
-                    }
-                }
+            let receiver = receiver.clone();
+            let merged = &merged;
+            scope.spawn(move || {
+                let (collected, blob_of) = work(repository, context, &receiver, progress);
                 let mut merged = merged
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner);
-                let (all, all_jobs) = &mut *merged;
-                let offset = all.findings.len();
-                debug_assert_eq!(offset, all_jobs.len());
+                let (all, all_blobs) = &mut *merged;
+                let mut collected = collected;
                 all.append(&mut collected);
-                all_jobs.extend(job_of);
+                all_blobs.extend(blob_of);
             });
         }
+        drop(receiver);
+        let fed = feed(&sender);
+        drop(sender);
+        fed
     });
-    merged
+    let merged = merged
         .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    (fed, merged)
+}
+
+/// One worker: reads and matches every job it receives.
+fn work(
+    repository: &Repository,
+    context: &FileContext<'_>,
+    receiver: &Receiver<Vec<Job>>,
+    progress: &AtomicUsize,
+) -> (Collected, Vec<usize>) {
+    let repo = repository.local();
+    let max_size = context.options.max_file_size;
+    let mut collected = Collected::default();
+    let mut blob_of: Vec<usize> = Vec::new();
+    for chunk in receiver {
+        for job in chunk {
+            progress.fetch_add(1, Ordering::Relaxed);
+            if history::binary_by_name(&job.path) {
+                context
+                    .counters
+                    .skipped_binary
+                    .fetch_add(1, Ordering::Relaxed);
+                continue;
+            }
+            match history::read_blob(&repo, job.id, max_size) {
+                Ok(BlobRead::Bytes(bytes)) => {
+                    context.scan_bytes(&job.path, bytes, &mut collected);
+                }
+                Ok(BlobRead::TooLarge(len)) => {
+                    context.skip_large(&job.path, len, &mut collected);
+                }
+                Err(message) => context.unreadable(
+                    blob_place(&job),
+                    format!("cannot read: {message}"),
+                    &mut collected,
+                ),
+            }
+            blob_of.resize(collected.findings.len(), job.index);
+        }
+    }
+    (collected, blob_of)
 }
 
 /// How a diagnostic names a blob: its id, its path and the commit it was first seen in.
-fn blob_place(job: &Job<'_>) -> String {
+fn blob_place(job: &Job) -> String {
     match job.commit {
         Some(commit) => format!("blob {} ({} in commit {commit})", job.id, job.path),
         None => format!("blob {} ({})", job.id, job.path),
@@ -227,16 +264,17 @@ fn secrets_at_head(
         }
     }
     let planned: HashSet<ObjectId> = plan.blobs.iter().map(|blob| blob.id).collect();
-    let unread: Vec<Job<'_>> = head_blobs
-        .iter()
+    let mut unread = head_blobs
+        .into_iter()
         .filter(|(id, _)| !planned.contains(id))
         .map(|(id, path)| Job {
-            id: *id,
+            index: usize::MAX,
+            id,
             path,
             commit: Some(head),
         })
-        .collect();
-    if !unread.is_empty() {
+        .peekable();
+    if unread.peek().is_some() {
         // Counted apart: these blobs are not part of the range the summary reports.
         let side = FileContext {
             registry: context.registry,
@@ -246,7 +284,10 @@ fn secrets_at_head(
             scope: context.scope,
         };
         let ignored = AtomicUsize::new(0);
-        let (collected, _) = scan_blobs(repository, &side, &unread, threads(options), &ignored);
+        let ((), (collected, _)) =
+            run_workers(repository, &side, threads(options), &ignored, |sender| {
+                send_chunks(sender, unread);
+            });
         present.extend(
             collected
                 .findings
@@ -339,8 +380,9 @@ mod tests {
     fn a_blob_is_named_by_id_path_and_commit() {
         let id = ObjectId::null(gix::hash::Kind::Sha1);
         let job = Job {
+            index: 0,
             id,
-            path: "a/b.json",
+            path: "a/b.json".into(),
             commit: Some(id),
         };
         assert_eq!(
