@@ -138,7 +138,11 @@ pub fn scan_source_scoped(
     // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
-    let mut candidate_rules = registry.candidate_rules(text);
+    let mut candidate_rules = if scope.min_level == Level::Error {
+        registry.candidate_error_rules(text)
+    } else {
+        registry.candidate_rules(text)
+    };
     // Catalogue rules also run on a source file that names something in its language's SDK
     // catalogue (a namespace, type, function or cmdlet), even when none of their own keywords
     // is there; their hand-written call shapes then stay off.
