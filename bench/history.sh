@@ -97,8 +97,9 @@ for mirror in "${mirrors[@]}"; do
   fi
   commits=$(git -C "$copy" rev-list --all | wc -l)
   # Unique blobs reachable from every reference (what both tools read), and their bytes.
+  # (%(rest) makes cat-file read only the id of each `id path` line.)
   read -r blobs blob_bytes < <(git -C "$copy" rev-list --all --objects --missing=allow-any |
-    git -C "$copy" cat-file --batch-check='%(objecttype) %(objectsize)' 2>/dev/null |
+    git -C "$copy" cat-file --batch-check='%(objecttype) %(objectsize) %(rest)' 2>/dev/null |
     awk '$1 == "blob" { n++; s += $2 } END { print n + 0, s + 0 }')
   pack_kib=$(git -C "$copy" count-objects -v | awk '/size-pack/ { print $2 }')
 
@@ -160,6 +161,11 @@ fws = "-" if math.isnan(fw) else f"{fw:.2f} s"
 print(f"| {name} | {int(commits):,} | {int(blobs):,} | {blob_bytes / 1e6:.1f} | {int(pack_kib) / 1024:.1f} | {kw:.2f} s | {krss} | {kerr} | {fws} | {frss} | {ffind} | {ratio} | {kw * 1e9 / max(blob_bytes, 1):.1f} |")
 EOF
   done
+  # Hand-written notes (the findings, profiling) below the marker survive a rerun.
+  if [[ -f $RESULTS ]] && grep -q '^<!-- notes' "$RESULTS"; then
+    echo
+    sed -n '/^<!-- notes/,$p' "$RESULTS"
+  fi
 } >"$RESULTS.tmp"
 mv -- "$RESULTS.tmp" "$RESULTS"
 cat "$RESULTS" >&2
