@@ -177,7 +177,7 @@ impl Repository {
         Some(name.shorten().to_string())
     }
 
-    /// The URL of the `origin` remote (or of the only remote), as configured.
+    /// The URL of the `origin` remote, as configured.
     pub fn remote_url(&self) -> Option<String> {
         let repo = self.local();
         let config = repo.config_snapshot();
