@@ -189,6 +189,26 @@ impl Baseline {
         applied
     }
 
+    /// Drops the findings whose secret the baseline accepts, whatever the rule or path: a
+    /// history finding is baselined when the same secret is baselined at HEAD, even if the
+    /// file it was first committed in is named differently there.
+    pub fn apply_by_secret(&self, findings: Vec<Finding>) -> Applied {
+        let secrets: BTreeSet<&str> = self
+            .entries
+            .iter()
+            .map(|entry| entry.secret_sha256.as_str())
+            .collect();
+        let mut applied = Applied::default();
+        for finding in findings {
+            if secrets.contains(finding.secret_hash.as_str()) {
+                applied.baselined += 1;
+            } else {
+                applied.findings.push(finding);
+            }
+        }
+        applied
+    }
+
     /// Entries that no current finding matches: the secret was removed, rotated or moved to
     /// another file.
     pub fn stale(&self, findings: &[Finding]) -> Vec<Entry> {

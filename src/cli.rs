@@ -55,6 +55,8 @@ EXAMPLES:
     keyless scan                                  scan the current directory
     keyless scan src config/app.json              scan some paths (named files are always read)
     keyless scan --staged                         scan the git index, for a pre-commit hook
+    keyless scan --history                        every key ever committed, deleted ones too
+    keyless scan --history --since origin/main    only what a pull request's commits add
     keyless scan -f sarif -o keyless.sarif        SARIF for code scanning
     keyless scan -f github                        annotations in GitHub Actions
     keyless scan -f azure                         issues in an Azure Pipelines run
@@ -275,6 +277,45 @@ pub struct ScanArgs {
     /// the work tree), as a pre-commit hook must. Paths are shown relative to the repository.
     #[arg(long, help_heading = "Input")]
     pub staged: bool,
+
+    /// Scan every blob ever committed to the repository at PATH (default .) instead of its
+    /// files: deleted keys too. Each secret is reported once, with the commit that first
+    /// recorded it and whether HEAD still holds it. Only leaked-secret rules run (see
+    /// --all-levels).
+    #[arg(long, help_heading = "History", conflicts_with = "staged")]
+    pub history: bool,
+
+    /// With --history: start from every branch, tag, remote branch and HEAD (the default).
+    #[arg(
+        long,
+        help_heading = "History",
+        requires = "history",
+        conflicts_with = "branch"
+    )]
+    pub all: bool,
+
+    /// With --history: start from REF only (a branch, tag or commit id; repeatable).
+    #[arg(
+        long,
+        value_name = "REF",
+        help_heading = "History",
+        requires = "history"
+    )]
+    pub branch: Vec<String>,
+
+    /// With --history: read only commits that REV does not have, e.g. a pull request's base
+    /// (`--since origin/main`); blobs REV already has are not read again.
+    #[arg(
+        long,
+        value_name = "REV",
+        help_heading = "History",
+        requires = "history"
+    )]
+    pub since: Option<String>,
+
+    /// With --history: run every rule, not only the leaked-secret (error-level) ones.
+    #[arg(long, help_heading = "History", requires = "history")]
+    pub all_levels: bool,
 
     /// Which files to read.
     #[command(flatten)]

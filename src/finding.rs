@@ -215,6 +215,9 @@ pub struct Finding {
     /// The secret's embedded checksum was verified (an identifiable key, an Entra `8Q~` secret,
     /// a CASK key): no look-alike can fire. False for matches by pattern and context.
     pub checksum_verified: bool,
+    /// For a history scan (`scan --history`): the commit that first recorded the secret, and
+    /// whether HEAD still holds it. `None` for work-tree and index scans.
+    pub origin: Option<Box<Origin>>,
 }
 
 impl Finding {
@@ -226,6 +229,27 @@ impl Finding {
             "high"
         }
     }
+}
+
+/// Where a history finding comes from: the commit that first recorded the secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The commit's full id (hex).
+    pub commit: String,
+    /// Its author's name.
+    pub author: String,
+    /// Its author's e-mail.
+    pub email: String,
+    /// Author time, seconds since the epoch.
+    pub time: i64,
+    /// Author time as RFC 3339, with the author's offset.
+    pub date: String,
+    /// The first line of its message.
+    pub summary: String,
+    /// True when the HEAD tree still holds the same secret (same hash, any file).
+    pub present_at_head: bool,
+    /// Other paths at which the same secret was committed, sorted.
+    pub other_paths: Vec<String>,
 }
 
 /// The secret's line with every secret on it masked, cut to a window around the secret.

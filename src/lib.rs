@@ -14,6 +14,7 @@ pub mod config;
 pub mod filetypes;
 pub mod finding;
 pub mod fix;
+pub mod history;
 pub mod lsp;
 pub mod parse;
 pub mod plan;

@@ -104,6 +104,25 @@ pub struct ScanReport {
     pub base: Option<PathBuf>,
     /// Wall time of the scan.
     pub elapsed: Duration,
+    /// For a history scan: the repository and the range read.
+    pub history: Option<HistoryContext>,
+}
+
+/// What a history scan read, for reporters (SARIF's `versionControlProvenance`) and the summary.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryContext {
+    /// The work tree (or bare git directory) that finding paths are relative to.
+    pub repository: PathBuf,
+    /// The URL of the `origin` remote, when one is configured.
+    pub remote_url: Option<String>,
+    /// The commit HEAD points to.
+    pub head: Option<String>,
+    /// The branch HEAD names.
+    pub branch: Option<String>,
+    /// Commits in the range.
+    pub commits: usize,
+    /// Distinct blobs in the range (each read once).
+    pub blobs: usize,
 }
 
 impl ScanReport {
@@ -175,6 +194,7 @@ impl Collected {
             unused_suppressions: self.unused,
             base: None,
             elapsed: started.elapsed(),
+            history: None,
         }
     }
 }
@@ -216,6 +236,7 @@ pub fn scan_with(
         options,
         settings,
         counters: Counters::default(),
+        scope: matcher::Scope::default(),
     };
     let merged = Mutex::new(Collected::default());
     let anchored = settings.policy.config_excludes();
@@ -255,6 +276,9 @@ pub enum ScanError {
     /// `--staged` could not ask git for the index.
     #[error("--staged: {0}")]
     Git(String),
+    /// `--history` could not open the repository or resolve a revision.
+    #[error("--history: {0}")]
+    History(#[from] crate::history::HistoryError),
 }
 
 /// What every file of a scan shares: the rules, the options and the counters.
@@ -263,6 +287,9 @@ struct FileContext<'a> {
     options: &'a ScanOptions,
     settings: &'a ScanSettings,
     counters: Counters,
+    /// Which rules and checks run; findings below its level are dropped after the policy's
+    /// level overrides (history scans report leaked secrets alone).
+    scope: matcher::Scope,
 }
 
 impl FileContext<'_> {
@@ -285,11 +312,14 @@ impl FileContext<'_> {
         };
         counters.files_scanned.fetch_add(1, Ordering::Relaxed);
         counters.bytes_scanned.fetch_add(len, Ordering::Relaxed);
-        let mut findings = matcher::scan_source(self.registry, path, &source);
+        let mut findings = matcher::scan_source_scoped(self.registry, path, &source, self.scope);
         let policy = self
             .settings
             .policy
             .apply_to_file(&mut findings, Some(file));
+        if self.scope.min_level > Level::Note {
+            findings.retain(|finding| finding.level >= self.scope.min_level);
+        }
         counters
             .allowed
             .fetch_add(policy.allowed, Ordering::Relaxed);
@@ -523,6 +553,7 @@ pub fn scan_staged(
         options,
         settings,
         counters: Counters::default(),
+        scope: matcher::Scope::default(),
     };
     let mut collected = Collected::default();
     let blobs = read_blobs(&top, wanted.iter().map(|(_, id)| id.as_str()))?;
@@ -670,6 +701,9 @@ pub fn human_bytes(bytes: u64) -> String {
     }
     format!("{value:.1} {}", UNITS.get(unit).copied().unwrap_or("TiB"))
 }
+
+mod history;
+pub use history::{HistoryScan, scan_history};
 
 #[cfg(test)]
 #[path = "scan_tests.rs"]

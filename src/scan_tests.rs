@@ -30,6 +30,7 @@ fn file_vanished_between_walk_and_read_is_a_diagnostic() {
         options: &options,
         settings: &settings,
         counters: Counters::default(),
+        scope: matcher::Scope::default(),
     };
     let progress = AtomicUsize::new(0);
     let merged = Mutex::new(Collected::default());

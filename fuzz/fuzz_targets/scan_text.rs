@@ -78,6 +78,7 @@ fuzz_target!(
             unused_suppressions: Vec::new(),
             base: None,
             elapsed: std::time::Duration::ZERO,
+            history: None,
         };
         let context = ReportContext {
             roots: vec![".".into()],

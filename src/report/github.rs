@@ -45,6 +45,18 @@ pub(super) fn write(
         );
         // The rule's message already names the masked secret where the rule wants it shown.
         let mut message = format!("{}.", finding.message);
+        if let Some(origin) = finding.origin.as_deref() {
+            let short = origin.commit.get(..12).unwrap_or(&origin.commit);
+            let state = if origin.present_at_head {
+                "still present at HEAD"
+            } else {
+                "removed since, still in history"
+            };
+            message.push_str(&format!(
+                "\nFirst committed in {short} ({}, {}): {state}; rotate it.",
+                origin.date, origin.author
+            ));
+        }
         if let Some(advice) = advice_for(registry.knowledge(), finding) {
             let profile = advice.profile;
             message.push_str(&format!(

@@ -9,7 +9,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::{ReportContext, advice_for, template_snippet};
-use crate::finding::{Finding, Level};
+use crate::finding::{Finding, Level, Origin};
 use crate::rules::Registry;
 use crate::scan::ScanReport;
 
@@ -138,6 +138,48 @@ fn label(
         .find(|label| hangs_at + label.chars().count() <= width)
 }
 
+/// The head of a history finding's group: which secret, whether HEAD still holds it, and the
+/// commit that first recorded it.
+fn write_origin(
+    out: &mut dyn Write,
+    finding: &Finding,
+    origin: &Origin,
+    number: usize,
+    total: usize,
+) -> io::Result<()> {
+    let fingerprint = finding
+        .secret_hash
+        .get(..12)
+        .unwrap_or(&finding.secret_hash);
+    writeln!(
+        out,
+        "secret {number} of {total}: {} {} (sha256 {fingerprint}…)",
+        finding.rule_id, finding.masked
+    )?;
+    if origin.present_at_head {
+        writeln!(
+            out,
+            "  present at HEAD: rotate it, then remove it from the tree"
+        )?;
+    } else {
+        writeln!(
+            out,
+            "  removed: no longer at HEAD, but anyone with a clone has it; rotate it (rewriting history is optional)"
+        )?;
+    }
+    let short = origin.commit.get(..12).unwrap_or(&origin.commit);
+    writeln!(
+        out,
+        "  first committed in {short} on {} by {} <{}>: {}",
+        origin.date, origin.author, origin.email, origin.summary
+    )?;
+    writeln!(out, "  at {}:{}", finding.path, finding.start.line)?;
+    if !origin.other_paths.is_empty() {
+        writeln!(out, "  also committed at {}", origin.other_paths.join(", "))?;
+    }
+    Ok(())
+}
+
 pub(super) fn write(
     report: &ScanReport,
     registry: &Registry,
@@ -152,7 +194,11 @@ pub(super) fn write(
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(context.width)
         .with_links(false);
-    for finding in &report.findings {
+    let total = report.findings.len();
+    for (number, finding) in report.findings.iter().enumerate() {
+        if let Some(origin) = finding.origin.as_deref() {
+            write_origin(out, finding, origin, number + 1, total)?;
+        }
         let snippet = &finding.snippet;
         let (text, highlight) = fit_line(
             &snippet.text,

@@ -60,6 +60,39 @@ struct JsonFinding<'a> {
     /// SHA-256 of the secret: stable across line moves, reveals nothing.
     fingerprint: &'a str,
     remediation: Option<JsonRemediation<'a>>,
+    /// History scans only: the commit that first recorded the secret.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    commit: Option<JsonCommit<'a>>,
+}
+
+/// The commit a history finding was first recorded in, and whether HEAD still holds it.
+#[derive(Serialize)]
+pub(crate) struct JsonCommit<'a> {
+    id: &'a str,
+    author: &'a str,
+    email: &'a str,
+    /// RFC 3339, with the author's offset.
+    date: &'a str,
+    summary: &'a str,
+    /// True: HEAD's tree still holds the secret (rotate it and remove it); false: removed
+    /// since (rotate it; rewriting history is optional).
+    present_at_head: bool,
+    /// Other paths at which the same secret was committed.
+    other_paths: &'a [String],
+}
+
+impl<'a> JsonCommit<'a> {
+    pub(crate) fn of(origin: &'a crate::finding::Origin) -> Self {
+        Self {
+            id: &origin.commit,
+            author: &origin.author,
+            email: &origin.email,
+            date: &origin.date,
+            summary: &origin.summary,
+            present_at_head: origin.present_at_head,
+            other_paths: &origin.other_paths,
+        }
+    }
 }
 
 /// Remediation as JSON; also used by `keyless explain --format json` later.
@@ -181,6 +214,7 @@ fn finding_json<'a>(finding: &'a Finding, registry: &'a Registry) -> JsonFinding
         fingerprint: &finding.secret_hash,
         remediation: advice_for(registry.knowledge(), finding)
             .map(|advice| remediation_json(&advice, finding, registry)),
+        commit: finding.origin.as_deref().map(JsonCommit::of),
     }
 }
 

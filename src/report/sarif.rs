@@ -186,6 +186,36 @@ fn artifact_location(path: &str) -> Value {
     }
 }
 
+/// The repository a history scan read, as SARIF's `versionControlDetails`: its remote when that
+/// is a URL (an scp-like `git@host:path` remote is rewritten as `ssh://`), else its directory.
+fn version_control(history: &crate::scan::HistoryContext) -> Value {
+    let remote = history.remote_url.as_deref().and_then(|url| {
+        if url.contains("://") {
+            Some(url.to_owned())
+        } else {
+            let (user_host, path) = url.split_once(':')?;
+            (user_host.contains('@') && !path.starts_with('/'))
+                .then(|| format!("ssh://{user_host}/{path}"))
+        }
+    });
+    let repository = remote.unwrap_or_else(|| {
+        let directory = std::fs::canonicalize(&history.repository)
+            .unwrap_or_else(|_| history.repository.clone());
+        format!("{}/", file_uri(&directory.to_string_lossy()))
+    });
+    let mut details =
+        json!({ "repositoryUri": repository, "mappedTo": { "uriBaseId": "SRCROOT" } });
+    if let Some(object) = details.as_object_mut() {
+        if let Some(head) = &history.head {
+            object.insert("revisionId".into(), json!(head));
+        }
+        if let Some(branch) = &history.branch {
+            object.insert("branch".into(), json!(branch));
+        }
+    }
+    details
+}
+
 /// GitHub's `primaryLocationLineHash`, built from the rule and the secret's hash instead of the
 /// line's text: the same secret keeps its alert wherever it moves in the file; the suffix counts
 /// repeats of the same secret in the same file, as GitHub's own hashes do.
@@ -244,6 +274,13 @@ fn result(
     });
     if let (Some(index), Some(object)) = (rule_index, value.as_object_mut()) {
         object.insert("ruleIndex".into(), json!(index));
+    }
+    if let (Some(origin), Some(properties)) = (
+        finding.origin.as_deref(),
+        value.get_mut("properties").and_then(Value::as_object_mut),
+    ) {
+        properties.insert("commit".into(), json!(super::json::JsonCommit::of(origin)));
+        properties.insert("presentAtHead".into(), json!(origin.present_at_head));
     }
     value
 }
@@ -321,6 +358,12 @@ pub(super) fn write(
         object.insert(
             "originalUriBaseIds".into(),
             json!({ "SRCROOT": { "uri": uri } }),
+        );
+    }
+    if let (Some(history), Some(object)) = (&report.history, run.as_object_mut()) {
+        object.insert(
+            "versionControlProvenance".into(),
+            json!([version_control(history)]),
         );
     }
     let log = Log {

@@ -91,8 +91,39 @@ impl Groups<'_> {
     }
 }
 
+/// How much of the matcher runs. The default runs everything; a history scan reads every past
+/// version of every file and runs the secret rules on the text alone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope {
+    /// Rules below this level do not run (their findings could not be reported).
+    pub min_level: Level,
+    /// Parse source code to join a key split over several string pieces. Parsing costs three
+    /// times the rest of the matching, on every source file that names a secret rule's keyword.
+    pub join_string_pieces: bool,
+}
+
+impl Default for Scope {
+    fn default() -> Self {
+        Self {
+            min_level: Level::Note,
+            join_string_pieces: true,
+        }
+    }
+}
+
 /// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
 pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
+    scan_source_scoped(registry, path, source, Scope::default())
+}
+
+/// [`scan_source`] with only the rules and checks of `scope`.
+pub fn scan_source_scoped(
+    registry: &Registry,
+    path: &str,
+    source: &SourceText,
+    scope: Scope,
+) -> Vec<Finding> {
+    let select = |rule: &Rule| rule.spec.level >= scope.min_level;
     let text = source.text();
     let format = Format::of_path(path);
     let located = Located {
@@ -109,13 +140,22 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
-    let mut candidate_rules = registry.candidate_rules(text);
+    let mut candidate_rules = if scope.min_level == Level::Error {
+        registry.candidate_error_rules(text)
+    } else {
+        registry.candidate_rules(text)
+    };
     // Catalogue rules also run on a source file that names something in its language's SDK
     // catalogue (a namespace, type, function or cmdlet), even when none of their own keywords
     // is there; their hand-written call shapes then stay off.
     let mut catalogue_only: Vec<usize> = Vec::new();
+    let catalogue_selected = registry
+        .catalogue_rules()
+        .iter()
+        .filter_map(|&index| registry.rules().get(index))
+        .any(select);
     if let Some(language) = language
-        && !registry.catalogue_rules().is_empty()
+        && catalogue_selected
         && crate::catalogue::for_language(language).mentioned_in(text)
     {
         for &index in registry.catalogue_rules() {
@@ -131,7 +171,7 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
         registry
             .rules()
             .get(index)
-            .is_some_and(|rule| file_admits(rule, path, text))
+            .is_some_and(|rule| select(rule) && file_admits(rule, path, text))
     });
     let mut gates = GateMemo::default();
     for &rule_index in &candidate_rules {
@@ -335,10 +375,11 @@ pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<
     }
     // A secret rule's keywords in a source file: its key may be split over pieces that only the
     // parser joins, so parse the code (once) and match the joined strings too.
-    let secret_keywords = candidate_rules
-        .iter()
-        .filter_map(|&index| registry.rules().get(index))
-        .any(|rule| rule.spec.secret && matches!(rule.matcher, Matcher::Text { .. }));
+    let secret_keywords = scope.join_string_pieces
+        && candidate_rules
+            .iter()
+            .filter_map(|&index| registry.rules().get(index))
+            .any(|rule| rule.spec.secret && matches!(rule.matcher, Matcher::Text { .. }));
     if let Some(language) = language.filter(|_| secret_keywords || code.is_some()) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
         candidates.extend(derived_string_candidates(
@@ -1040,6 +1081,7 @@ fn to_finding(
         snippet: snippet(source, &candidate.secret, secrets),
         roles: Vec::new(),
         checksum_verified: candidate.checksum_verified,
+        origin: None,
     }
 }
 

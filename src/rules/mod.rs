@@ -248,6 +248,9 @@ pub struct Registry {
     keyword_rules: Vec<Vec<usize>>,
     /// The rules with a `catalogue` selector, ascending.
     catalogue_rules: Vec<usize>,
+    /// The prefilter of the error-level rules alone, built on first use: a history scan runs
+    /// only those, and the other rules' common keywords would cost it a match each.
+    error_prefilter: OnceLock<Option<(AhoCorasick, Vec<Vec<usize>>)>>,
 }
 
 impl Registry {
@@ -364,6 +367,7 @@ impl Registry {
                 knowledge,
                 prefilter,
                 keyword_rules,
+                error_prefilter: OnceLock::new(),
             }),
             _ => Err(errors),
         }
@@ -447,9 +451,52 @@ impl Registry {
 
     /// Indexes of the rules whose keywords occur in `text`, ascending.
     pub fn candidate_rules(&self, text: &str) -> Vec<usize> {
-        let mut hit = vec![false; self.rules.len()];
-        let mut seen = vec![false; self.keyword_rules.len()];
-        for found in self.prefilter.find_overlapping_iter(text) {
+        Self::candidates(&self.prefilter, &self.keyword_rules, self.rules.len(), text)
+    }
+
+    /// [`Registry::candidate_rules`] among the error-level rules only.
+    pub fn candidate_error_rules(&self, text: &str) -> Vec<usize> {
+        let built = self.error_prefilter.get_or_init(|| {
+            let owned: Vec<usize> = (0..self.rules.len())
+                .filter(|&index| {
+                    self.rules
+                        .get(index)
+                        .is_some_and(|rule| rule.spec.level == crate::finding::Level::Error)
+                })
+                .collect();
+            let subset: Vec<&Rule> = owned
+                .iter()
+                .filter_map(|&index| self.rules.get(index))
+                .collect();
+            let (automaton, owners) = build_prefilter_of(&subset).ok()?;
+            // Back from positions in the subset to indexes in the registry.
+            let owners = owners
+                .into_iter()
+                .map(|list| {
+                    list.into_iter()
+                        .filter_map(|at| owned.get(at).copied())
+                        .collect()
+                })
+                .collect();
+            Some((automaton, owners))
+        });
+        match built {
+            Some((automaton, owners)) => {
+                Self::candidates(automaton, owners, self.rules.len(), text)
+            }
+            None => self.candidate_rules(text),
+        }
+    }
+
+    fn candidates(
+        prefilter: &AhoCorasick,
+        keyword_rules: &[Vec<usize>],
+        rule_count: usize,
+        text: &str,
+    ) -> Vec<usize> {
+        let mut hit = vec![false; rule_count];
+        let mut seen = vec![false; keyword_rules.len()];
+        for found in prefilter.find_overlapping_iter(text) {
             let keyword = found.pattern().as_usize();
             if seen.get(keyword).copied().unwrap_or(true) {
                 continue;
@@ -457,7 +504,7 @@ impl Registry {
             if let Some(flag) = seen.get_mut(keyword) {
                 *flag = true;
             }
-            if let Some(owners) = self.keyword_rules.get(keyword) {
+            if let Some(owners) = keyword_rules.get(keyword) {
                 for &rule in owners {
                     if let Some(flag) = hit.get_mut(rule) {
                         *flag = true;
@@ -856,6 +903,11 @@ fn compile_matcher(
 }
 
 fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
+    build_prefilter_of(&rules.iter().collect::<Vec<_>>())
+}
+
+/// The keyword automaton of `rules`, and for each keyword the positions in `rules` of its owners.
+fn build_prefilter_of(rules: &[&Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
     let mut keywords: Vec<String> = Vec::new();
     let mut owners: Vec<Vec<usize>> = Vec::new();
     let mut index_of: BTreeMap<String, usize> = BTreeMap::new();

@@ -25,6 +25,7 @@ mod explain;
 mod fix;
 mod fixtures;
 mod fuzz_regressions;
+mod history;
 mod iac;
 mod identifiable_keys;
 mod lsp;
