@@ -68,8 +68,10 @@ pub(crate) fn summary_line(scanned: &ScanReport) -> String {
     };
     let read = match &scanned.history {
         Some(history) => format!(
-            "{} commits, {} blobs ({} text)",
-            history.commits, history.blobs, stats.files_scanned
+            "{}, {} ({} text)",
+            report::count(history.commits, "commit", "commits"),
+            report::count(history.blobs, "blob", "blobs"),
+            stats.files_scanned
         ),
         None => report::count(stats.files_scanned, "file", "files"),
     };

@@ -67,6 +67,9 @@ pub fn scan_history(
             }
         },
     };
+    // keyless.toml's excludes, matched from its own directory as in a tree scan, on each blob
+    // where the work tree would hold it.
+    let anchored = settings.policy.config_excludes();
     let mut excluded = 0;
     // The walk feeds the workers as it goes: reading starts with the first commit's tree.
     let (planned, (mut collected, blob_of)) = run_workers(
@@ -77,7 +80,10 @@ pub fn scan_history(
         |sender| {
             repository.plan_with(&scan.range, &mut |blobs, first, commit| {
                 let jobs = blobs.iter().enumerate().filter_map(|(offset, blob)| {
-                    if !excludes.is_empty() && excludes.is_match(&blob.path) {
+                    let from_config = || {
+                        anchored.is_some_and(|anchored| anchored.excludes(&root.join(&blob.path)))
+                    };
+                    if (!excludes.is_empty() && excludes.is_match(&blob.path)) || from_config() {
                         excluded += 1;
                         return None;
                     }

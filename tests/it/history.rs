@@ -545,3 +545,19 @@ fn a_truncated_or_damaged_pack_gives_diagnostics_never_a_crash() {
         }
     }
 }
+
+#[test]
+fn keyless_toml_excludes_apply_to_history_paths() {
+    let repo = repo();
+    let dir = repo.path();
+    write(dir, "keyless.toml", "exclude = [\"vendor\"]\n");
+    write(dir, "vendor/settings.env", &settings(6));
+    write(dir, "app/settings.env", &settings(7));
+    let added = commit(dir, "vendored and own keys");
+    let (code, report, errors) = scan(dir, &[]);
+    assert_eq!(code, Some(1), "{errors}");
+    assert_eq!(
+        found(&report),
+        [("app/settings.env".to_owned(), added, true)]
+    );
+}
