@@ -555,12 +555,30 @@ fn plausible_secret(kind: crate::catalogue::CredentialKind, value: &str) -> bool
         CredentialKind::Password => (8, 2.5),
         CredentialKind::Key | CredentialKind::Sas | CredentialKind::Secret => (16, 3.0),
     };
+    // A word inside punctuation (`---SharedAccessSignatureKey---`, `<YourKey>`) is a placeholder.
+    let core = value.trim_matches(|c: char| !c.is_alphanumeric());
     value.chars().count() >= length
         // A word (`sharedAccessSignature`, `placeholderkey`) is a test value, not a key; the
         // shared filters drop placeholders and references.
-        && !value.chars().all(char::is_alphabetic)
+        && !core.chars().all(char::is_alphabetic)
         && !value.contains(char::is_whitespace)
+        && !value.contains("---")
+        && !encodes_plain_text(value)
         && shannon_entropy(value) >= entropy
+}
+
+/// True for base64 of readable text (`dGVzdFN0cmluZzM=` is `testString3`): a test value. A real
+/// key decodes to random bytes.
+fn encodes_plain_text(value: &str) -> bool {
+    use base64::Engine as _;
+    value.len() >= 8
+        && base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .is_ok_and(|decoded| {
+                decoded.iter().all(|&byte| {
+                    byte.is_ascii_alphanumeric() || matches!(byte, b' ' | b'-' | b'_' | b'.')
+                })
+            })
 }
 
 /// True when an argument is a string literal written in the call itself (`"..."`, `'...'`,
@@ -1202,4 +1220,18 @@ fn forward_chars(text: &str, from: usize, count: usize) -> usize {
     text.get(from..)
         .and_then(|after| after.char_indices().nth(count).map(|(at, _)| from + at))
         .unwrap_or(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalogue::CredentialKind::Key;
+
+    #[test]
+    fn placeholders_and_encoded_words_are_no_plausible_secret() {
+        assert!(!plausible_secret(Key, "---SharedAccessSignatureKey----"));
+        assert!(!plausible_secret(Key, "<YourSubscriptionKeyHere>"));
+        assert!(!plausible_secret(Key, "dGVzdFN0cmluZzM="));
+        assert!(plausible_secret(Key, "q3J9vX2mK8pL4nR7tY1wZ5sD0fG6hB/+"));
+    }
 }
