@@ -9,7 +9,7 @@
 
 use std::io::{self, Write};
 
-use super::advice_for;
+use super::annotation_advice;
 use crate::finding::Level;
 use crate::rules::Registry;
 use crate::scan::ScanReport;
@@ -44,22 +44,10 @@ pub(super) fn write(
             message.push_str("note: ");
         }
         message.push_str(&format!("{}.", finding.message));
-        if let Some(advice) = advice_for(registry.knowledge(), finding) {
-            let profile = advice.profile;
-            message.push_str(&format!(
-                " {}",
-                profile.no_identity.as_deref().unwrap_or(&profile.summary)
-            ));
-            let roles: Vec<String> = advice
-                .roles
-                .iter()
-                .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
-                .collect();
-            if !roles.is_empty() {
-                message.push_str(&format!(" Role: {}.", roles.join(" or ")));
-            }
+        for line in annotation_advice(registry, finding) {
+            message.push(' ');
+            message.push_str(&line);
         }
-        message.push_str(&format!(" More: keyless explain {}", finding.rule_id));
         writeln!(
             out,
             "##vso[task.logissue type={};sourcepath={};linenumber={};columnnumber={};code={}]{}",

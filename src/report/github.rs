@@ -8,7 +8,7 @@
 
 use std::io::{self, Write};
 
-use super::advice_for;
+use super::annotation_advice;
 use crate::finding::Level;
 use crate::rules::Registry;
 use crate::scan::ScanReport;
@@ -57,22 +57,10 @@ pub(super) fn write(
                 origin.date, origin.author
             ));
         }
-        if let Some(advice) = advice_for(registry.knowledge(), finding) {
-            let profile = advice.profile;
-            message.push_str(&format!(
-                "\n{}",
-                profile.no_identity.as_deref().unwrap_or(&profile.summary)
-            ));
-            let roles: Vec<String> = advice
-                .roles
-                .iter()
-                .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
-                .collect();
-            if !roles.is_empty() {
-                message.push_str(&format!("\nRole: {}.", roles.join(" or ")));
-            }
+        for line in annotation_advice(registry, finding) {
+            message.push('\n');
+            message.push_str(&line);
         }
-        message.push_str(&format!("\nMore: keyless explain {}", finding.rule_id));
         writeln!(
             out,
             "::{} file={},line={},col={},endLine={},endColumn={},title={}::{}",

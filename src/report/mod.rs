@@ -81,6 +81,33 @@ pub(crate) struct Advice<'k> {
     pub roles: Vec<(&'k Role, String)>,
 }
 
+/// The advice an annotation carries after the finding's message, one sentence a line: the
+/// profile's summary (or its no-identity note), the roles, and where to read more. GitHub and
+/// Azure Pipelines annotations join them with their own separator.
+pub(crate) fn annotation_advice(registry: &Registry, finding: &Finding) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(advice) = advice_for(registry.knowledge(), finding) {
+        let profile = advice.profile;
+        lines.push(
+            profile
+                .no_identity
+                .as_deref()
+                .unwrap_or(&profile.summary)
+                .to_owned(),
+        );
+        let roles: Vec<String> = advice
+            .roles
+            .iter()
+            .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
+            .collect();
+        if !roles.is_empty() {
+            lines.push(format!("Role: {}.", roles.join(" or ")));
+        }
+    }
+    lines.push(format!("More: keyless explain {}", finding.rule_id));
+    lines
+}
+
 pub(crate) fn advice_for<'k>(knowledge: &'k Knowledge, finding: &Finding) -> Option<Advice<'k>> {
     let profile = knowledge.profile(&finding.remediation)?;
     let inferred: Vec<(&Role, String)> = finding
