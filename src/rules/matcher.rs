@@ -154,10 +154,10 @@ pub fn scan_source_scoped(
         .iter()
         .filter_map(|&index| registry.rules().get(index))
         .any(select);
-    if let Some(language) = language
-        && catalogue_selected
-        && crate::catalogue::for_language(language).mentioned_in(text)
-    {
+    let catalogue_mentioned = catalogue_selected
+        && language
+            .is_some_and(|language| crate::catalogue::for_language(language).mentioned_in(text));
+    if catalogue_mentioned {
         for &index in registry.catalogue_rules() {
             if let Err(position) = candidate_rules.binary_search(&index) {
                 candidate_rules.insert(position, index);
@@ -270,6 +270,16 @@ pub fn scan_source_scoped(
                 }) else {
                     continue;
                 };
+                // A parse costs more than everything else a file needs: only when a call could
+                // match, because the catalogue's names or a shape's needed words are there.
+                let could_match = catalogue.is_some() && catalogue_mentioned
+                    || alternatives.iter().any(|shape| {
+                        (shape.languages.is_empty() || shape.languages.contains(&language))
+                            && shape.may_match_in(text)
+                    });
+                if !could_match {
+                    continue;
+                }
                 let view = code.get_or_insert_with(|| parse::code::parse(language, text));
                 // The catalogue decides every call it knows; hand-written shapes see the rest.
                 let (hits, known): (&[crate::catalogue::Hit], &[usize]) = match catalogue {

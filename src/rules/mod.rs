@@ -8,6 +8,7 @@ mod enclosing;
 pub mod gate;
 pub mod lazy;
 pub mod matcher;
+mod needs;
 mod settings;
 pub mod spec;
 mod validators;
@@ -132,6 +133,28 @@ pub struct CompiledCall {
     pub arguments: Vec<CompiledArgumentTest>,
     /// The argument that carries the credential.
     pub credential: Option<CompiledArgumentTest>,
+    /// The words a file needs for `callee` to match one of its calls (worked out on first use).
+    needs: std::sync::OnceLock<needs::CallNeeds>,
+}
+
+impl CompiledCall {
+    /// Whether `text` could hold a call this shape matches: false only when the file lacks
+    /// every word the callee pattern needs, so that it need not be parsed for this shape.
+    pub fn may_match_in(&self, text: &str) -> bool {
+        self.needs
+            .get_or_init(|| {
+                let arguments = self.arguments.iter().flat_map(|test| {
+                    [test.name.as_ref(), test.matches.as_ref()]
+                        .into_iter()
+                        .flatten()
+                        .map(LazyRegex::as_str)
+                });
+                needs::CallNeeds::of_patterns(
+                    std::iter::once(self.callee.as_str()).chain(arguments),
+                )
+            })
+            .met_by(text)
+    }
 }
 
 /// A compiled argument condition.
@@ -869,6 +892,7 @@ fn compile_matcher(
                 callee,
                 arguments,
                 credential,
+                needs: std::sync::OnceLock::new(),
             });
         }
         return Some(Matcher::Calls {

@@ -1,0 +1,290 @@
+//! Words a file must contain before a call shape can match any of its calls.
+//!
+//! A call shape's callee pattern runs over callees normalised from the file's own tokens
+//! (`parse::code`): every letter, digit and underscore of a callee comes from the source text,
+//! apart from the `new ` that marks a construction. So when every match of the pattern must
+//! contain one of a few words (`from_?connection_?string` needs `connection`), a file without
+//! any of them has no call the shape could match, and needs no parse on its account. Parsing
+//! costs far more than the rest of a scan, and rules' keywords (`connectionstring`) are much
+//! more common than the calls they look for.
+
+use aho_corasick::AhoCorasick;
+use regex_syntax::hir::{Class, Hir, HirKind};
+
+/// Words shorter than this are too common to rule a file out; a pattern that needs nothing
+/// longer has no gate.
+const MIN_WORD: usize = 4;
+
+/// Which words a file needs for a call shape to match one of its calls: one word of each set
+/// (the callee's, and each argument condition's).
+#[derive(Debug, Default)]
+pub struct CallNeeds(Vec<AhoCorasick>);
+
+impl CallNeeds {
+    /// The needs of a shape whose patterns all have to match: the callee pattern and the
+    /// argument conditions (names and written text both come from the source). A pattern whose
+    /// words cannot be worked out adds no need.
+    pub fn of_patterns<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Self {
+        Self(
+            patterns
+                .into_iter()
+                .filter_map(|pattern| {
+                    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+                    AhoCorasick::builder()
+                        .ascii_case_insensitive(true)
+                        .build(required_words(&hir)?)
+                        .ok()
+                })
+                .collect(),
+        )
+    }
+
+    /// Whether `text` has one word of each needed set (in any case).
+    pub fn met_by(&self, text: &str) -> bool {
+        self.0.iter().all(|words| words.find(text).is_some())
+    }
+}
+
+/// Words, one of which every match of `hir` contains (compared ignoring ASCII case); `None`
+/// when no such set is known.
+fn required_words(hir: &Hir) -> Option<Vec<String>> {
+    match hir.kind() {
+        HirKind::Literal(literal) => best_word(&String::from_utf8_lossy(&literal.0)),
+        HirKind::Concat(parts) => concat_words(parts),
+        HirKind::Capture(capture) => required_words(&capture.sub),
+        HirKind::Repetition(repetition) if repetition.min >= 1 => required_words(&repetition.sub),
+        HirKind::Alternation(branches) => {
+            let mut words = Vec::new();
+            for branch in branches {
+                words.extend(required_words(branch)?);
+            }
+            words.sort_unstable();
+            words.dedup();
+            Some(words)
+        }
+        _ => None,
+    }
+}
+
+/// The most telling requirement of a sequence: every part must match, so the words of any one
+/// part (or of a run of letters the parts spell together) are needed.
+fn concat_words(parts: &[Hir]) -> Option<Vec<String>> {
+    let mut best: Option<Vec<String>> = None;
+    let mut consider = |words: Option<Vec<String>>| {
+        if let Some(words) = words
+            && shortest(&words) > best.as_deref().map_or(0, shortest)
+        {
+            best = Some(words);
+        }
+    };
+    // Letters spelled by consecutive parts (`(?i)from` is four one-letter classes), each run
+    // as the few texts it can be.
+    let mut run = vec![String::new()];
+    for part in parts {
+        match spellings(part).and_then(|texts| cross(&run, &texts)) {
+            Some(longer) => run = longer,
+            None => {
+                consider(best_words(&run));
+                run = vec![String::new()];
+                consider(required_words(part));
+            }
+        }
+    }
+    consider(best_words(&run));
+    best
+}
+
+/// The words one of which a run's texts need: the longest word of each text.
+fn best_words(texts: &[String]) -> Option<Vec<String>> {
+    let mut words = Vec::new();
+    for text in texts {
+        words.extend(best_word(text)?);
+    }
+    words.sort_unstable();
+    words.dedup();
+    Some(words)
+}
+
+/// The length of the shortest word in a set (what a file is sure to be tested against).
+fn shortest(words: &[String]) -> usize {
+    words.iter().map(String::len).min().unwrap_or(0)
+}
+
+/// At most this many spellings are followed through optional parts and alternations.
+const MAX_SPELLINGS: usize = 32;
+
+/// The texts a part can match when it matches one of a few strings ignoring ASCII case: a
+/// literal, a class of one letter in both cases, an optional or alternative such part
+/// (`from_?connection` spells `from_connection` and `fromconnection`), or a sequence of them.
+fn spellings(part: &Hir) -> Option<Vec<String>> {
+    match part.kind() {
+        HirKind::Capture(capture) => spellings(&capture.sub),
+        HirKind::Repetition(repetition) if repetition.max == Some(1) => {
+            let mut texts = spellings(&repetition.sub)?;
+            if repetition.min == 0 {
+                texts.push(String::new());
+            }
+            Some(texts)
+        }
+        HirKind::Alternation(branches) => {
+            let mut texts = Vec::new();
+            for branch in branches {
+                texts.extend(spellings(branch)?);
+                if texts.len() > MAX_SPELLINGS {
+                    return None;
+                }
+            }
+            Some(texts)
+        }
+        HirKind::Concat(parts) => {
+            let mut texts = vec![String::new()];
+            for part in parts {
+                texts = cross(&texts, &spellings(part)?)?;
+            }
+            Some(texts)
+        }
+        _ => spelled(part).map(|text| vec![text]),
+    }
+}
+
+/// Every text of `left` followed by every text of `right`; `None` past [`MAX_SPELLINGS`].
+fn cross(left: &[String], right: &[String]) -> Option<Vec<String>> {
+    if left.len().saturating_mul(right.len()) > MAX_SPELLINGS {
+        return None;
+    }
+    Some(
+        left.iter()
+            .flat_map(|head| right.iter().map(move |tail| format!("{head}{tail}")))
+            .collect(),
+    )
+}
+
+/// The text a part matches when it matches exactly one string ignoring ASCII case: a literal,
+/// or a class of one letter in both cases.
+fn spelled(part: &Hir) -> Option<String> {
+    match part.kind() {
+        HirKind::Literal(literal) => Some(String::from_utf8_lossy(&literal.0).into_owned()),
+        HirKind::Class(Class::Unicode(class)) => {
+            let mut chars = class
+                .ranges()
+                .iter()
+                .flat_map(|range| range.start()..=range.end());
+            one_letter(&mut chars)
+        }
+        HirKind::Class(Class::Bytes(class)) => {
+            let mut chars = class
+                .ranges()
+                .iter()
+                .flat_map(|range| range.start()..=range.end())
+                .map(char::from);
+            one_letter(&mut chars)
+        }
+        _ => None,
+    }
+}
+
+/// The letter of a class that holds one character, or one ASCII letter in its two cases (the
+/// Kelvin sign and the long s that Unicode case folding adds are left out: the source's own
+/// spelling is ASCII wherever it matters).
+fn one_letter(chars: &mut dyn Iterator<Item = char>) -> Option<String> {
+    let mut seen: Vec<char> = Vec::new();
+    for c in chars {
+        if seen.len() == 4 {
+            return None;
+        }
+        seen.push(c);
+    }
+    let mut ascii = seen.iter().filter(|c| c.is_ascii());
+    let first = *ascii.next()?;
+    let all_same = seen
+        .iter()
+        .all(|c| !c.is_ascii() || c.eq_ignore_ascii_case(&first));
+    (all_same && !seen.is_empty()).then(|| first.to_string())
+}
+
+/// The longest run of word characters in `text`, as the one word needed; `None` when it is
+/// too short to tell files apart, or is the `new` a construction's callee starts with (written
+/// by the parser, not always by the source: C# `Foo x = new()`).
+fn best_word(text: &str) -> Option<Vec<String>> {
+    let word = text
+        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+        .max_by_key(|word| word.len())?;
+    (word.len() >= MIN_WORD && !word.eq_ignore_ascii_case("new"))
+        .then(|| vec![word.to_ascii_lowercase()])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(pattern: &str) -> Option<Vec<String>> {
+        let hir = regex_syntax::Parser::new().parse(pattern).expect("pattern");
+        required_words(&hir)
+    }
+
+    #[test]
+    fn words_every_match_contains() {
+        let table: &[(&str, Option<&[&str]>)] = &[
+            (
+                r"(?i)(^|\.)(from_?connection_?string|New[A-Za-z0-9_]*FromConnectionString)$",
+                Some(&[
+                    "from_connection_string",
+                    "from_connectionstring",
+                    "fromconnection_string",
+                    "fromconnectionstring",
+                ]),
+            ),
+            (
+                r"^new (BlobServiceClient|QueueClient)$",
+                Some(&["blobserviceclient", "queueclient"]),
+            ),
+            (
+                r"(?i)Builder\(\)(\.[A-Za-z0-9_]+\(\))*\.connectionString$",
+                Some(&["connectionstring"]),
+            ),
+            (
+                r"(?i)^(Connect-AzAccount|Add-AzAccount)$",
+                Some(&["azaccount"]),
+            ),
+            (r"(?i)^az login$", Some(&["login"])),
+            (
+                r"(?i)(^|\.)from_?connection_?string$",
+                Some(&[
+                    "from_connection_string",
+                    "from_connectionstring",
+                    "fromconnection_string",
+                    "fromconnectionstring",
+                ]),
+            ),
+            // Nothing long enough is needed: no gate.
+            (r"(?i)^[A-Za-z]+-(Az|AzureRm|Azure)[A-Za-z]+$", None),
+            (
+                r"(?i)^new [A-Za-z0-9_.]*(Auth|Token)[A-Za-z0-9_]*$",
+                Some(&["auth", "token"]),
+            ),
+            // An optional part needs nothing.
+            (r"(?i)^(ClientSecretCredential)?$", None),
+        ];
+        for (pattern, expected) in table {
+            let expected = expected.map(|list| {
+                list.iter()
+                    .map(|word| (*word).to_owned())
+                    .collect::<Vec<_>>()
+            });
+            assert_eq!(words(pattern), expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn needs_are_met_in_any_case() {
+        let needs = CallNeeds::of_patterns([r"(?i)(^|\.)from_?connection_?string$"]);
+        assert!(needs.met_by("client = BlobServiceClient.FROM_CONNECTION_STRING(x)"));
+        assert!(!needs.met_by("conn = os.environ['CONNECTION_STRING']"));
+        assert!(CallNeeds::of_patterns([r"^.*$"]).met_by("anything"));
+        // Every pattern of a shape needs its word.
+        let both =
+            CallNeeds::of_patterns([r"(?i)^New-AzStorageContext$", r"(?i)^StorageAccountKey$"]);
+        assert!(both.met_by("New-AzStorageContext -StorageAccountKey $key"));
+        assert!(!both.met_by("New-AzStorageContext -UseConnectedAccount"));
+    }
+}
