@@ -7,6 +7,7 @@
 //! automaton is built the first time a file needs it, once per process, and the tests build them
 //! all (`Registry::compile_all`).
 
+use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
 use std::sync::{LazyLock, OnceLock};
@@ -18,9 +19,26 @@ use regex_syntax::ast::{Ast, GroupKind};
 #[derive(Clone)]
 pub struct LazyRegex {
     pattern: String,
-    /// Named capture groups and their indexes, read from the syntax tree.
-    names: Vec<(String, usize)>,
+    /// Named capture groups and their indexes, read from the syntax tree; `None` for a trusted
+    /// pattern, whose names come from the built automaton.
+    names: Option<Vec<(String, usize)>>,
     compiled: OnceLock<Regex>,
+}
+
+thread_local! {
+    /// Set while the embedded rules load (see [`trusting`]).
+    static TRUSTED: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Runs `load` with syntax checks off for the patterns it makes. The embedded rules were
+/// checked when keyless was tested (every pattern is built by `Registry::compile_all`), and
+/// parsing their few hundred patterns again costs a third of a small file's scan; a pattern
+/// that could not build would never match.
+pub fn trusting<T>(load: impl FnOnce() -> T) -> T {
+    let was = TRUSTED.with(|trusted| trusted.replace(true));
+    let loaded = load();
+    TRUSTED.with(|trusted| trusted.set(was));
+    loaded
 }
 
 /// Stands in for a pattern that parses but cannot be built (over the size limit): it never
@@ -31,16 +49,21 @@ static NEVER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 impl LazyRegex {
-    /// Checks `pattern`'s syntax now and defers building it; the error says what is wrong.
+    /// Checks `pattern`'s syntax now (unless [`trusting`]) and defers building it; the error
+    /// says what is wrong.
     ///
     /// Only the parse is checked here: translating the syntax (case folding, Unicode classes)
     /// costs three times as much, and `Registry::compile_all` builds every embedded pattern in
     /// the tests.
     pub fn new(pattern: &str) -> Result<Self, String> {
-        let ast = regex_syntax::ast::parse::Parser::new()
-            .parse(pattern)
-            .map_err(|error| error.to_string())?;
-        let names = regex_syntax::ast::visit(&ast, CaptureNames::default()).unwrap_or_default();
+        let names = if TRUSTED.with(Cell::get) {
+            None
+        } else {
+            let ast = regex_syntax::ast::parse::Parser::new()
+                .parse(pattern)
+                .map_err(|error| error.to_string())?;
+            Some(regex_syntax::ast::visit(&ast, CaptureNames::default()).unwrap_or_default())
+        };
         Ok(Self {
             pattern: pattern.to_owned(),
             names,
@@ -48,12 +71,20 @@ impl LazyRegex {
         })
     }
 
-    /// The index of the capture group called `name`, without building the automaton.
+    /// The index of the capture group called `name` (read from the syntax tree, or for a
+    /// trusted pattern from the automaton, which matching builds anyway).
     pub fn group_index(&self, name: &str) -> Option<usize> {
-        self.names
-            .iter()
-            .find(|(known, _)| known == name)
-            .map(|(_, index)| *index)
+        match &self.names {
+            Some(names) => names
+                .iter()
+                .find(|(known, _)| known == name)
+                .map(|(_, index)| *index),
+            None => self
+                .compile()
+                .ok()?
+                .capture_names()
+                .position(|group| group == Some(name)),
+        }
     }
 
     /// The pattern as written.

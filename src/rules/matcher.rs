@@ -179,13 +179,11 @@ pub fn scan_source_scoped(
             continue;
         };
         match &rule.matcher {
-            Matcher::Text {
-                regex,
-                secret_group,
-            } => {
+            Matcher::Text { regex } => {
                 if !rule.gate_open(text, &mut gates) {
                     continue;
                 }
+                let secret_group = regex.group_index("secret");
                 for captures in regex.captures_iter(text) {
                     let Some(whole) = captures.get(0) else {
                         continue;
@@ -491,13 +489,10 @@ fn derived_string_candidates<'r>(
             let Some(rule) = registry.rules().get(rule_index) else {
                 continue;
             };
-            let Matcher::Text {
-                regex,
-                secret_group,
-            } = &rule.matcher
-            else {
+            let Matcher::Text { regex } = &rule.matcher else {
                 continue;
             };
+            let secret_group = regex.group_index("secret");
             for captures in regex.captures_iter(&joined.value) {
                 let Some(whole) = captures.get(0) else {
                     continue;

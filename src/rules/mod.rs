@@ -9,13 +9,13 @@ pub mod gate;
 pub mod lazy;
 pub mod matcher;
 mod needs;
+mod prefilter;
 mod settings;
 pub mod spec;
 mod validators;
 
 pub use validators::identifiable_service;
 
-use aho_corasick::AhoCorasick;
 use lazy::LazyRegex;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::OnceLock;
@@ -104,12 +104,11 @@ pub struct CompiledSetting {
 /// How a rule finds candidates.
 #[derive(Debug)]
 pub enum Matcher {
-    /// A regex over the text; `secret_group` is the index of the `secret` capture group.
+    /// A regex over the text; the secret is its `secret` capture group when it has one, else
+    /// the whole match.
     Text {
         /// The compiled pattern.
         regex: LazyRegex,
-        /// Index of the `secret` capture group, if the pattern has one.
-        secret_group: Option<usize>,
     },
     /// Alternatives over the parsed key/value view.
     Settings(Vec<CompiledSetting>),
@@ -266,14 +265,12 @@ pub struct Registry {
     rules: Vec<Rule>,
     filters: Vec<Filter>,
     knowledge: Knowledge,
-    prefilter: AhoCorasick,
-    /// For each prefilter pattern, the rules that listed it as a keyword.
-    keyword_rules: Vec<Vec<usize>>,
+    prefilter: prefilter::Prefilter,
     /// The rules with a `catalogue` selector, ascending.
     catalogue_rules: Vec<usize>,
     /// The prefilter of the error-level rules alone, built on first use: a history scan runs
     /// only those, and the other rules' common keywords would cost it a match each.
-    error_prefilter: OnceLock<Option<(AhoCorasick, Vec<Vec<usize>>)>>,
+    error_prefilter: OnceLock<Option<prefilter::Prefilter>>,
 }
 
 impl Registry {
@@ -285,7 +282,9 @@ impl Registry {
             .iter()
             .map(|(file, json)| json.map(|json| (*file, json)))
             .collect();
-        if let Some(Ok(registry)) = json.map(|files| Self::load(files, Encoding::Json)) {
+        if let Some(Ok(registry)) =
+            json.map(|files| lazy::trusting(|| Self::load(files, Encoding::Json)))
+        {
             return Ok(registry);
         }
         Self::from_files(EMBEDDED_RULE_FILES.iter().copied())
@@ -370,7 +369,12 @@ impl Registry {
                 rules.push(rule);
             }
         }
-        let (prefilter, keyword_rules) = match build_prefilter(&rules) {
+        let prefilter = match prefilter::Prefilter::new(
+            rules
+                .iter()
+                .enumerate()
+                .map(|(index, rule)| (index, rule.spec.keywords.as_slice())),
+        ) {
             Ok(built) => built,
             Err(message) => {
                 errors.push(load_error("rules", 1, None, message));
@@ -389,7 +393,6 @@ impl Registry {
                 filters,
                 knowledge,
                 prefilter,
-                keyword_rules,
                 error_prefilter: OnceLock::new(),
             }),
             _ => Err(errors),
@@ -474,72 +477,25 @@ impl Registry {
 
     /// Indexes of the rules whose keywords occur in `text`, ascending.
     pub fn candidate_rules(&self, text: &str) -> Vec<usize> {
-        Self::candidates(&self.prefilter, &self.keyword_rules, self.rules.len(), text)
+        self.prefilter.candidates(self.rules.len(), text)
     }
 
     /// [`Registry::candidate_rules`] among the error-level rules only.
     pub fn candidate_error_rules(&self, text: &str) -> Vec<usize> {
         let built = self.error_prefilter.get_or_init(|| {
-            let owned: Vec<usize> = (0..self.rules.len())
-                .filter(|&index| {
-                    self.rules
-                        .get(index)
-                        .is_some_and(|rule| rule.spec.level == crate::finding::Level::Error)
-                })
-                .collect();
-            let subset: Vec<&Rule> = owned
-                .iter()
-                .filter_map(|&index| self.rules.get(index))
-                .collect();
-            let (automaton, owners) = build_prefilter_of(&subset).ok()?;
-            // Back from positions in the subset to indexes in the registry.
-            let owners = owners
-                .into_iter()
-                .map(|list| {
-                    list.into_iter()
-                        .filter_map(|at| owned.get(at).copied())
-                        .collect()
-                })
-                .collect();
-            Some((automaton, owners))
+            prefilter::Prefilter::new(
+                self.rules
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, rule)| rule.spec.level == crate::finding::Level::Error)
+                    .map(|(index, rule)| (index, rule.spec.keywords.as_slice())),
+            )
+            .ok()
         });
         match built {
-            Some((automaton, owners)) => {
-                Self::candidates(automaton, owners, self.rules.len(), text)
-            }
+            Some(prefilter) => prefilter.candidates(self.rules.len(), text),
             None => self.candidate_rules(text),
         }
-    }
-
-    fn candidates(
-        prefilter: &AhoCorasick,
-        keyword_rules: &[Vec<usize>],
-        rule_count: usize,
-        text: &str,
-    ) -> Vec<usize> {
-        let mut hit = vec![false; rule_count];
-        let mut seen = vec![false; keyword_rules.len()];
-        for found in prefilter.find_overlapping_iter(text) {
-            let keyword = found.pattern().as_usize();
-            if seen.get(keyword).copied().unwrap_or(true) {
-                continue;
-            }
-            if let Some(flag) = seen.get_mut(keyword) {
-                *flag = true;
-            }
-            if let Some(owners) = keyword_rules.get(keyword) {
-                for &rule in owners {
-                    if let Some(flag) = hit.get_mut(rule) {
-                        *flag = true;
-                    }
-                }
-            }
-        }
-        hit.iter()
-            .enumerate()
-            .filter(|(_, flag)| **flag)
-            .map(|(index, _)| index)
-            .collect()
     }
 }
 
@@ -865,11 +821,7 @@ fn compile_matcher(
     }
     if let Some(pattern) = &spec.pattern {
         let regex = compile_regex(file, id, "pattern", pattern, errors)?;
-        let secret_group = regex.group_index("secret");
-        return Some(Matcher::Text {
-            regex,
-            secret_group,
-        });
+        return Some(Matcher::Text { regex });
     }
     if !spec.calls.is_empty() || spec.catalogue.is_some() {
         let mut compiled = Vec::new();
@@ -924,41 +876,6 @@ fn compile_matcher(
         });
     }
     Some(Matcher::Settings(compiled))
-}
-
-fn build_prefilter(rules: &[Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
-    build_prefilter_of(&rules.iter().collect::<Vec<_>>())
-}
-
-/// The keyword automaton of `rules`, and for each keyword the positions in `rules` of its owners.
-fn build_prefilter_of(rules: &[&Rule]) -> Result<(AhoCorasick, Vec<Vec<usize>>), String> {
-    let mut keywords: Vec<String> = Vec::new();
-    let mut owners: Vec<Vec<usize>> = Vec::new();
-    let mut index_of: BTreeMap<String, usize> = BTreeMap::new();
-    for (rule_index, rule) in rules.iter().enumerate() {
-        for keyword in rule
-            .spec
-            .keywords
-            .iter()
-            .filter(|keyword| !keyword.trim().is_empty())
-        {
-            let folded = keyword.to_ascii_lowercase();
-            let slot = *index_of.entry(folded.clone()).or_insert_with(|| {
-                keywords.push(folded);
-                owners.push(Vec::new());
-                keywords.len() - 1
-            });
-            if let Some(list) = owners.get_mut(slot) {
-                list.push(rule_index);
-            }
-        }
-    }
-    let automaton = AhoCorasick::builder()
-        .ascii_case_insensitive(true)
-        .kind(Some(aho_corasick::AhoCorasickKind::DFA))
-        .build(&keywords)
-        .map_err(|error| format!("cannot build the keyword prefilter: {error}"))?;
-    Ok((automaton, owners))
 }
 
 #[cfg(test)]
