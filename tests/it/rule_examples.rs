@@ -97,11 +97,8 @@ fn every_rule_has_enough_examples_docs_and_a_well_formed_message() {
             ));
         }
         let groups: Vec<&str> = match &rule.matcher {
-            Matcher::Text {
-                regex,
-                secret_group,
-            } => {
-                if secret_group.is_none() {
+            Matcher::Text { regex } => {
+                if regex.group_index("secret").is_none() {
                     failures.push(format!(
                         "{id}: pattern needs a `secret` group for the span and the mask"
                     ));
