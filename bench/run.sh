@@ -3,9 +3,13 @@
 #
 # Times (hyperfine, medians), peak RSS (/usr/bin/time -v) and finding counts for keyless, Kingfisher,
 # ripsecrets, detect-secrets and ripgrep (one literal: the floor of "read every byte once") on CORPUS;
+# keyless and Kingfisher run alternately, pair after pair (the paired wall ratio: both see the same
+# load); keyless, Kingfisher and ripgrep on the corpus split by file kind (config, IaC, code, other:
+# the cost of each kind per byte; "other" is the kind that needs no parser, see bench/trees.py);
 # keyless and ripgrep again on copies of CORPUS scaled x4 and x16 (does cost grow linearly with bytes?);
-# and the cold start of keyless and Kingfisher on one small file. Writes bench/RESULTS.md, and the raw
-# hyperfine JSON and tool outputs under target/bench/.
+# keyless on a generated tree of many small files (peak RSS against file count); and the cold start of
+# keyless and Kingfisher on one small file. Writes bench/RESULTS.md, and the raw hyperfine JSON and tool
+# outputs under target/bench/ (the per-kind and small-file trees are made there and removed at exit).
 #
 # CORPUS defaults to /tmp/bench-corpus (build it as the message below says). Missing peers are
 # installed (apt: hyperfine ripgrep time; pip: kingfisher-bin detect-secrets; cargo: ripsecrets).
@@ -14,7 +18,13 @@
 #   RUNS=3 WARMUP=1     hyperfine runs and warmups for the scans
 #   SLOW_RUNS=1         hyperfine runs for detect-secrets (minutes per run; no warmup)
 #   COLD_RUNS=30        hyperfine runs for the cold start (3 warmups)
-#   SCALES="4 16"       scaled copies for the growth table (empty: skip)
+#   PAIRS=5             keyless/Kingfisher pairs for the paired ratio, after WARMUP unrecorded pairs
+#                       (0: skip)
+#   KINDS=1             per-kind section: the corpus split by kind, hard links under target/bench
+#                       (0: skip)
+#   MANY_FILES=100000   small files in the generated tree for peak RSS against file count (0: skip)
+#   SCALES="4 16"       scaled copies for the growth table, made beside CORPUS (empty: skip)
+#   SKIP_SLOW=1         leave out the slow peers, ripsecrets and detect-secrets (not installed either)
 #   SKIP_PEERS=1        time keyless and ripgrep only (quick check of a keyless change)
 #   KEYLESS=path        use this keyless binary instead of building target/release/keyless
 #   RESULTS=path        where to write the report (default bench/RESULTS.md)
@@ -29,8 +39,13 @@ RUNS=${RUNS:-3}
 WARMUP=${WARMUP:-1}
 SLOW_RUNS=${SLOW_RUNS:-1}
 COLD_RUNS=${COLD_RUNS:-30}
+PAIRS=${PAIRS:-5}
+KINDS=${KINDS:-1}
+MANY_FILES=${MANY_FILES:-100000}
 SCALES=${SCALES-4 16}
+SKIP_SLOW=${SKIP_SLOW:-0}
 SKIP_PEERS=${SKIP_PEERS:-0}
+[[ $PAIRS =~ ^[0-9]+$ && $MANY_FILES =~ ^[0-9]+$ ]] || { echo "bench: PAIRS and MANY_FILES must be numbers" >&2; exit 2; }
 RESULTS=${RESULTS:-$repo_root/bench/RESULTS.md}
 out=$repo_root/target/bench
 # Results of an earlier run must not leak into this report.
@@ -75,13 +90,13 @@ export PATH="$PATH:${CARGO_HOME:-$HOME/.cargo}/bin"
 if [[ $SKIP_PEERS != 1 ]]; then
   need_pip=()
   command -v kingfisher >/dev/null || need_pip+=(kingfisher-bin)
-  command -v detect-secrets >/dev/null || need_pip+=(detect-secrets)
+  [[ $SKIP_SLOW == 1 ]] || command -v detect-secrets >/dev/null || need_pip+=(detect-secrets)
   if [[ ${#need_pip[@]} -gt 0 ]]; then
     say "pip install ${need_pip[*]}"
     python3 -m pip install --quiet --disable-pip-version-check "${need_pip[@]}" >&2
     hash -r
   fi
-  if ! command -v ripsecrets >/dev/null; then
+  if [[ $SKIP_SLOW != 1 ]] && ! command -v ripsecrets >/dev/null; then
     say "cargo install ripsecrets (compiles; nice -n 19)"
     nice -n 19 cargo install --quiet ripsecrets >&2
   fi
@@ -110,11 +125,13 @@ if spec and spec.origin:
 EOF
   )
   [[ -n $kingfisher ]] || kingfisher=$(real_bin kingfisher)
-  detect_secrets=$(real_bin detect-secrets)
-  ripsecrets=$(real_bin ripsecrets)
   "$kingfisher" --version >/dev/null || die "kingfisher does not run"
-  "$detect_secrets" --version >/dev/null || die "detect-secrets does not run"
-  "$ripsecrets" --version >/dev/null || die "ripsecrets does not run"
+  if [[ $SKIP_SLOW != 1 ]]; then
+    detect_secrets=$(real_bin detect-secrets)
+    ripsecrets=$(real_bin ripsecrets)
+    "$detect_secrets" --version >/dev/null || die "detect-secrets does not run"
+    "$ripsecrets" --version >/dev/null || die "ripsecrets does not run"
+  fi
 fi
 rg=$(real_bin rg)
 
@@ -155,7 +172,8 @@ files_of() { find "$1" -type f ! -name .bench-stamp | wc -l; }
 # Command lines. Scanners exit non-zero when they find something; hyperfine -i ignores that.
 # Every tool runs from a neutral directory, so no repository config of ours applies.
 work=$(mktemp -d /tmp/keyless-bench.XXXXXX)
-trap 'rm -rf -- "$work"' EXIT
+# The per-kind trees (hard links) and the small-file tree go too: only results stay in target/bench.
+trap 'rm -rf -- "$work" "$out/kinds" "$out/many"' EXIT
 cd "$work"
 
 keyless_cmd() { echo "$keyless scan $1 --format json --output ${2:-/dev/null}"; }
@@ -182,7 +200,13 @@ measure() {
 }
 
 tools=(keyless ripgrep)
-[[ $SKIP_PEERS == 1 ]] || tools=(keyless kingfisher ripsecrets detect-secrets ripgrep)
+if [[ $SKIP_PEERS != 1 ]]; then
+  if [[ $SKIP_SLOW == 1 ]]; then
+    tools=(keyless kingfisher ripgrep)
+  else
+    tools=(keyless kingfisher ripsecrets detect-secrets ripgrep)
+  fi
+fi
 
 for tool in "${tools[@]}"; do
   case $tool in
@@ -211,6 +235,41 @@ for tool in "${tools[@]}"; do
     ;;
   esac
 done
+
+# Paired: keyless and Kingfisher alternately on the corpus, one run each per pair.
+if [[ $SKIP_PEERS != 1 && $PAIRS -gt 0 ]]; then
+  say "paired: keyless and Kingfisher alternately, $PAIRS pairs after $WARMUP unrecorded pair(s)"
+  python3 "$repo_root/bench/paired.py" "$out/paired.json" "$PAIRS" "$WARMUP" \
+    keyless "$(keyless_cmd "$corpus")" kingfisher "$(kingfisher_cmd "$corpus")"
+fi
+
+# Per kind: the corpus split into config, iac, code and other (bench/trees.py says which is which),
+# each tree timed with keyless, Kingfisher and ripgrep.
+kind_lines=()
+if [[ $KINDS == 1 ]]; then
+  say "splitting $corpus by file kind into $out/kinds"
+  python3 "$repo_root/bench/trees.py" split "$corpus" "$out/kinds" >"$out/kinds.tsv"
+  mapfile -t kind_lines <"$out/kinds.tsv"
+  for line in "${kind_lines[@]}"; do
+    IFS=$'\t' read -r kind dir _ <<<"$line"
+    bench "kind-$kind-keyless" "$RUNS" "$WARMUP" "$(keyless_cmd "$dir")"
+    measure "kind-$kind-keyless" "$(keyless_cmd "$dir" "$out/kind-$kind-keyless.out.json")" /dev/null
+    [[ $SKIP_PEERS == 1 ]] || bench "kind-$kind-kingfisher" "$RUNS" "$WARMUP" "$(kingfisher_cmd "$dir")"
+    bench "kind-$kind-ripgrep" "$RUNS" "$WARMUP" "$(rg_cmd "$dir")"
+  done
+  rm -rf -- "$out/kinds"
+fi
+
+# Many small files: peak RSS and wall against file count rather than bytes.
+many_line=
+if [[ $MANY_FILES -gt 0 ]]; then
+  say "writing $MANY_FILES small files under $out/many"
+  many_line=$(python3 "$repo_root/bench/trees.py" many "$out/many" "$MANY_FILES")
+  bench many-keyless "$RUNS" "$WARMUP" "$(keyless_cmd "$out/many")"
+  measure many-keyless "$(keyless_cmd "$out/many" "$out/many-keyless.out.json")" /dev/null
+  bench many-ripgrep "$RUNS" "$WARMUP" "$(rg_cmd "$out/many")"
+  rm -rf -- "$out/many"
+fi
 
 # Growth: keyless and ripgrep on the scaled copies (x1 is the run above).
 growth=("1 $corpus")
@@ -259,15 +318,19 @@ meta runs "$RUNS"
 meta warmup "$WARMUP"
 meta slow_runs "$SLOW_RUNS"
 meta cold_runs "$COLD_RUNS"
+meta skip_slow "$SKIP_SLOW"
+meta pairs "$PAIRS"
 meta version keyless "$(version_of "$keyless" --version)"
 meta command keyless "$(keyless_cmd DIR)"
 if [[ $SKIP_PEERS != 1 ]]; then
   meta version kingfisher "$(version_of "$kingfisher" --version)"
-  meta version ripsecrets "$(version_of "$ripsecrets" --version)"
-  meta version detect-secrets "detect-secrets $(version_of "$detect_secrets" --version)"
   meta command kingfisher "$(kingfisher_cmd DIR)"
-  meta command ripsecrets "$(ripsecrets_cmd DIR)"
-  meta command detect-secrets "$(detect_secrets_cmd DIR)"
+  if [[ $SKIP_SLOW != 1 ]]; then
+    meta version ripsecrets "$(version_of "$ripsecrets" --version)"
+    meta version detect-secrets "detect-secrets $(version_of "$detect_secrets" --version)"
+    meta command ripsecrets "$(ripsecrets_cmd DIR)"
+    meta command detect-secrets "$(detect_secrets_cmd DIR)"
+  fi
 fi
 meta version ripgrep "$(version_of "$rg" --version)"
 meta version hyperfine "$(version_of hyperfine --version)"
@@ -280,6 +343,10 @@ for g in "${growth[@]}"; do
   read -r n dir <<<"$g"
   meta growth "$n" "$dir" "$(files_of "$dir")" "$(bytes_of "$dir")"
 done
+# kind NAME DIR FILES BYTES EXTENSIONS (the trees are gone by now; trees.py counted them).
+for line in "${kind_lines[@]}"; do meta kind "$line"; done
+# many DIR FILES BYTES
+[[ -z $many_line ]] || meta many "$many_line"
 
 python3 "$repo_root/bench/summarize.py" "$out" >"$RESULTS"
 say "wrote $RESULTS (raw data in $out)"

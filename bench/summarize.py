@@ -4,19 +4,22 @@
 Usage: summarize.py OUT_DIR > RESULTS.md
 
 Reads OUT_DIR/meta.tsv (facts about the run), OUT_DIR/NAME.json (hyperfine exports),
-OUT_DIR/NAME.time (/usr/bin/time -v) and each tool's saved output for its finding count.
-Standard library only.
+OUT_DIR/paired.json (bench/paired.py), OUT_DIR/NAME.time (/usr/bin/time -v) and each tool's saved
+output for its finding count. Standard library only.
 """
 
 import json
 import os
 import re
+import statistics
 import sys
 
 # The goals of issue #18, checked at the end of the report.
-GOAL_VS_KINGFISHER = 2.0  # keyless at least this many times faster than Kingfisher
-GOAL_VS_RIPGREP = 3.0  # keyless within this many times ripgrep's wall time
-GOAL_RSS_MB = 100.0  # peak RSS, MB (10^6 bytes)
+GOAL_KINGFISHER_RATIO = 0.33  # keyless wall / Kingfisher wall, median of the paired runs
+GOAL_MIN_PAIRS = 5  # fewer pairs than this do not settle the Kingfisher goal
+GOAL_VS_RIPGREP = 3.0  # keyless within this many times ripgrep's wall time on files needing no parser
+NO_PARSER_KIND = "other"  # the kind of bench/trees.py read with text rules only
+GOAL_RSS_MB = 100.0  # peak RSS, MB (10^6 bytes), on the corpus and on the many-small-files tree
 GOAL_COLD_MS = 20.0  # cold start on one small file
 GOAL_LINEARITY = 1.25  # ns per byte at the largest scale / ns per byte at x1
 
@@ -30,7 +33,7 @@ LABELS = {
 
 
 def read_meta(path):
-    meta = {"version": {}, "command": {}, "tool": [], "growth": []}
+    meta = {"version": {}, "command": {}, "tool": [], "growth": [], "kinds": [], "many": None}
     with open(path, encoding="utf-8") as f:
         for line in f:
             fields = line.rstrip("\n").split("\t")
@@ -44,6 +47,16 @@ def read_meta(path):
                 meta["growth"].append(
                     {"scale": int(scale), "dir": directory, "files": int(files), "bytes": int(nbytes)}
                 )
+            elif key == "kind" and len(rest) >= 4:
+                kind, directory, files, nbytes = rest[:4]
+                extensions = rest[4] if len(rest) > 4 else ""
+                meta["kinds"].append(
+                    {"kind": kind, "dir": directory, "files": int(files), "bytes": int(nbytes),
+                     "extensions": extensions}
+                )
+            elif key == "many" and len(rest) == 3:
+                directory, files, nbytes = rest
+                meta["many"] = {"dir": directory, "files": int(files), "bytes": int(nbytes)}
             elif rest:
                 meta[key] = "\t".join(rest)
     return meta
@@ -137,6 +150,35 @@ def what_was_read(out):
     return said
 
 
+def scanned(out, name):
+    """keyless's own summary (files and bytes it read) from a saved JSON report, or None."""
+    doc = load_json(os.path.join(out, name + ".out.json"))
+    return (doc or {}).get("summary")
+
+
+def paired_summary(out):
+    """bench/paired.py's runs with their per-pair ratios and medians, or None when it did not run."""
+    doc = load_json(os.path.join(out, "paired.json"))
+    if not doc or not doc.get("pairs"):
+        return None
+    pairs = doc["pairs"]
+
+    def run_cpu(run):
+        return run["user"] + run["system"]
+
+    med = statistics.median
+    return {
+        "names": doc["names"],
+        "pairs": pairs,
+        "wall_ratios": [a["wall"] / b["wall"] for a, b in pairs],
+        "cpu_ratios": [run_cpu(a) / run_cpu(b) for a, b in pairs if run_cpu(b) > 0],
+        "wall": [med([pair[i]["wall"] for pair in pairs]) for i in (0, 1)],
+        "cpu": [med([run_cpu(pair[i]) for pair in pairs]) for i in (0, 1)],
+        "rss_mb": [max(pair[i]["max_rss_kb"] for pair in pairs) * 1024 / 1e6 for i in (0, 1)],
+        "run_cpu": run_cpu,
+    }
+
+
 def seconds(s):
     return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.2f} s"
 
@@ -170,10 +212,15 @@ def main():
         f"- Corpus: `{base['dir']}`: {nfiles:,} files, {nbytes:,} bytes ({nbytes / 1e6:.1f} MB) "
         "(the bench set of `../shared/bench/repos.txt`, exported by `../shared/bench/export.sh`)"
     )
+    slow = (
+        "ripsecrets and detect-secrets left out (`SKIP_SLOW=1`); "
+        if meta.get("skip_slow") == "1"
+        else f"detect-secrets `--runs {meta.get('slow_runs')}` without warmup (it takes minutes per run); "
+    )
     p.append(
         f"- hyperfine `--runs {meta.get('runs')} --warmup {meta.get('warmup')}` (medians); "
-        f"detect-secrets `--runs {meta.get('slow_runs')}` without warmup (it takes minutes per run); "
-        "peak RSS from one more run under `/usr/bin/time -v`, whose output also gives the finding count."
+        + slow
+        + "peak RSS from one more run under `/usr/bin/time -v`, whose output also gives the finding count."
     )
     p.append(
         "- Throughput uses the whole corpus (files and bytes on disk) for every tool, so the columns "
@@ -222,6 +269,135 @@ def main():
     if read:
         p.append("\nWhat the scanners say they read: " + "; ".join(read) + ".")
     p.append("")
+
+    paired = paired_summary(out)
+    if paired:
+        a, b = (LABELS.get(n, n) for n in paired["names"])
+        p.append(f"## {a} and {b}, paired\n")
+        p.append(
+            f"One run of each, alternately ({a}, {b}, {a}, {b}, ...) after {meta.get('warmup', '?')} "
+            "unrecorded pair(s): both tools of a pair see the same machine load, so the per-pair "
+            "ratio is steadier than two medians taken apart. Wall and CPU from `wait4`.\n"
+        )
+        p.append(f"| pair | {a} wall | {b} wall | wall ratio | {a} CPU | {b} CPU | CPU ratio |")
+        p.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+        run_cpu = paired["run_cpu"]
+        for i, (x, y) in enumerate(paired["pairs"], 1):
+            cpu_ratio = run_cpu(x) / run_cpu(y) if run_cpu(y) > 0 else None
+            p.append(
+                f"| {i} | {seconds(x['wall'])} | {seconds(y['wall'])} | {x['wall'] / y['wall']:.3f}"
+                f" | {seconds(run_cpu(x))} | {seconds(run_cpu(y))} | {fmt(cpu_ratio, '.3f')} |"
+            )
+        p.append(
+            f"| **median** | {seconds(paired['wall'][0])} | {seconds(paired['wall'][1])}"
+            f" | **{statistics.median(paired['wall_ratios']):.3f}** | {seconds(paired['cpu'][0])}"
+            f" | {seconds(paired['cpu'][1])} | {statistics.median(paired['cpu_ratios']):.3f} |"
+            if paired["cpu_ratios"] else
+            f"| **median** | {seconds(paired['wall'][0])} | {seconds(paired['wall'][1])}"
+            f" | **{statistics.median(paired['wall_ratios']):.3f}** | | | |"
+        )
+        ratio = statistics.median(paired["wall_ratios"])
+        enough = len(paired["pairs"]) >= GOAL_MIN_PAIRS
+        p.append(
+            f"\nTarget: {a} wall at most {GOAL_KINGFISHER_RATIO:g}x {b}'s, median of at least "
+            f"{GOAL_MIN_PAIRS} pairs. Median ratio of {len(paired['pairs'])} pairs: {ratio:.3f}x, "
+            + ("holds." if ratio <= GOAL_KINGFISHER_RATIO and enough
+               else "does not hold." if enough else f"not settled (fewer than {GOAL_MIN_PAIRS} pairs).")
+            + f" Peak RSS over the pairs: {a} {paired['rss_mb'][0]:.1f} MB, {b} {paired['rss_mb'][1]:.1f} MB.\n"
+        )
+
+    kinds = meta["kinds"]
+    if kinds:
+        p.append("## Per file kind\n")
+        p.append(
+            "The corpus split into four trees by file kind (hard links, same relative paths; "
+            "`bench/trees.py`, which reads keyless's table of file types, `src/filetypes.rs`):\n"
+        )
+        p.append("- **config**: parsed settings formats: JSON (not ARM), YAML, XML, key=value "
+                 "(`.env`, `.properties`, `.ini`, `.cfg`, `.conf`: keyless parses these too);")
+        p.append("- **iac**: Bicep, Terraform / HCL, and JSON whose `$schema` is an ARM deployment template "
+                 "or parameter file;")
+        p.append("- **code**: C#, Python, JavaScript / TypeScript, Java, Go, PowerShell, Rust (source "
+                 "parsers and call rules);")
+        p.append(f"- **{NO_PARSER_KIND}**: no parser, text rules only: types the table reads as text "
+                 "(Markdown, shell, TOML, Dockerfile, ...) and every file it does not list (`.txt`, "
+                 "images, `go.sum`, ...); binary files are skipped by keyless and ripgrep alike.")
+        p.append(
+            "\nIgnore files (`.gitignore`, `.ignore`) are left out of the trees so that every tool reads "
+            "the same files (keyless honours `.gitignore` outside a git repository, ripgrep does not). "
+            "ns/byte is over the bytes on disk of the tree; \"keyless ÷\" is keyless's time over that "
+            "tool's on the same tree (below 1: keyless is faster).\n"
+        )
+        p.append("| kind | files | MB | most common | keyless read |")
+        p.append("| --- | ---: | ---: | --- | --- |")
+        for k in kinds:
+            summary = scanned(out, f"kind-{k['kind']}-keyless") or {}
+            read_text = (
+                f"{summary['files_scanned']:,} files, {summary.get('bytes_scanned', 0) / 1e6:.1f} MB"
+                f" ({summary.get('skipped_binary', 0):,} binary skipped)"
+                if "files_scanned" in summary else "–"
+            )
+            top = ", ".join(
+                f"{e.rsplit(':', 1)[0]} {e.rsplit(':', 1)[1]}" for e in k["extensions"].split(",")[:6] if ":" in e
+            )
+            p.append(f"| {k['kind']} | {k['files']:,} | {k['bytes'] / 1e6:.1f} | {top} | {read_text} |")
+        p.append("")
+        p.append(
+            "| kind | tool | wall median | CPU (user+sys) | wall ns/byte | CPU ns/byte | MB/s"
+            " | keyless ÷ tool (wall) | keyless ÷ tool (CPU) | peak RSS (MB) |"
+        )
+        p.append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        for k in kinds:
+            nb = k["bytes"] or 1
+            mine = hyperfine(out, f"kind-{k['kind']}-keyless")
+            for tool in ("keyless", "kingfisher", "ripgrep"):
+                r = hyperfine(out, f"kind-{k['kind']}-{tool}")
+                if r is None:
+                    continue
+                wall, c = r["median"], cpu(r)
+                vs_wall = vs_cpu = "–"
+                if tool != "keyless" and mine:
+                    vs_wall = f"{mine['median'] / wall:.2f}x"
+                    vs_cpu = f"{cpu(mine) / c:.2f}x" if c > 0 else "–"
+                rss = peak_rss_mb(out, f"kind-{k['kind']}-keyless") if tool == "keyless" else None
+                p.append(
+                    f"| {k['kind']} | {LABELS.get(tool, tool)} | {seconds(wall)} | {seconds(c)}"
+                    f" | {wall * 1e9 / nb:.1f} | {c * 1e9 / nb:.1f} | {nb / 1e6 / wall:.1f}"
+                    f" | {vs_wall} | {vs_cpu} | {fmt(rss, '.1f', '')} |"
+                )
+        p.append("")
+        mine = hyperfine(out, f"kind-{NO_PARSER_KIND}-keyless")
+        rg_k = hyperfine(out, f"kind-{NO_PARSER_KIND}-ripgrep")
+        if mine and rg_k:
+            p.append(
+                f"Files that need no parser ({NO_PARSER_KIND}): keyless ÷ ripgrep "
+                f"{mine['median'] / rg_k['median']:.2f}x wall, "
+                f"{fmt(cpu(rg_k) and cpu(mine) / cpu(rg_k), '.2f')}x CPU; target at most {GOAL_VS_RIPGREP:g}x.\n"
+            )
+
+    many = meta["many"]
+    if many:
+        p.append("## Many small files\n")
+        p.append(
+            f"A generated tree of {many['files']:,} small files (about {many['bytes'] / max(many['files'], 1):.0f} "
+            "bytes each: appsettings.json, .env, values.yaml, settings.ini and notes.txt with Azure-looking "
+            "settings, one in ten holding a made-up key), 100 to a folder; written under `target/bench` "
+            "and removed after the run. Peak RSS against file count rather than bytes.\n"
+        )
+        p.append("| files | MB | keyless wall | keyless CPU | files/s | peak RSS (MB) | findings | ripgrep wall | keyless ÷ ripgrep |")
+        p.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        k = hyperfine(out, "many-keyless")
+        r = hyperfine(out, "many-ripgrep")
+        summary = scanned(out, "many-keyless") or {}
+        kw = k["median"] if k else None
+        rw = r["median"] if r else None
+        p.append(
+            f"| {many['files']:,} | {many['bytes'] / 1e6:.1f} | {fmt(kw and seconds(kw), 's')}"
+            f" | {fmt(k and seconds(cpu(k)), 's')} | {fmt(kw and many['files'] / kw, ',.0f')}"
+            f" | {fmt(peak_rss_mb(out, 'many-keyless'), '.1f')} | {summary.get('findings', '?')}"
+            f" | {fmt(rw and seconds(rw), 's')} | {fmt(kw and rw and kw / rw, '.1f')}x |"
+        )
+        p.append("")
 
     if len(meta["growth"]) > 1:
         p.append("## Growth (cost against bytes)\n")
@@ -272,9 +448,24 @@ def main():
         p.append(f"- {'PASS' if ok else 'FAIL'}: {text}")
 
     kw = walls.get("keyless")
-    if kw and "kingfisher" in walls:
-        goal(walls["kingfisher"] / kw >= GOAL_VS_KINGFISHER,
-             f"at least {GOAL_VS_KINGFISHER:g}x faster than Kingfisher: {walls['kingfisher'] / kw:.2f}x")
+    if paired:
+        ratio = statistics.median(paired["wall_ratios"])
+        n = len(paired["pairs"])
+        text = (f"keyless wall at most {GOAL_KINGFISHER_RATIO:g}x Kingfisher's (median of {n} pairs, "
+                f"at least {GOAL_MIN_PAIRS}): {ratio:.3f}x")
+        if n >= GOAL_MIN_PAIRS:
+            goal(ratio <= GOAL_KINGFISHER_RATIO, text)
+        else:
+            p.append(f"- not settled: {text}")
+        if paired["cpu_ratios"]:
+            p.append(f"- info: paired CPU ratio keyless / Kingfisher (median): "
+                     f"{statistics.median(paired['cpu_ratios']):.3f}x")
+        if kw and "kingfisher" in walls:
+            p.append(f"- info: separate medians, keyless / Kingfisher wall: {kw / walls['kingfisher']:.3f}x")
+    elif kw and "kingfisher" in walls:
+        goal(kw / walls["kingfisher"] <= GOAL_KINGFISHER_RATIO,
+             f"keyless wall at most {GOAL_KINGFISHER_RATIO:g}x Kingfisher's (separate medians, not paired): "
+             f"{kw / walls['kingfisher']:.3f}x")
     for peer in ("ripsecrets", "detect-secrets"):
         if kw and peer in walls:
             ratio = walls[peer] / kw
@@ -282,9 +473,19 @@ def main():
                 p.append(f"- info: {ratio:.1f}x faster than {peer}")
             else:
                 p.append(f"- info: {1 / ratio:.1f}x slower than {peer}")
-    if kw and rg_wall:
+    no_parser = hyperfine(out, f"kind-{NO_PARSER_KIND}-keyless")
+    no_parser_rg = hyperfine(out, f"kind-{NO_PARSER_KIND}-ripgrep")
+    if no_parser and no_parser_rg:
+        goal(no_parser["median"] / no_parser_rg["median"] <= GOAL_VS_RIPGREP,
+             f"files that need no parser ({NO_PARSER_KIND}) within {GOAL_VS_RIPGREP:g}x of ripgrep's time on "
+             f"the same files: {no_parser['median'] / no_parser_rg['median']:.2f}x")
+        if cpu(no_parser_rg) > 0:
+            p.append(f"- info: the same on CPU time: {cpu(no_parser) / cpu(no_parser_rg):.2f}x")
+        if kw and rg_wall:
+            p.append(f"- info: whole corpus, every parser: {kw / rg_wall:.1f}x ripgrep's wall")
+    elif kw and rg_wall:
         goal(kw / rg_wall <= GOAL_VS_RIPGREP,
-             f"within {GOAL_VS_RIPGREP:g}x of ripgrep: {kw / rg_wall:.1f}x")
+             f"within {GOAL_VS_RIPGREP:g}x of ripgrep (whole corpus): {kw / rg_wall:.1f}x")
     # The same two comparisons on CPU time, which a busy machine disturbs less than wall time.
     keyless_run = hyperfine(out, "keyless")
     for peer in ("kingfisher", "ripgrep"):
@@ -297,6 +498,11 @@ def main():
     rss = peak_rss_mb(out, "keyless")
     if rss is not None:
         goal(rss <= GOAL_RSS_MB, f"peak RSS at most {GOAL_RSS_MB:g} MB on the corpus: {rss:.1f} MB")
+    if meta["many"]:
+        many_rss = peak_rss_mb(out, "many-keyless")
+        if many_rss is not None:
+            goal(many_rss <= GOAL_RSS_MB,
+                 f"peak RSS at most {GOAL_RSS_MB:g} MB on {meta['many']['files']:,} small files: {many_rss:.1f} MB")
     for g in meta["growth"][1:]:
         scaled = peak_rss_mb(out, f"keyless-x{g['scale']}")
         if scaled is not None:

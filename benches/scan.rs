@@ -5,6 +5,7 @@
 //! ```sh
 //! cargo bench --bench scan                 # everything
 //! cargo bench --bench scan -- parse_code   # one group (divan filters by name)
+//! cargo bench --bench scan -- kind         # one fixture per file kind (config, iac, code, other)
 //! ```
 //!
 //! Inputs are read at start-up from `fixtures/` (never from outside the repository), so the numbers
@@ -181,6 +182,27 @@ mod scan {
                 })
                 .sum::<usize>()
         });
+    }
+
+    /// One small representative fixture per file kind, the kinds of `bench/run.sh`'s per-kind
+    /// table (`bench/trees.py`): parsed config, infrastructure as code, source code, and "other"
+    /// (no parser, text rules only). Each is scanned under its own name, so its parser runs.
+    #[divan::bench(args = ["config", "iac", "code", "other"])]
+    fn scan_source_kind(bencher: Bencher, kind: &str) {
+        let registry = &*REGISTRY;
+        let path = match kind {
+            "config" => "config/planted/app.config",
+            "iac" => "iac/bicep/main.bicep",
+            "code" => "code/planted/Orders.cs",
+            _ => "traps/docs/connection-strings.md",
+        };
+        let fixture = FIXTURES
+            .iter()
+            .find(|fixture| fixture.path.replace('\\', "/") == path)
+            .unwrap_or_else(|| panic!("fixtures/{path} is missing"));
+        bencher
+            .counter(BytesCount::new(fixture.source.text().len()))
+            .bench_local(|| scan_source(registry, &fixture.path, black_box(&fixture.source)).len());
     }
 
     /// The fixtures joined into one large file of no particular format (text rules only).
