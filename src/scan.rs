@@ -387,10 +387,16 @@ impl ThreadSink<'_> {
                 .skip_large(&file.display, len, &mut self.collected);
             return;
         }
-        match std::fs::read(&file.path) {
-            Ok(bytes) => {
+        match read_unless_binary(&file.path, file.len) {
+            Ok(Some(bytes)) => {
                 self.context
                     .scan_bytes(&file.display, &file.path, bytes, &mut self.collected)
+            }
+            Ok(None) => {
+                self.context
+                    .counters
+                    .skipped_binary
+                    .fetch_add(1, Ordering::Relaxed);
             }
             Err(error) => self.context.unreadable(
                 file.display,
@@ -399,6 +405,22 @@ impl ThreadSink<'_> {
             ),
         }
     }
+}
+
+/// A file's bytes, or `None` when its first block shows it is binary ([`source::is_binary_head`]):
+/// the rest of an image or an archive is never read.
+fn read_unless_binary(path: &Path, len: Option<u64>) -> std::io::Result<Option<Vec<u8>>> {
+    let mut file = std::fs::File::open(path)?;
+    let expected = len.and_then(|len| usize::try_from(len).ok()).unwrap_or(0);
+    let mut bytes = Vec::with_capacity(expected.saturating_add(1));
+    Read::by_ref(&mut file)
+        .take(source::BINARY_SNIFF_LEN as u64)
+        .read_to_end(&mut bytes)?;
+    if source::is_binary_head(&bytes) {
+        return Ok(None);
+    }
+    file.read_to_end(&mut bytes)?;
+    Ok(Some(bytes))
 }
 
 impl Drop for ThreadSink<'_> {

@@ -210,6 +210,18 @@ pub fn decode_owned(bytes: Vec<u8>) -> Decoded {
     }
 }
 
+/// Whether a file whose first [`BINARY_SNIFF_LEN`] bytes (or all, if shorter) are `head` decodes
+/// as [`Decoded::Binary`]: the decision needs no more of the file, so a scan can skip an image
+/// or an archive after its first block, as ripgrep does.
+pub fn is_binary_head(head: &[u8]) -> bool {
+    let head = &head[..head.len().min(BINARY_SNIFF_LEN)];
+    !(head.starts_with(&[0xEF, 0xBB, 0xBF])
+        || head.starts_with(&[0xFF, 0xFE])
+        || head.starts_with(&[0xFE, 0xFF]))
+        && head.contains(&0)
+        && sniff_bomless_utf16(head).is_none()
+}
+
 /// Text with a BOM or zero bytes: UTF-8 with a BOM, UTF-16 (with or without a BOM) or binary.
 fn decode_marked(bytes: &[u8]) -> Decoded {
     if let Some(rest) = bytes.strip_prefix(&[0xEF, 0xBB, 0xBF]) {
