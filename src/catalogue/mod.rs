@@ -236,6 +236,45 @@ pub struct LanguageCatalogue {
     case_insensitive: bool,
     /// Finds [`LanguageCatalogue::keywords`] in a text; built on first use.
     mentions: OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// Finds every name of the catalogue ([`LanguageCatalogue::any_name_in`]); built on first
+    /// use.
+    all_names: OnceLock<Option<aho_corasick::AhoCorasick>>,
+}
+
+/// A matcher of `names` (deduplicated; cmdlets ignore case, other names do not). `None` only if
+/// it cannot be built, which these inputs never cause.
+fn whole_names<'n>(
+    names: impl Iterator<Item = &'n str>,
+    case_insensitive: bool,
+) -> Option<aho_corasick::AhoCorasick> {
+    let mut names: Vec<&str> = names.filter(|name| !name.is_empty()).collect();
+    names.sort_unstable();
+    names.dedup();
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(case_insensitive)
+        .build(names)
+        .ok()
+}
+
+/// Whether `matcher` finds one of its names in `text` as a whole word (`NewClient` does not
+/// count inside `NewClientFactory`); without a matcher every text qualifies.
+fn names_any(matcher: Option<&aho_corasick::AhoCorasick>, text: &str) -> bool {
+    let Some(matcher) = matcher else {
+        return true;
+    };
+    let bytes = text.as_bytes();
+    let part_of_name = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
+    matcher.find_overlapping_iter(text).any(|found| {
+        let before = found
+            .start()
+            .checked_sub(1)
+            .and_then(|at| bytes.get(at))
+            .is_some_and(|&byte| part_of_name(byte));
+        let after = bytes
+            .get(found.end())
+            .is_some_and(|&byte| part_of_name(byte));
+        !before && !after
+    })
 }
 
 impl LanguageCatalogue {
@@ -263,35 +302,32 @@ impl LanguageCatalogue {
     /// namespace): only then can one of its calls resolve here, so only then is it worth
     /// reading the file's imports and resolving its calls.
     pub fn mentioned_in(&self, text: &str) -> bool {
-        self.mentions
-            .get_or_init(|| {
-                let mut keywords: Vec<&str> = self.keywords().collect();
-                keywords.sort_unstable();
-                keywords.dedup();
-                // Type and function names are case-sensitive; cmdlets are not.
-                aho_corasick::AhoCorasick::builder()
-                    .ascii_case_insensitive(self.case_insensitive)
-                    .build(keywords)
-                    .ok()
-            })
-            .as_ref()
-            // Without a matcher (it cannot fail on these inputs) every text qualifies.
-            .is_none_or(|matcher| {
-                // Whole names only: `NewClient` must not count inside `NewClientFactory`.
-                let bytes = text.as_bytes();
-                let part_of_name = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
-                matcher.find_overlapping_iter(text).any(|found| {
-                    let before = found
-                        .start()
-                        .checked_sub(1)
-                        .and_then(|at| bytes.get(at))
-                        .is_some_and(|&byte| part_of_name(byte));
-                    let after = bytes
-                        .get(found.end())
-                        .is_some_and(|&byte| part_of_name(byte));
-                    !before && !after
-                })
-            })
+        let matcher = self
+            .mentions
+            .get_or_init(|| whole_names(self.keywords(), self.case_insensitive));
+        names_any(matcher.as_ref(), text)
+    }
+
+    /// True when `text` holds any name of this catalogue as a whole word, however short or
+    /// common (`exchange`, `Client`, a member's name): a call can resolve here only through one
+    /// of them. Weaker than [`LanguageCatalogue::mentioned_in`], and sure: a file without any
+    /// needs no parse for the catalogue's sake.
+    pub fn any_name_in(&self, text: &str) -> bool {
+        let matcher = self.all_names.get_or_init(|| {
+            let names = self.types.iter().flat_map(|entry| {
+                let own = (entry.name != "-").then_some(entry.name.as_str());
+                let members = entry
+                    .members
+                    .iter()
+                    .map(|member| member.name.as_str())
+                    .filter(|name| !matches!(*name, "new" | "default"));
+                own.into_iter()
+                    .chain(members)
+                    .chain(std::iter::once(entry.namespace.as_str()))
+            });
+            whole_names(names, self.case_insensitive)
+        });
+        names_any(matcher.as_ref(), text)
     }
 
     /// What the field at `path` of the option type `type_name` carries, when it is a credential.
