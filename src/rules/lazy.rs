@@ -23,6 +23,8 @@ pub struct LazyRegex {
     /// pattern, whose names come from the built automaton.
     names: Option<Vec<(String, usize)>>,
     compiled: OnceLock<Regex>,
+    /// The automaton [`LazyRegex::is_match`] uses, built on first use.
+    tester: OnceLock<Option<regex_automata::meta::Regex>>,
 }
 
 thread_local! {
@@ -68,6 +70,7 @@ impl LazyRegex {
             pattern: pattern.to_owned(),
             names,
             compiled: OnceLock::new(),
+            tester: OnceLock::new(),
         })
     }
 
@@ -84,6 +87,28 @@ impl LazyRegex {
                 .ok()?
                 .capture_names()
                 .position(|group| group == Some(name)),
+        }
+    }
+
+    /// Whether the pattern matches somewhere in `haystack`, as [`Regex::is_match`] says. Hints,
+    /// contexts and filters only ask this, of short regions, for the few candidates a file has:
+    /// their automaton is built without capture groups, literal prefilter or full DFA (a lazy
+    /// DFA does), which cost most of the build and save little on a line or a match.
+    pub fn is_match(&self, haystack: &str) -> bool {
+        let tester = self.tester.get_or_init(|| {
+            regex_automata::meta::Regex::builder()
+                .configure(
+                    regex_automata::meta::Config::new()
+                        .auto_prefilter(false)
+                        .dfa(false)
+                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
+                )
+                .build(&self.pattern)
+                .ok()
+        });
+        match tester {
+            Some(tester) => tester.is_match(haystack),
+            None => self.compile().unwrap_or(&NEVER).is_match(haystack),
         }
     }
 
