@@ -179,6 +179,38 @@ mod tests {
     }
 
     #[test]
+    fn is_match_agrees_with_the_regex() {
+        let patterns = [
+            r"(?i)-ConnectionString\s+\$[A-Za-z0-9_]*storage",
+            r"(?i)UseDevelopmentStorage=true|devstoreaccount1|//(localhost|127\.0\.0\.1)",
+            r"^\$[A-Za-z_][A-Za-z0-9_]*$",
+            r"(?-u:\b)KEY(?-u:\b)",
+            r"Ä+ö",
+        ];
+        let haystacks = [
+            "",
+            "-connectionstring   $myStorageConn",
+            "UseDevelopmentStorage=true",
+            "http://127.0.0.1:10000",
+            "$env",
+            "a KEY b",
+            "KEYS",
+            "ÄÄö",
+        ];
+        for pattern in patterns {
+            let lazy = LazyRegex::new(pattern).expect("valid");
+            let built = Regex::new(pattern).expect("valid");
+            for haystack in haystacks {
+                assert_eq!(
+                    lazy.is_match(haystack),
+                    built.is_match(haystack),
+                    "{pattern} on {haystack:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn group_indexes_agree_with_the_built_regex() {
         let pattern = r"(?P<name>\w+)(x)?=(?:(?P<secret>\d+)|(?P<other>z))";
         let lazy = LazyRegex::new(pattern).expect("valid");
