@@ -33,6 +33,24 @@ static MARKER: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// Words every marker starts with (ignoring case): a text without any needs no marker search,
+/// and a scan of files without markers never builds [`MARKER`].
+static MARKER_STARTS: LazyLock<Option<aho_corasick::AhoCorasick>> = LazyLock::new(|| {
+    aho_corasick::AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build([
+            "keyless:ignore",
+            "pragma:",
+            "gitleaks:allow",
+            "kingfisher:ignore",
+            "trufflehog:ignore",
+            "devskim:",
+            "nosemgrep",
+            "checkov:skip=",
+        ])
+        .ok()
+});
+
 /// Comment openers that may stand before a marker on a comment-only line, longest first.
 const COMMENT_OPENERS: &[&str] = &[
     "<!--", "<%--", "{{/*", "{{-", "{/*", "@rem", "rem", "{#", "(*", "@*", "/*", "//", "--", "::",
@@ -157,6 +175,12 @@ pub fn apply(path: &str, source: &SourceText, findings: Vec<Finding>, options: O
 
 /// Markers in `text`, which starts at byte `base` of `source`.
 fn find_markers(source: &SourceText, base: usize, text: &str) -> Vec<Marker> {
+    if MARKER_STARTS
+        .as_ref()
+        .is_some_and(|starts| starts.find(text).is_none())
+    {
+        return Vec::new();
+    }
     let Some(regex) = MARKER.as_ref() else {
         return Vec::new();
     };
