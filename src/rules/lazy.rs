@@ -27,6 +27,10 @@ pub struct LazyRegex {
     tester: OnceLock<Option<regex_automata::meta::Regex>>,
 }
 
+/// Haystacks up to this many bytes are tested with the light automaton of
+/// [`LazyRegex::is_match`]; longer ones (a whole file) with the full regex.
+const LIGHT_HAYSTACK: usize = 2 * 1024;
+
 thread_local! {
     /// Set while the embedded rules load (see [`trusting`]).
     static TRUSTED: Cell<bool> = const { Cell::new(false) };
@@ -91,10 +95,15 @@ impl LazyRegex {
     }
 
     /// Whether the pattern matches somewhere in `haystack`, as [`Regex::is_match`] says. Hints,
-    /// contexts and filters only ask this, of short regions, for the few candidates a file has:
-    /// their automaton is built without capture groups, literal prefilter or full DFA (a lazy
-    /// DFA does), which cost most of the build and save little on a line or a match.
+    /// contexts and filters mostly ask this of short regions (a match, a line) for the few
+    /// candidates a file has: there the automaton is built without capture groups, literal
+    /// prefilter or full DFA (a lazy DFA does), which cost most of the build and save little on
+    /// a few hundred bytes. A long haystack gets the full regex.
     pub fn is_match(&self, haystack: &str) -> bool {
+        // A whole file is searched faster with the full regex's literal prefilter.
+        if haystack.len() > LIGHT_HAYSTACK {
+            return self.is_match_in_file(haystack);
+        }
         let tester = self.tester.get_or_init(|| {
             regex_automata::meta::Regex::builder()
                 .configure(
@@ -110,6 +119,12 @@ impl LazyRegex {
             Some(tester) => tester.is_match(haystack),
             None => self.compile().unwrap_or(&NEVER).is_match(haystack),
         }
+    }
+
+    /// [`LazyRegex::is_match`] with the full regex, whose literal prefilter pays on a whole
+    /// file tested once per rule.
+    pub fn is_match_in_file(&self, text: &str) -> bool {
+        self.compile().unwrap_or(&NEVER).is_match(text)
     }
 
     /// The pattern as written.
@@ -196,11 +211,13 @@ mod tests {
             "a KEY b",
             "KEYS",
             "ÄÄö",
+            // Past the light automaton's size, the full regex answers.
+            &format!("{}UseDevelopmentStorage=true", "x".repeat(LIGHT_HAYSTACK)),
         ];
         for pattern in patterns {
             let lazy = LazyRegex::new(pattern).expect("valid");
             let built = Regex::new(pattern).expect("valid");
-            for haystack in haystacks {
+            for haystack in &haystacks {
                 assert_eq!(
                     lazy.is_match(haystack),
                     built.is_match(haystack),

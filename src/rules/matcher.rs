@@ -986,7 +986,7 @@ struct Spans<'a> {
 fn file_admits(rule: &Rule, path: &str, text: &str) -> bool {
     let found = |context: &Context| match context.within {
         Within::Path => Some(context.regex.is_match(path)),
-        Within::File => Some(context.regex.is_match(text)),
+        Within::File => Some(context.regex.is_match_in_file(text)),
         _ => None,
     };
     rule.requires
@@ -1017,7 +1017,14 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
     };
     // Keyed by the context's address: contexts live in the registry for the whole scan.
     let id = std::ptr::from_ref(context) as usize;
-    located.checked(id, region, |haystack| context.regex.is_match(haystack))
+    let whole_file = context.within == Within::File;
+    located.checked(id, region, |haystack| {
+        if whole_file {
+            context.regex.is_match_in_file(haystack)
+        } else {
+            context.regex.is_match(haystack)
+        }
+    })
 }
 
 /// Shannon entropy in bits per character.
