@@ -1,5 +1,6 @@
 #![no_main]
-//! The source-code parsers: the first byte picks the language, the rest is the file.
+//! The source-code parsers: the first byte picks the language, the rest is the file. Also
+//! checks that `may_join` never rules out a file whose parse joins strings.
 use keyless::parse::code::{self, Language};
 use libfuzzer_sys::fuzz_target;
 
@@ -16,5 +17,6 @@ fuzz_target!(
         let text = keyless_fuzz::text(rest);
         let view = code::parse(language, &text);
         keyless_fuzz::check_code(&text, &view);
+        keyless_fuzz::check_may_join(language, &text, &view);
     }
 );

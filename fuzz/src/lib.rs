@@ -61,6 +61,21 @@ pub fn check_code(text: &str, view: &keyless::parse::code::CodeView) {
     }
 }
 
+/// Checks the contract of [`keyless::parse::code::joins::may_join`]: a view with joined strings
+/// means `may_join` said so (it may say so for views without any).
+pub fn check_may_join(
+    language: keyless::parse::code::Language,
+    text: &str,
+    view: &keyless::parse::code::CodeView,
+) {
+    if let Some(joined) = view.joined_strings.first() {
+        assert!(
+            keyless::parse::code::joins::may_join(language, text),
+            "{language:?}: may_join said false, but the parse joins {joined:?}"
+        );
+    }
+}
+
 /// The embedded rules, loaded once per fuzzing process.
 pub fn registry() -> &'static keyless::Registry {
     static REGISTRY: std::sync::OnceLock<keyless::Registry> = std::sync::OnceLock::new();

@@ -55,6 +55,7 @@ mod go;
 pub mod imports;
 mod java;
 mod javascript;
+pub mod joins;
 mod literal;
 mod pattern;
 mod powershell;
