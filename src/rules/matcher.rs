@@ -390,7 +390,10 @@ pub fn scan_source_scoped(
             .iter()
             .filter_map(|&index| registry.rules().get(index))
             .any(|rule| rule.spec.secret && matches!(rule.matcher, Matcher::Text { .. }));
-    if let Some(language) = language.filter(|_| secret_keywords || code.is_some()) {
+    // Parsed for its joins only when a cheap lexer pass finds a join that could resolve.
+    if let Some(language) = language.filter(|&language| {
+        code.is_some() || secret_keywords && parse::code::joins::may_join(language, text)
+    }) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
         candidates.extend(derived_string_candidates(
             registry,
