@@ -8,6 +8,7 @@ mod enclosing;
 pub mod gate;
 pub mod lazy;
 pub mod matcher;
+pub mod named;
 mod needs;
 mod prefilter;
 mod settings;
@@ -808,6 +809,7 @@ fn compile_matcher(
 ) -> Option<Matcher> {
     let id = spec.id.as_str();
     let kinds = usize::from(spec.pattern.is_some())
+        + usize::from(spec.named.is_some())
         + usize::from(!spec.settings.is_empty())
         + usize::from(!spec.calls.is_empty() || spec.catalogue.is_some());
     if kinds != 1 {
@@ -815,12 +817,17 @@ fn compile_matcher(
             file,
             1,
             Some(id),
-            "needs exactly one of `pattern`, `settings` and `calls` (with `catalogue`)".into(),
+            "needs exactly one of `pattern`, `named`, `settings` and `calls` (with `catalogue`)"
+                .into(),
         ));
         return None;
     }
-    if let Some(pattern) = &spec.pattern {
-        let regex = compile_regex(file, id, "pattern", pattern, errors)?;
+    if let Some(pattern) = spec
+        .pattern
+        .clone()
+        .or_else(|| spec.named.as_ref().map(named::pattern))
+    {
+        let regex = compile_regex(file, id, "pattern", &pattern, errors)?;
         return Some(Matcher::Text { regex });
     }
     if !spec.calls.is_empty() || spec.catalogue.is_some() {

@@ -23,9 +23,14 @@ pub struct RuleSpec {
     #[serde(default)]
     pub remediation: Option<String>,
     /// Text rules: a regex (Rust `regex` syntax, linear time) run over the whole file. The named
-    /// group `secret` is the span reported and masked. Exactly one of `pattern` and `settings`.
+    /// group `secret` is the span reported and masked. Exactly one of `pattern`, `named`,
+    /// `settings` and `calls`.
     #[serde(default)]
     pub pattern: Option<String>,
+    /// Text rules by name: the names that say what a value is and the value's shape; the
+    /// pattern, written once for every syntax, comes from `rules::named`.
+    #[serde(default)]
+    pub named: Option<super::named::NamedSpec>,
     /// Text rules: whether the `secret` group is a secret (masked everywhere). False for rules
     /// that point at key-based wiring such as a `listKeys()` call.
     #[serde(default = "default_true")]
