@@ -9,7 +9,8 @@ finding is in the same case file at the same line, or when a finding's
 fingerprint equals the label's sha256 anywhere in that file. An error finding
 that hits no label is a false positive (negatives.tsv rows are look-alikes, so
 an error finding on one of them is simply a false positive; they are listed
-separately with --misses). Never prints a value. Always exits 0.
+separately with --misses). A finding on a row of ambiguous.tsv (values judged
+unresolvable after reading) counts neither way. Never prints a value. Always exits 0.
 """
 import argparse, collections, csv, json, os, sys
 
@@ -45,6 +46,8 @@ def main():
     a = ap.parse_args()
     labels = load("labels.tsv")
     negatives = load("negatives.tsv")
+    # Values judged unresolvable after reading (README): a finding on one counts neither way.
+    ambiguous = load("ambiguous.tsv") if os.path.exists(os.path.join(HERE, "ambiguous.tsv")) else []
     try:
         with open(a.report) as f:
             rep = json.load(f)
@@ -57,6 +60,8 @@ def main():
     for i, l in enumerate(labels):
         by_file[case_path(l)].append(i)
     neg_at = {(case_path(n), int(n["line"])): n for n in negatives}
+    unsure = {(case_path(n), int(n["line"])) for n in ambiguous} | {
+        (case_path(n), n["sha256"].lower()) for n in ambiguous}
 
     hit = [False] * len(labels)
     fp = []
@@ -66,6 +71,8 @@ def main():
         p = norm(f.get("path", ""))
         line = f.get("line")
         fpr = (f.get("fingerprint") or "").lower()
+        if (p, line) in unsure or (p, fpr) in unsure:
+            continue
         matched = []
         for i in by_file.get(p, []):
             l = labels[i]
