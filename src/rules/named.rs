@@ -67,7 +67,7 @@ impl ValueShape {
 }
 
 /// Characters a written name may carry before the vocabulary word: `AZURE_`, `s_`, `ida:`,
-/// `Speech.`, `--`.
+/// `Speech.`, `--`. After it, one digit may follow (`key1`, `deviceKey2`).
 const NAME_PREFIX: &str = "[A-Za-z0-9_.:-]{0,40}?";
 
 /// Between the name and the value, in the order tried. Assignments and headers stay on their
@@ -97,7 +97,7 @@ pub fn pattern(spec: &NamedSpec) -> String {
     let (value, after) = spec.value.parts();
     // A string prefix (`L"`, `@"`, `r"`, `u8"`) only counts before a quote.
     format!(
-        r#"(?P<name>(?i:{NAME_PREFIX}(?:{names})))(?:{separators})(?:(?:[@$LuUrRbB]|u8)?["'`])?(?P<secret>{value})(?:$|[^{after}])"#
+        r#"(?P<name>(?i:{NAME_PREFIX}(?:{names})[0-9]?))(?:{separators})(?:(?:[@$LuUrRbB]|u8)?["'`])?(?P<secret>{value})(?:$|[^{after}])"#
     )
 }
 
