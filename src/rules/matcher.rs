@@ -111,6 +111,9 @@ impl Default for Scope {
     }
 }
 
+/// The filter (`rules/filters.yaml`) that knows stock sample hosts.
+const SAMPLE_HOST_FILTER: &str = "sample-host";
+
 /// Runs every rule over one decoded file and returns its findings, sorted and without overlaps.
 pub fn scan_source(registry: &Registry, path: &str, source: &SourceText) -> Vec<Finding> {
     scan_source_scoped(registry, path, source, Scope::default())
@@ -137,6 +140,7 @@ pub fn scan_source_scoped(
     };
     let language = Language::of_path(path);
     let mut code: Option<CodeView> = None;
+    let mut fixture_file: Option<bool> = None;
     // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
@@ -281,6 +285,16 @@ pub fn scan_source_scoped(
                     continue;
                 }
                 let view = code.get_or_insert_with(|| parse::code::parse(language, text));
+                // A file whose endpoints are stock sample hosts (`acme.azure-devices.net`) is a
+                // test of connection-string code: its literal keys are fixtures, so a key-based
+                // call stays a warning there instead of becoming a leaked-secret error.
+                let fixture_file = *fixture_file.get_or_insert_with(|| {
+                    registry
+                        .filters()
+                        .iter()
+                        .find(|filter| filter.spec.id == SAMPLE_HOST_FILTER)
+                        .is_some_and(|filter| filter.drops(text))
+                });
                 // The catalogue decides every call it knows; hand-written shapes see the rest.
                 let (hits, known): (&[crate::catalogue::Hit], &[usize]) = match catalogue {
                     Some(_) => {
@@ -309,7 +323,8 @@ pub fn scan_source_scoped(
                         };
                         let mut matched = match &hit.credential {
                             Some((span, Some(value)))
-                                if is_written_literal(text.get(span.clone()).unwrap_or("")) =>
+                                if !fixture_file
+                                    && is_written_literal(text.get(span.clone()).unwrap_or("")) =>
                             {
                                 credential_literal(call, span, value, hit.kind)
                             }
@@ -354,7 +369,8 @@ pub fn scan_source_scoped(
                     // A literal credential is the leak itself: an error on the literal.
                     let literal = credential
                         .filter(|argument| {
-                            is_written_literal(text.get(argument.span.clone()).unwrap_or(""))
+                            !fixture_file
+                                && is_written_literal(text.get(argument.span.clone()).unwrap_or(""))
                         })
                         .and_then(|argument| {
                             argument.value.as_ref().map(|value| (argument, value))
@@ -1250,5 +1266,25 @@ mod tests {
         assert!(!plausible_secret(Key, "<YourSubscriptionKeyHere>"));
         assert!(!plausible_secret(Key, "dGVzdFN0cmluZzM="));
         assert!(plausible_secret(Key, "q3J9vX2mK8pL4nR7tY1wZ5sD0fG6hB/+"));
+    }
+
+    #[test]
+    fn literal_keys_beside_a_stock_sample_host_stay_warnings() {
+        let registry = Registry::embedded().expect("embedded rules load");
+        let levels = |host: &str| {
+            let text = format!(
+                "using Microsoft.Azure.Devices.Client;\nstring hostName = \"{host}\";\n\
+                 var auth = new DeviceAuthenticationWithRegistrySymmetricKey(\"Device1\", \
+                 \"q3J9vX2mK8pL4nR7tY1wZ5sD0fG6hBFAKEa8c2e4g6i=\");\n"
+            );
+            let source = SourceText::from_text(text);
+            scan_source(&registry, "Tests.cs", &source)
+                .into_iter()
+                .filter(|finding| finding.rule_id == "sdk-key-credential")
+                .map(|finding| finding.level)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(levels("kl-fake-hub.azure-devices.net"), [Level::Error]);
+        assert_eq!(levels("acme.azure-devices.net"), [Level::Warning]);
     }
 }

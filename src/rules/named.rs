@@ -26,8 +26,28 @@ pub struct NamedSpec {
     /// Regexes (case-insensitive) for the name, matched as the end of the name written in the
     /// file: `speech[-_]?key` also finds `AZURE_SPEECH_KEY` and `s_speechKey`.
     pub names: Vec<String>,
-    /// The shape of the value.
-    pub value: ValueShape,
+    /// The shape of the value, or the shapes it may have (a device key has 44 characters, an
+    /// enrollment group's 88).
+    pub value: Shapes,
+}
+
+/// One value shape or several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum Shapes {
+    /// A single shape.
+    One(ValueShape),
+    /// Any of these shapes.
+    Any(Vec<ValueShape>),
+}
+
+impl Shapes {
+    fn list(&self) -> &[ValueShape] {
+        match self {
+            Shapes::One(shape) => std::slice::from_ref(shape),
+            Shapes::Any(shapes) => shapes,
+        }
+    }
 }
 
 /// What a named value must look like.
@@ -50,18 +70,19 @@ pub enum ValueShape {
 }
 
 impl ValueShape {
-    /// The value's regex and the class a character after it must not be in.
-    fn parts(self) -> (&'static str, &'static str) {
+    /// The value's regex and the characters that must not follow it (pieces of a class).
+    fn parts(self) -> (&'static str, &'static [&'static str]) {
+        const ALNUM: &str = "A-Za-z0-9";
         match self {
-            ValueShape::Hex32 => ("[0-9a-fA-F]{32}", "A-Za-z0-9"),
-            ValueShape::Base64Key44 => ("[A-Za-z0-9+/]{43}=", "A-Za-z0-9+/="),
-            ValueShape::Base64Key88 => ("[A-Za-z0-9+/]{86}==", "A-Za-z0-9+/="),
+            ValueShape::Hex32 => ("[0-9a-fA-F]{32}", &[ALNUM]),
+            ValueShape::Base64Key44 => ("[A-Za-z0-9+/]{43}=", &[ALNUM, "+/="]),
+            ValueShape::Base64Key88 => ("[A-Za-z0-9+/]{86}==", &[ALNUM, "+/="]),
             ValueShape::Guid => (
                 "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}",
-                "A-Za-z0-9-",
+                &[ALNUM, "-"],
             ),
-            ValueShape::Base64Url43 => ("[A-Za-z0-9_-]{43}", "A-Za-z0-9_=-"),
-            ValueShape::Alnum52 => ("[A-Za-z0-9]{52}", "A-Za-z0-9"),
+            ValueShape::Base64Url43 => ("[A-Za-z0-9_-]{43}", &[ALNUM, "_=", "-"]),
+            ValueShape::Alnum52 => ("[A-Za-z0-9]{52}", &[ALNUM]),
         }
     }
 }
@@ -94,10 +115,24 @@ pub fn pattern(spec: &NamedSpec) -> String {
         .collect::<Vec<_>>()
         .join("|");
     let separators = SEPARATORS.join("|");
-    let (value, after) = spec.value.parts();
+    let shapes = spec.value.list();
+    let value = shapes
+        .iter()
+        .map(|shape| shape.parts().0)
+        .collect::<Vec<_>>()
+        .join("|");
+    // A value ends where none of its shapes could go on; `-` last, where a class takes it.
+    let mut pieces: Vec<&str> = Vec::new();
+    for piece in shapes.iter().flat_map(|shape| shape.parts().1) {
+        if !pieces.contains(piece) {
+            pieces.push(piece);
+        }
+    }
+    pieces.sort_by_key(|piece| *piece == "-");
+    let after = pieces.concat();
     // A string prefix (`L"`, `@"`, `r"`, `u8"`) only counts before a quote.
     format!(
-        r#"(?P<name>(?i:{NAME_PREFIX}(?:{names})[0-9]?))(?:{separators})(?:(?:[@$LuUrRbB]|u8)?["'`])?(?P<secret>{value})(?:$|[^{after}])"#
+        r#"(?P<name>(?i:{NAME_PREFIX}(?:{names})[0-9]?))(?:{separators})(?:(?:[@$LuUrRbB]|u8)?["'`])?(?P<secret>(?:{value}))(?:$|[^{after}])"#
     )
 }
 
@@ -108,7 +143,7 @@ mod tests {
     fn compiled(names: &[&str], value: ValueShape) -> regex::Regex {
         let spec = NamedSpec {
             names: names.iter().map(|name| (*name).to_owned()).collect(),
-            value,
+            value: Shapes::One(value),
         };
         regex::Regex::new(&pattern(&spec)).expect("named pattern compiles")
     }
@@ -168,6 +203,28 @@ mod tests {
         ];
         for line in misses {
             assert!(regex.captures(line).is_none(), "{line}");
+        }
+    }
+
+    #[test]
+    fn several_shapes_take_any_of_their_lengths() {
+        let spec = NamedSpec {
+            names: vec!["primary[-_]?key".to_owned()],
+            value: Shapes::Any(vec![ValueShape::Base64Key44, ValueShape::Base64Key88]),
+        };
+        let regex = regex::Regex::new(&pattern(&spec)).expect("named pattern compiles");
+        for (value, hits) in [
+            (format!("{}=", "A".repeat(43)), true),
+            (format!("{}==", "A".repeat(86)), true),
+            (format!("{}=", "A".repeat(50)), false),
+        ] {
+            let line = format!("PRIMARY_KEY={value}");
+            let found = regex.captures(&line).and_then(|c| c.name("secret"));
+            assert_eq!(
+                found.map(|m| m.as_str() == value),
+                hits.then_some(true),
+                "{line}"
+            );
         }
     }
 
