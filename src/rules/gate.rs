@@ -9,6 +9,8 @@
 //! rule's gate is derived the first time a file needs it, and a gate several rules share is
 //! evaluated once per file ([`GateMemo`]).
 
+use std::ops::Range;
+
 use regex_syntax::hir::{Class, Hir, HirKind};
 
 /// Shortest run worth a gate: shorter runs are too common in ordinary text to spare a search.
@@ -23,7 +25,14 @@ pub struct Gate {
     bytes: [bool; 256],
     /// Shortest run that lets the pattern match.
     min_run: u32,
+    /// The longest match the pattern can have, when it is bounded: every match then lies within
+    /// this many bytes of one of the text's runs, and only those windows need a search.
+    reach: Option<usize>,
 }
+
+/// Bytes added on each side of a window: a match can then neither start at a window's first
+/// byte nor end at its last, so `^`, `$` and `\b` at the cut never decide a match.
+const WINDOW_SLACK: usize = 4;
 
 impl Gate {
     /// The gate of a pattern (`None`: it has none, or does not parse): its longest class
@@ -35,7 +44,53 @@ impl Gate {
 
     /// [`Gate::of_pattern`] from the pattern's syntax tree.
     fn of_hir(hir: &Hir) -> Option<Gate> {
-        required_run(hir).filter(|gate| gate.min_run >= MIN_RUN)
+        let mut gate = required_run(hir).filter(|gate| gate.min_run >= MIN_RUN)?;
+        gate.reach = hir.properties().maximum_len();
+        Some(gate)
+    }
+
+    /// The parts of `text` a search for the pattern needs, when they are a small part of it:
+    /// each run of the gate's class (at least `min_run` long), widened by the longest match on
+    /// both sides, merged where they touch. `None`: search the whole text.
+    ///
+    /// Every match holds such a run and is no longer than `reach`, so it lies inside one window;
+    /// windows are disjoint, so searching them in order finds the same matches as one search.
+    pub fn windows(&self, text: &str) -> Option<Vec<Range<usize>>> {
+        let reach = self.reach?.checked_add(WINDOW_SLACK)?;
+        let bytes = text.as_bytes();
+        let mut windows: Vec<Range<usize>> = Vec::new();
+        let mut covered = 0;
+        let mut at = 0;
+        while at < bytes.len() {
+            if !self.bytes[usize::from(bytes[at])] {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while at < bytes.len() && self.bytes[usize::from(bytes[at])] {
+                at += 1;
+            }
+            if at - start < self.min_run as usize {
+                continue;
+            }
+            let low = floor_boundary(text, start.saturating_sub(reach));
+            let high = ceil_boundary(text, at.saturating_add(reach).min(bytes.len()));
+            match windows.last_mut() {
+                Some(last) if low <= last.end => {
+                    covered += high.saturating_sub(last.end);
+                    last.end = last.end.max(high);
+                }
+                _ => {
+                    covered += high - low;
+                    windows.push(low..high);
+                }
+            }
+            // Half the text or more: one search over all of it costs no more.
+            if covered * 2 >= bytes.len() {
+                return None;
+            }
+        }
+        Some(windows)
     }
 
     /// True when `text` has a long enough run of the class.
@@ -106,13 +161,44 @@ fn required_run(hir: &Hir) -> Option<Gate> {
                 (HirKind::Class(_), Some(bytes)) => Some(Gate {
                     bytes,
                     min_run: repetition.min,
+                    reach: None,
                 }),
                 _ => required_run(&repetition.sub),
             }
         }
-        // A run inside one branch of an alternation is not on every path.
+        // Each branch has a run: some run of their classes together is on every path, as long
+        // as the shortest of them.
+        HirKind::Alternation(branches) => {
+            let mut gates = branches.iter().map(required_run);
+            let mut union = gates.next()??;
+            for gate in gates {
+                let gate = gate?;
+                for (slot, byte) in union.bytes.iter_mut().zip(gate.bytes) {
+                    *slot |= byte;
+                }
+                union.min_run = union.min_run.min(gate.min_run);
+            }
+            Some(union)
+        }
+        // An optional part, a lone class or a literal holds no run.
         _ => None,
     }
+}
+
+/// `at`, or the nearest character boundary before it.
+fn floor_boundary(text: &str, mut at: usize) -> usize {
+    while at > 0 && !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// `at`, or the nearest character boundary after it.
+fn ceil_boundary(text: &str, mut at: usize) -> usize {
+    while at < text.len() && !text.is_char_boundary(at) {
+        at += 1;
+    }
+    at
 }
 
 /// The bytes that can occur in a match of a character class.
@@ -148,11 +234,12 @@ fn class_bytes(hir: &Hir) -> Option<[bool; 256]> {
     Some(bytes)
 }
 
-/// Which gates were found open or closed in one text: rules with the same run (most key rules
-/// share `[A-Za-z0-9+/]{86}`) look at the text once.
+/// Which gates were found open or closed in one text, and their windows: rules with the same
+/// run (most key rules share `[A-Za-z0-9+/]{86}`) look at the text once.
 #[derive(Debug, Default)]
 pub struct GateMemo<'g> {
     known: Vec<(&'g Gate, bool)>,
+    windows: Vec<(&'g Gate, Option<Vec<Range<usize>>>)>,
 }
 
 impl<'g> GateMemo<'g> {
@@ -164,6 +251,16 @@ impl<'g> GateMemo<'g> {
         let open = gate.is_open(text);
         self.known.push((gate, open));
         open
+    }
+
+    /// [`Gate::windows`] of `text`, the text this memo was made for.
+    pub fn windows(&mut self, gate: &'g Gate, text: &str) -> Option<Vec<Range<usize>>> {
+        if let Some((_, windows)) = self.windows.iter().find(|(known, _)| *known == gate) {
+            return windows.clone();
+        }
+        let windows = gate.windows(text);
+        self.windows.push((gate, windows.clone()));
+        windows
     }
 }
 
@@ -215,6 +312,94 @@ mod tests {
         for text in &texts {
             assert_eq!(gate.is_open(text), gate.is_open_naive(text), "{text:?}");
         }
+    }
+
+    #[test]
+    fn an_alternation_of_runs_is_a_run_of_their_union() {
+        let gate = gate(r"k=(?P<secret>[0-9a-f]{32}|[A-Z]{40})");
+        assert_eq!(gate.min_run, 32);
+        assert!(gate.is_open(&"A".repeat(32)));
+        assert!(!gate.is_open(&"g".repeat(40)));
+    }
+
+    #[test]
+    fn searching_the_windows_finds_what_searching_everything_finds() {
+        // Bounded patterns with assertions at both ends, over texts of runs, separators,
+        // multi-byte characters and line ends in many orders and lengths.
+        let patterns = [
+            r"(?i)key\s{0,3}[=:]\s{0,3}(?P<secret>[A-Za-z0-9+/]{20}=)(?:$|[^A-Za-z0-9+/=])",
+            r"(?m)(?:^|[^a-z0-9])(?P<secret>[a-f0-9]{16})(?:$|[^a-z0-9])",
+            r"(?-u:\b)k[ \t]{1,2}(?P<secret>[a-z]{16}|[0-9]{18})(?-u:\b)",
+        ];
+        let pieces = [
+            "key=",
+            "key : ",
+            "k ",
+            "k  ",
+            "aaaaaaaaaaaaaaaa",
+            "0123456789abcdef",
+            "AAAAAAAAAAAAAAAAAAAA=",
+            "=",
+            " ",
+            "\n",
+            "\u{e9}",
+            "012345678901234567",
+            "x",
+            "--",
+        ];
+        let mut texts = vec![String::new()];
+        for round in 0..4 {
+            let mut longer = Vec::new();
+            for (index, text) in texts.iter().enumerate() {
+                for (offset, piece) in pieces.iter().enumerate() {
+                    if (index + offset + round) % 3 == 0 {
+                        longer.push(format!("{text}{piece}"));
+                    }
+                }
+            }
+            texts.extend(longer);
+        }
+        // Long texts too, so that windows are a small part of them.
+        let filler = "lorem ipsum; ".repeat(40);
+        let long: Vec<String> = texts
+            .iter()
+            .take(400)
+            .map(|text| format!("{filler}{text}{filler}{text}{filler}"))
+            .collect();
+        for pattern in patterns {
+            let regex = regex::Regex::new(pattern).expect("pattern compiles");
+            let gate = gate(pattern);
+            assert!(gate.reach.is_some(), "{pattern} is bounded");
+            let mut windowed_some = false;
+            for text in texts.iter().chain(&long) {
+                let everything: Vec<_> = regex.find_iter(text).map(|m| m.range()).collect();
+                let Some(windows) = gate.windows(text) else {
+                    continue;
+                };
+                windowed_some = true;
+                let mut found = Vec::new();
+                for window in &windows {
+                    let part = &text[window.clone()];
+                    found.extend(
+                        regex
+                            .find_iter(part)
+                            .map(|m| m.start() + window.start..m.end() + window.start),
+                    );
+                }
+                assert_eq!(found, everything, "{pattern} on {text:?}");
+            }
+            assert!(
+                windowed_some,
+                "{pattern} was searched in windows at least once"
+            );
+        }
+    }
+
+    #[test]
+    fn unbounded_patterns_are_searched_whole() {
+        let gate = gate(r"key\s*=\s*(?P<secret>[a-f0-9]{32})");
+        let text = format!("{}key = {}", "x ".repeat(500), "a".repeat(32));
+        assert_eq!(gate.windows(&text), None);
     }
 
     #[test]

@@ -188,24 +188,40 @@ pub fn scan_source_scoped(
                     continue;
                 }
                 let secret_group = regex.group_index("secret");
-                for captures in regex.captures_iter(text) {
-                    let Some(whole) = captures.get(0) else {
+                // A bounded pattern is searched only around the runs its gate needs.
+                let windows = rule
+                    .gate()
+                    .and_then(|gate| gates.windows(gate, text))
+                    .unwrap_or_else(|| std::iter::once(0..text.len()).collect());
+                for window in &windows {
+                    let Some(part) = text.get(window.clone()) else {
                         continue;
                     };
-                    let secret = secret_group
-                        .and_then(|group| captures.get(group))
-                        .unwrap_or(whole);
-                    if secret.as_str().is_empty() {
-                        continue;
+                    let shift =
+                        |range: Range<usize>| range.start + window.start..range.end + window.start;
+                    for captures in regex.captures_iter(part) {
+                        let Some(whole) = captures.get(0) else {
+                            continue;
+                        };
+                        let secret = secret_group
+                            .and_then(|group| captures.get(group))
+                            .unwrap_or(whole);
+                        if secret.as_str().is_empty() {
+                            continue;
+                        }
+                        let matched = Matched::text(
+                            shift(whole.range()),
+                            shift(secret.range()),
+                            rule.spec.secret,
+                        );
+                        candidates.extend(evaluate(
+                            registry,
+                            rule,
+                            &located,
+                            &Groups::Captures(&captures),
+                            matched,
+                        ));
                     }
-                    let matched = Matched::text(whole.range(), secret.range(), rule.spec.secret);
-                    candidates.extend(evaluate(
-                        registry,
-                        rule,
-                        &located,
-                        &Groups::Captures(&captures),
-                        matched,
-                    ));
                 }
             }
             Matcher::Settings(alternatives) => {

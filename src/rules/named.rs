@@ -92,18 +92,20 @@ impl ValueShape {
 const NAME_PREFIX: &str = "[A-Za-z0-9_.:-]{0,40}?";
 
 /// Between the name and the value, in the order tried. Assignments and headers stay on their
-/// line (an empty `NAME=` must not reach the next line's value); pairs and calls may wrap.
+/// line (an empty `NAME=` must not reach the next line's value); pairs and calls may wrap. Every
+/// repetition is bounded, so a match has a longest length and is searched for only around the
+/// long runs values are made of (`rules::gate`).
 const SEPARATORS: &[&str] = &[
     // `name = v`, `name: v`, `NAME ?= v`, `name := v`, `name => v`, `name -> v`, `| name | v`,
     // also after a closing quote or index bracket: `"name": v`, `environ["NAME"] = v`, and
     // after a type: `const NAME: &str = v`, `name: string = v`.
-    r#"["'`]?\]?[ \t]*(?::[ \t]*&?(?:'static[ \t]+)?[A-Za-z_][A-Za-z0-9_]*[ \t]*)?(?:=|:=|::=|\?=|\+=|:|=>|->|\|)[ \t]*"#,
+    r#"["'`]?\]?[ \t]{0,16}(?::[ \t]{0,4}&?(?:'static[ \t]{1,4})?[A-Za-z_][A-Za-z0-9_]{0,40}[ \t]{0,4})?(?:=|:=|::=|\?=|\+=|:|=>|->|\|)[ \t]{0,16}"#,
     // `"name", v` and `name(v`: dictionary pairs, `.Add("name", v)`, `set("name",\n v)`.
-    r#"["'`]?\s*[,(]\s*"#,
+    r#"["'`]?\s{0,16}[,(]\s{0,16}"#,
     // `key="name" value="v"`, `id="name" type="password" value="v"`: attributes of one tag.
-    r#"["'][^<>\n]{0,200}?(?-u:\b)value[ \t]*=[ \t]*"#,
+    r#"["'][^<>\n]{0,200}?(?-u:\b)value[ \t]{0,4}=[ \t]{0,4}"#,
     // `--account-key v`, `-storagekey v`: a flag and its argument.
-    r"[ \t]+",
+    r"[ \t]{1,16}",
 ];
 
 /// The text pattern for a named rule: group `name` is the name as written, `secret` the value.
