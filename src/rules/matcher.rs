@@ -619,20 +619,30 @@ const STAND_IN_WORDS: &[&str] = &[
     "your",
 ];
 
-/// True for a literal made of words that say what it stands for (see [`STAND_IN_WORDS`]).
+/// True for a literal made of words that say what it stands for (see [`STAND_IN_WORDS`]) and
+/// plain runs (`0123456789abcdef`, `abc123`), with no random part: a test value marked as fake
+/// but random in the rest (`kl-fake-Zq8#Lm3!Tw9$Rx5@`) still reads as a real key.
 fn names_itself(value: &str) -> bool {
-    let mut count = 0;
-    let mut named = false;
-    for segment in value
+    let segments: Vec<&str> = value
         .split(['-', '_', '.', ' '])
         .filter(|segment| !segment.is_empty())
-    {
-        count += 1;
-        named |= STAND_IN_WORDS
-            .iter()
-            .any(|word| segment.eq_ignore_ascii_case(word));
-    }
-    count >= 2 && named
+        .collect();
+    let random = |segment: &str| {
+        let classes = [
+            segment.chars().any(|c| c.is_ascii_uppercase()),
+            segment.chars().any(|c| c.is_ascii_lowercase()),
+            segment.chars().any(|c| c.is_ascii_digit()),
+            segment.chars().any(|c| !c.is_ascii_alphanumeric()),
+        ];
+        classes.iter().filter(|&&present| present).count() >= 3
+    };
+    segments.len() >= 2
+        && segments.iter().any(|segment| {
+            STAND_IN_WORDS
+                .iter()
+                .any(|word| segment.eq_ignore_ascii_case(word))
+        })
+        && !segments.iter().any(|segment| random(segment))
 }
 
 /// True for base64 of readable text (`dGVzdFN0cmluZzM=` is `testString3`): a test value. A real
@@ -1371,9 +1381,10 @@ mod tests {
             assert!(!plausible_secret(Key, stand_in), "{stand_in}");
         }
         for key in [
-            "n2P8Q~sgCNEqShgRXi9o-sD_Xc3WM6WzRGByxbKW",
+            "q3J9vX2mK8pL4nR7-tY1wZ5sD0fG6hB",
             "Zq8Lm2Xv7Np4Rt6Wy1Bc3Dk5Fh9Gj0Hs",
             "VbvbrSjXFxATtCfyJJ5bCL1hSGmi1Zga3FAKEd/4gmo=",
+            "kl-fake-Zq8#Lm3!Tw9$Rx5@",
         ] {
             assert!(plausible_secret(Key, key), "{key}");
         }
