@@ -19,7 +19,11 @@ fn findings(file: &str, text: &str) -> Vec<(String, Level, usize)> {
         .collect()
 }
 
-fn expect(cases: &[(&str, String, &[(&str, Level, usize)])]) {
+/// The findings a file must yield: (rule id, level, line), in report order.
+type Expected<'a> = &'a [(&'a str, Level, usize)];
+
+/// Each case: file name, text, and exactly the findings it must yield.
+fn expect(cases: &[(&str, String, Expected<'_>)]) {
     let mut failures = Vec::new();
     for (file, text, expected) in cases {
         let got = findings(file, text);
@@ -161,7 +165,7 @@ fn committed_weak_passwords_are_errors_and_stand_ins_stay_quiet() {
     let env = |password: &str| {
         format!("DB_HOST=kl-fake-pg.postgres.database.azure.com\nDB_PASSWORD={password}\n")
     };
-    let weak: &[(&str, Level, usize)] = &[("database-password-setting", Level::Error, 2)];
+    let weak: Expected<'_> = &[("database-password-setting", Level::Error, 2)];
     expect(&[
         (".env", env("StagingP@ssw0rd!"), weak),
         (".env", env("P@ssw0rd123"), weak),
