@@ -40,6 +40,9 @@ struct Candidate<'r> {
     message: String,
     /// The validator checked the secret's embedded checksum.
     checksum_verified: bool,
+    /// For a call reported at its name: the text that carries its credential (the argument, or
+    /// the whole call when the shape names none). A secret reported inside it is that credential.
+    claims: Option<Range<usize>>,
 }
 
 /// Named values a message template can use: a regex's capture groups, or a setting's key path,
@@ -340,18 +343,12 @@ pub fn scan_source_scoped(
                         let mut matched = match &hit.credential {
                             Some((span, Some(value)))
                                 if !fixture_file
-                                    && is_written_literal(text.get(span.clone()).unwrap_or("")) =>
+                                    && is_written_literal(text.get(span.clone()).unwrap_or(""))
+                                    && !stand_in(registry, rule, value) =>
                             {
                                 credential_literal(call, span, value, hit.kind)
                             }
-                            _ => Matched {
-                                at: call_anchor(
-                                    text,
-                                    call,
-                                    hit.credential.as_ref().map(|(span, _)| span),
-                                ),
-                                ..Matched::text(call.span.clone(), call.name_span.clone(), false)
-                            },
+                            _ => at_call(text, call, hit.credential.as_ref().map(|(span, _)| span)),
                         };
                         matched.service = hit.service;
                         matched.note = selector.legacy_note.clone().filter(|_| hit.legacy);
@@ -388,9 +385,8 @@ pub fn scan_source_scoped(
                             !fixture_file
                                 && is_written_literal(text.get(argument.span.clone()).unwrap_or(""))
                         })
-                        .and_then(|argument| {
-                            argument.value.as_ref().map(|value| (argument, value))
-                        });
+                        .and_then(|argument| argument.value.as_ref().map(|value| (argument, value)))
+                        .filter(|(_, value)| !stand_in(registry, rule, value));
                     // Hand-written shapes carry no kind: a password rule's literal is judged
                     // as a password, any other as a key.
                     let kind = match catalogue {
@@ -405,10 +401,7 @@ pub fn scan_source_scoped(
                         Some((argument, value)) => {
                             credential_literal(call, &argument.span, value, kind)
                         }
-                        None => Matched {
-                            at: call_anchor(text, call, credential.map(|argument| &argument.span)),
-                            ..Matched::text(call.span.clone(), call.name_span.clone(), false)
-                        },
+                        None => at_call(text, call, credential.map(|argument| &argument.span)),
                     };
                     candidates.extend(evaluate(registry, rule, &located, &groups, matched));
                 }
@@ -449,6 +442,7 @@ pub fn scan_source_scoped(
         .collect();
     // Sorted, so that each snippet finds the secrets on its line by binary search.
     secrets.sort_by_key(|secret| (secret.start, secret.end));
+    let kept = drop_calls_around_secrets(kept, &secrets);
     let mut findings: Vec<Finding> = kept
         .into_iter()
         .map(|candidate| to_finding(path, source, candidate, &secrets))
@@ -550,6 +544,7 @@ fn derived_string_candidates<'r>(
                     service: None,
                     note: None,
                     at: None,
+                    claims: None,
                 };
                 candidates.extend(evaluate(
                     registry,
@@ -583,6 +578,27 @@ fn credential_literal(
     }
 }
 
+/// A call that authenticates with a credential it does not spell out (a variable, an expression, a
+/// placeholder literal): a finding at the call, claiming the text that carries the credential.
+fn at_call(text: &str, call: &Call, credential: Option<&Range<usize>>) -> Matched {
+    Matched {
+        at: call_anchor(text, call, credential),
+        claims: Some(credential.unwrap_or(&call.span).clone()),
+        ..Matched::text(call.span.clone(), call.name_span.clone(), false)
+    }
+}
+
+/// True when the rule's filters take a literal for a stand-in (`"<your-key>"`, `"${KEY}"`, an
+/// emulator key): the call still authenticates with a key, so it is reported at the call, not
+/// dropped with the literal.
+fn stand_in(registry: &Registry, rule: &Rule, value: &str) -> bool {
+    rule.filters
+        .iter()
+        .filter_map(|&index| registry.filters().get(index))
+        .filter(|filter| filter.spec.target == FilterTarget::Secret)
+        .any(|filter| filter.drops_value(value, true))
+}
+
 /// Whether a literal handed to a key parameter looks like a real credential rather than a test
 /// value or a placeholder (`"key"`, `"sas"`, `"<your-key>"`): only then is the call a leak
 /// (an error on the literal). A connection string is left to the text rules, which know its
@@ -606,7 +622,59 @@ fn plausible_secret(kind: crate::catalogue::CredentialKind, value: &str) -> bool
         && !value.contains(char::is_whitespace)
         && !value.contains("---")
         && !encodes_plain_text(value)
+        && !names_itself(value)
         && shannon_entropy(value) >= entropy
+}
+
+/// Words that make a literal a stand-in when they stand alone between separators:
+/// `FAKE_SEARCH_KEY_0123456789`, `api-key-abc123456`, `my-test-secret-2024`. Random keys do not
+/// spell words between dashes and underscores (three letters at least, so chance stays rare).
+const STAND_IN_WORDS: &[&str] = &[
+    "abc",
+    "api",
+    "apikey",
+    "demo",
+    "dummy",
+    "example",
+    "fake",
+    "here",
+    "insert",
+    "key",
+    "mock",
+    "placeholder",
+    "replace",
+    "sample",
+    "secret",
+    "test",
+    "todo",
+    "token",
+    "your",
+];
+
+/// True for a literal made of words that say what it stands for (see [`STAND_IN_WORDS`]) and
+/// plain runs (`0123456789abcdef`, `abc123`), with no random part: a test value marked as fake
+/// but random in the rest (`kl-fake-Zq8#Lm3!Tw9$Rx5@`) still reads as a real key.
+fn names_itself(value: &str) -> bool {
+    let segments: Vec<&str> = value
+        .split(['-', '_', '.', ' '])
+        .filter(|segment| !segment.is_empty())
+        .collect();
+    let random = |segment: &str| {
+        let classes = [
+            segment.chars().any(|c| c.is_ascii_uppercase()),
+            segment.chars().any(|c| c.is_ascii_lowercase()),
+            segment.chars().any(|c| c.is_ascii_digit()),
+            segment.chars().any(|c| !c.is_ascii_alphanumeric()),
+        ];
+        classes.iter().filter(|&&present| present).count() >= 3
+    };
+    segments.len() >= 2
+        && segments.iter().any(|segment| {
+            STAND_IN_WORDS
+                .iter()
+                .any(|word| segment.eq_ignore_ascii_case(word))
+        })
+        && !segments.iter().any(|segment| random(segment))
 }
 
 /// True for base64 of readable text (`dGVzdFN0cmluZzM=` is `testString3`): a test value. A real
@@ -703,6 +771,8 @@ struct Matched {
     note: Option<String>,
     /// Where the finding is reported when not at `secret` (filters still judge `secret`).
     at: Option<Range<usize>>,
+    /// See [`Candidate::claims`].
+    claims: Option<Range<usize>>,
 }
 
 impl Matched {
@@ -730,6 +800,7 @@ impl Matched {
             service: None,
             note: None,
             at: None,
+            claims: None,
         }
     }
 }
@@ -799,6 +870,7 @@ fn evaluate<'r>(
         service: known_service,
         note,
         at,
+        claims,
     } = matched;
     let specificity = matched_len.unwrap_or(whole.len());
     let source = located.source;
@@ -809,11 +881,12 @@ fn evaluate<'r>(
     };
     let whole_text = text.get(whole.clone())?;
     let line_text = lines_around(source, &whole, 0);
+    let literal = written_as_literal(located, &secret);
     for &filter_index in &rule.filters {
         let filter = registry.filters().get(filter_index)?;
         let drops = match filter.spec.target {
-            FilterTarget::Secret => filter.drops(secret_text),
-            FilterTarget::Match => filter.drops(whole_text),
+            FilterTarget::Secret => filter.drops_value(secret_text, literal),
+            FilterTarget::Match => filter.drops_value(whole_text, literal),
             FilterTarget::Line => {
                 let id = std::ptr::from_ref(filter) as usize;
                 located.checked(id, line_text.clone(), |line| filter.drops(line))
@@ -914,7 +987,25 @@ fn evaluate<'r>(
         remediation,
         message,
         checksum_verified,
+        claims,
     })
+}
+
+/// True when the value at `secret` cannot be code: it is quoted, or it sits in a data file
+/// (JSON, YAML, XML, key=value), where every value is a literal. Only then is `Fk9.Kd3mQ2` a
+/// password rather than a member chain.
+fn written_as_literal(located: &Located<'_>, secret: &Range<usize>) -> bool {
+    let data_file = matches!(
+        located.format,
+        Some(Format::Json | Format::Yaml | Format::Xml | Format::KeyValue)
+    );
+    let quoted = located
+        .source
+        .text()
+        .get(..secret.start)
+        .and_then(|before| before.chars().next_back())
+        .is_some_and(|c| matches!(c, '"' | '\'' | '`'));
+    data_file || quoted
 }
 
 /// Fills `{group}` placeholders from named values, `{group|fallback}` with a fallback for a
@@ -981,8 +1072,14 @@ fn lines_around(source: &SourceText, range: &Range<usize>, extra: usize) -> Rang
 /// each).
 fn token_around(text: &str, range: &Range<usize>) -> Range<usize> {
     let is_boundary = |c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '`' | '<' | '>');
+    // A match that ends on the white space after it (a line's newline) stays on its own line:
+    // the token does not run on into the next one.
+    let matched_end = range.start
+        + text
+            .get(range.clone())
+            .map_or(range.len(), |matched| matched.trim_end().len());
     let floor = char_boundary_at_or_before(text, range.start.saturating_sub(TOKEN_REACH));
-    let ceiling = char_boundary_at_or_before(text, range.end.saturating_add(TOKEN_REACH));
+    let ceiling = char_boundary_at_or_before(text, matched_end.saturating_add(TOKEN_REACH));
     let start = text
         .get(floor..range.start)
         .and_then(|before| {
@@ -992,9 +1089,9 @@ fn token_around(text: &str, range: &Range<usize>) -> Range<usize> {
         })
         .unwrap_or(floor);
     let end = text
-        .get(range.end..ceiling)
+        .get(matched_end..ceiling)
         .and_then(|after| after.find(is_boundary))
-        .map_or(ceiling.max(range.end), |at| range.end + at);
+        .map_or(ceiling.max(matched_end), |at| matched_end + at);
     start..end
 }
 
@@ -1116,6 +1213,27 @@ fn drop_overlaps(mut candidates: Vec<Candidate<'_>>) -> Vec<Candidate<'_>> {
         }
     }
     kept
+}
+
+/// Drops a call reported at its name when a secret is reported inside the text that carries its
+/// credential (`-Credential (New-Object PSCredential($id, (ConvertTo-SecureString "…")))`): that
+/// is one credential, and the error on the literal says more than the warning on the call.
+/// `secrets` are the kept secrets, sorted; they never overlap, so their ends are sorted too.
+fn drop_calls_around_secrets<'r>(
+    kept: Vec<Candidate<'r>>,
+    secrets: &[Range<usize>],
+) -> Vec<Candidate<'r>> {
+    kept.into_iter()
+        .filter(|candidate| {
+            let Some(claim) = candidate.claims.as_ref().filter(|_| !candidate.is_secret) else {
+                return true;
+            };
+            let first_inside = secrets.partition_point(|secret| secret.start < claim.start);
+            !secrets
+                .get(first_inside)
+                .is_some_and(|secret| secret.end <= claim.end && secret.start < secret.end)
+        })
+        .collect()
 }
 
 fn to_finding(
@@ -1302,5 +1420,25 @@ mod tests {
         };
         assert_eq!(levels("kl-fake-hub.azure-devices.net"), [Level::Error]);
         assert_eq!(levels("acme.azure-devices.net"), [Level::Warning]);
+    }
+
+    #[test]
+    fn literals_that_name_what_they_stand_for_are_no_plausible_secret() {
+        for stand_in in [
+            "FAKE_SEARCH_KEY_0123456789abcdef",
+            "api-key-abc123456789",
+            "my-test-secret-value-2024",
+            "your_openai_key_goes_here",
+        ] {
+            assert!(!plausible_secret(Key, stand_in), "{stand_in}");
+        }
+        for key in [
+            "q3J9vX2mK8pL4nR7-tY1wZ5sD0fG6hB",
+            "Zq8Lm2Xv7Np4Rt6Wy1Bc3Dk5Fh9Gj0Hs",
+            "VbvbrSjXFxATtCfyJJ5bCL1hSGmi1Zga3FAKEd/4gmo=",
+            "kl-fake-Zq8#Lm3!Tw9$Rx5@",
+        ] {
+            assert!(plausible_secret(Key, key), "{key}");
+        }
     }
 }

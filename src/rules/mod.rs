@@ -57,11 +57,19 @@ pub struct Filter {
     /// The filter as written.
     pub spec: FilterSpec,
     regexes: Vec<LazyRegex>,
+    /// [`FilterSpec::code_patterns`], compiled.
+    code_regexes: Vec<LazyRegex>,
 }
 
 impl Filter {
-    /// True when the filter recognises `text` as not a credential.
+    /// True when the filter recognises `text` as not a credential, where it may be code.
     pub fn drops(&self, text: &str) -> bool {
+        self.drops_value(text, false)
+    }
+
+    /// True when the filter recognises `text` as not a credential; `literal` when the value is
+    /// known to be a literal (quoted, or in a data file), so code patterns do not apply.
+    pub fn drops_value(&self, text: &str, literal: bool) -> bool {
         let value_hit = match self.spec.target {
             FilterTarget::Secret => self.spec.values.iter().any(|value| value == text),
             FilterTarget::Match | FilterTarget::Line => self
@@ -70,7 +78,9 @@ impl Filter {
                 .iter()
                 .any(|value| text.contains(value.as_str())),
         };
-        value_hit || self.regexes.iter().any(|regex| regex.is_match(text))
+        value_hit
+            || self.regexes.iter().any(|regex| regex.is_match(text))
+            || !literal && self.code_regexes.iter().any(|regex| regex.is_match(text))
     }
 }
 
@@ -633,19 +643,28 @@ fn parse_items<T: serde::de::DeserializeOwned>(
 fn compile_filters(specs: Vec<FilterSpec>, errors: &mut Vec<RuleLoadError>) -> Vec<Filter> {
     let mut filters = Vec::new();
     for spec in specs {
-        let mut regexes = Vec::new();
-        for pattern in &spec.patterns {
-            match LazyRegex::new(pattern) {
-                Ok(regex) => regexes.push(regex),
-                Err(error) => errors.push(load_error(
-                    "filters.yaml",
-                    1,
-                    Some(&spec.id),
-                    format!("bad pattern: {error}"),
-                )),
+        let mut compile = |patterns: &[String]| {
+            let mut regexes = Vec::new();
+            for pattern in patterns {
+                match LazyRegex::new(pattern) {
+                    Ok(regex) => regexes.push(regex),
+                    Err(error) => errors.push(load_error(
+                        "filters.yaml",
+                        1,
+                        Some(&spec.id),
+                        format!("bad pattern: {error}"),
+                    )),
+                }
             }
-        }
-        filters.push(Filter { spec, regexes });
+            regexes
+        };
+        let regexes = compile(&spec.patterns);
+        let code_regexes = compile(&spec.code_patterns);
+        filters.push(Filter {
+            spec,
+            regexes,
+            code_regexes,
+        });
     }
     filters
 }

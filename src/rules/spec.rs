@@ -333,6 +333,11 @@ pub struct FilterSpec {
     /// Regexes; the finding is dropped when one matches the target.
     #[serde(default)]
     pub patterns: Vec<String>,
+    /// Regexes for what is code only where a value can be an expression: they are skipped for a
+    /// quoted value and for any value of a JSON, YAML, XML or key=value file, which is always a
+    /// literal (`password = Fk9.Kd3m` in an `.ini` is a password, not a member chain).
+    #[serde(default)]
+    pub code_patterns: Vec<String>,
     /// Exact values; the finding is dropped when the target equals one (or, for `match` and
     /// `line` targets, contains one).
     #[serde(default)]

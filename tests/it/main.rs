@@ -22,6 +22,7 @@ mod determinism;
 mod dogfood;
 mod editors;
 mod explain;
+mod finding_judgement;
 mod fix;
 mod fixtures;
 mod fuzz_regressions;
