@@ -1,7 +1,8 @@
 //! Checksum-verified keys end to end: for every identifiable key type (and every seed it may use),
 //! every CASK provider keyless maps to a service, and Entra `8Q~` secrets, keys generated with a
-//! valid checksum are found with the right service anywhere (no context), and the same keys with
-//! one character changed are not reported at `error` as that service.
+//! valid checksum are found with the right service anywhere (no context), also without their `=`
+//! padding, and the same keys with one character changed are not reported at `error` as that
+//! service.
 
 #![allow(clippy::unwrap_used)]
 
@@ -95,6 +96,16 @@ fn identifiable_keys_are_found_with_their_service_and_changed_ones_are_not() {
             for label in 0..4 {
                 let key = generate_identifiable_key(kind, seed, &material(label, 64));
                 failures.extend(check(&registry, &format!("{kind:?}/{seed}"), &key, service));
+                // The checksum survives a dropped `=` padding, so the key is still found.
+                let unpadded = key.trim_end_matches('=');
+                if unpadded != key {
+                    failures.extend(check(
+                        &registry,
+                        &format!("{kind:?}/{seed} unpadded"),
+                        unpadded,
+                        service,
+                    ));
+                }
                 checked += 1;
             }
         }
@@ -114,6 +125,7 @@ fn cask_keys_are_found_with_their_service_and_changed_ones_are_not() {
         ("AAAAAZDO", Service::Devops),
         ("AAASAZDO", Service::Devops),
         ("AAAAAWPS", Service::Webpubsub),
+        ("AAAAmsql", Service::Sql),
     ];
     let registry = registry();
     let mut failures = Vec::new();

@@ -198,6 +198,19 @@ fn expected_rules_fire_in_the_service_fixtures() {
         ),
         (Service::Devops, "nuget.config", "devops-pat"),
         (Service::Devops, "mirror.sh", "devops-pat-in-git-url"),
+        (Service::Devops, "local.settings.json", "devops-pat-legacy"),
+        (Service::Storage, "backup.sh", "storage-identifiable-key"),
+        (Service::Sql, "sa.env", "sql-cask-key"),
+        (Service::Cosmos, "mongo.env", "cosmos-mongo-account-key"),
+        (Service::Cosmos, "mongo.env", "cosmos-mongo-vcore-password"),
+        (Service::Iothub, "rest.sh", "iothub-sas-token"),
+        (Service::Mysql, "dsn.go", "database-go-dsn-password"),
+        (
+            Service::Entra,
+            "sp.json",
+            "entra-client-secret-with-client-id",
+        ),
+        (Service::Entra, ".roadtools_auth", "entra-refresh-token"),
         (Service::Entra, "local.settings.json", "entra-client-secret"),
         (
             Service::Entra,
@@ -225,6 +238,7 @@ fn device_keys_get_the_device_advice() {
     for (file, profile) in [
         ("device.c", "iothub-device"),
         ("device.json", "iothub-device"),
+        ("rest.sh", "iothub-device"),
         ("backend.env", "iothub"),
     ] {
         assert!(
