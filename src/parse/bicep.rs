@@ -14,7 +14,8 @@
 //!   `resources.sym.apiVersion` (string after `@`), `resources.sym.condition` (expression inside
 //!   `if (...)`), then the body: `resources.sym.name`,
 //!   `resources.sym.properties.disableLocalAuth`, ... A loop's body is mapped as if it were
-//!   declared once. `existing` adds nothing (ARM's `existing: true` has no span to point at).
+//!   declared once. `existing` adds a synthetic `resources.sym.existing` (bool, text `true`, as
+//!   in ARM's symbolic-name templates) spanning the keyword.
 //! - A child resource nested in a parent's body (`resource blob 'blobServices' = {...}`) gets the
 //!   joined type `Microsoft.Storage/storageAccounts/blobServices` and path
 //!   `["resources", "blob"]`; a fully qualified nested type (with a `/`) and a top-level resource
@@ -614,6 +615,24 @@ impl<'s> Builder<'s> {
         for entry in entries {
             self.doc
                 .push(entry.path, entry.key, entry.value, entry.kind);
+        }
+        // `existing` is ARM's `"existing": true`: the file refers to a resource deployed
+        // elsewhere, whose settings it does not decide.
+        if let Some(keyword) = kids.iter().find(|kid| kid.kind() == "existing") {
+            let mut existing = path.clone();
+            existing.push("existing".to_string());
+            let pushed = self.doc.entries.len() + 1;
+            self.doc.push(
+                existing,
+                keyword.start_byte()..keyword.start_byte(),
+                keyword.byte_range(),
+                ValueKind::Bool,
+            );
+            if self.doc.entries.len() == pushed
+                && let Some(entry) = self.doc.entries.last_mut()
+            {
+                entry.synthetic = Some("true");
+            }
         }
         self.body(body.copied(), &path, Some(type_name))
     }

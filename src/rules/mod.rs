@@ -110,6 +110,19 @@ pub struct CompiledSetting {
     pub siblings: Vec<(LazyRegex, CompiledValueTest)>,
     /// Fire only when no setting of the resource matches this.
     pub missing: Option<LazyRegex>,
+    /// Fire only when another resource of the document passes this.
+    pub another_resource: Option<CompiledResourceTest>,
+}
+
+/// A compiled [`spec::ResourceTest`].
+#[derive(Debug)]
+pub struct CompiledResourceTest {
+    /// Resource types (empty: any).
+    pub resources: Vec<String>,
+    /// Regex over an entry's key path relative to the resource.
+    pub key: LazyRegex,
+    /// Test on that entry's value.
+    pub value: CompiledValueTest,
 }
 
 /// How a rule finds candidates.
@@ -444,6 +457,14 @@ impl Registry {
                         }
                         siblings.for_each(|(name, _)| check(id, name));
                         setting.missing.iter().for_each(|regex| check(id, regex));
+                        if let Some(another) = &setting.another_resource {
+                            check(id, &another.key);
+                            another
+                                .value
+                                .matches
+                                .iter()
+                                .for_each(|regex| check(id, regex));
+                        }
                     }
                 }
                 Matcher::Calls { alternatives, .. } => {
@@ -899,6 +920,14 @@ fn compile_matcher(
                 .missing
                 .as_deref()
                 .and_then(|pattern| compile_regex(file, id, "missing key", pattern, errors)),
+            another_resource: match &setting.another_resource {
+                Some(test) => Some(CompiledResourceTest {
+                    resources: test.resources.clone(),
+                    key: compile_regex(file, id, "another resource key", &test.key, errors)?,
+                    value: compile_value_test(file, id, &test.value, errors),
+                }),
+                None => None,
+            },
         });
     }
     Some(Matcher::Settings(compiled))

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{CompiledSetting, CompiledValueTest};
+use super::{CompiledResourceTest, CompiledSetting, CompiledValueTest};
 use crate::parse::{Document, Entry, Format, ValueKind};
 
 /// An entry that one of a rule's alternatives matched.
@@ -63,6 +63,8 @@ pub fn find<'d>(
         // Resources at one path (one per top-level document of a multi-document file) share
         // their entries: each (path, type) is searched once.
         let mut searched = HashSet::new();
+        // Paths of the resources that pass `another_resource`, found on first need.
+        let mut others: Option<Vec<&[String]>> = None;
         for resource in &document.resources {
             if !alternative
                 .resources
@@ -79,6 +81,19 @@ pub fn find<'d>(
                     .any(|entry_index| missing.is_match(index.key(entry_index, depth)))
             {
                 continue;
+            }
+            if let Some(test) = &alternative.another_resource {
+                let others =
+                    others.get_or_insert_with(|| passing_resources(document, &index, test, text));
+                // The paths are distinct: with two, one of them is another resource's.
+                let another = match others.as_slice() {
+                    [] => false,
+                    [only] => *only != resource.path.as_slice(),
+                    _ => true,
+                };
+                if !another {
+                    continue;
+                }
             }
             for entry_index in index.below(&resource.path) {
                 let Some(entry) = document.entries.get(entry_index) else {
@@ -107,6 +122,39 @@ pub fn find<'d>(
     found.sort_by_key(|found| found.entry.value.start);
     found.dedup_by_key(|found| found.entry.value.clone());
     found
+}
+
+/// The distinct paths of the resources of `document` that pass `test`: of one of its types (any
+/// when it names none), with an entry whose key (relative to the resource) and value pass.
+fn passing_resources<'d>(
+    document: &'d Document,
+    index: &Paths<'d>,
+    test: &CompiledResourceTest,
+    text: &str,
+) -> Vec<&'d [String]> {
+    let mut passing: Vec<&'d [String]> = Vec::new();
+    let mut searched = HashSet::new();
+    for resource in &document.resources {
+        let wanted = test.resources.is_empty()
+            || test
+                .resources
+                .iter()
+                .any(|wanted| wanted.eq_ignore_ascii_case(&resource.type_name));
+        if !wanted || !searched.insert(resource.path.as_slice()) {
+            continue;
+        }
+        let depth = resource.path.len();
+        let passes = index.below(&resource.path).any(|entry_index| {
+            document.entries.get(entry_index).is_some_and(|entry| {
+                test.key.is_match(index.key(entry_index, depth))
+                    && value_passes(&test.value, entry, text)
+            })
+        });
+        if passes {
+            passing.push(&resource.path);
+        }
+    }
+    passing
 }
 
 fn matches<'d>(
@@ -283,4 +331,108 @@ fn value_passes(test: &CompiledValueTest, entry: &Entry, text: &str) -> bool {
     test.matches
         .as_ref()
         .is_none_or(|regex| regex.is_match(value))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::LazyRegex;
+
+    fn regex(pattern: &str) -> LazyRegex {
+        LazyRegex::new(pattern).unwrap_or_else(|error| panic!("{pattern}: {error}"))
+    }
+
+    fn value_matching(pattern: &str) -> CompiledValueTest {
+        CompiledValueTest {
+            equals: Vec::new(),
+            literal: false,
+            matches: Some(regex(pattern)),
+        }
+    }
+
+    /// Storage accounts without `allowSharedKeyAccess`, where another resource has an identity.
+    fn storage_default_beside_identity() -> CompiledSetting {
+        CompiledSetting {
+            formats: vec![Format::Bicep],
+            resources: vec!["Microsoft.Storage/storageAccounts".into()],
+            key: regex("^name$"),
+            value: value_matching("."),
+            siblings: Vec::new(),
+            missing: Some(regex(r"^properties\.allowSharedKeyAccess$")),
+            another_resource: Some(CompiledResourceTest {
+                resources: Vec::new(),
+                key: regex(r"^identity\.type$"),
+                value: value_matching("(?i)assigned"),
+            }),
+        }
+    }
+
+    /// The names of the resources the alternative reports.
+    fn reported(text: &str) -> Vec<String> {
+        let document = crate::parse::parse(Format::Bicep, text);
+        let paths = PathIndex::new(&document.entries);
+        find(
+            &document,
+            &paths,
+            &[storage_default_beside_identity()],
+            Format::Bicep,
+            text,
+        )
+        .iter()
+        .map(|found| found.entry.text(text).to_owned())
+        .collect()
+    }
+
+    const STORAGE: &str = "resource sa 'Microsoft.Storage/storageAccounts@2023-05-01' = {\n  name: 'klfakesa'\n  properties: {\n    minimumTlsVersion: 'TLS1_2'\n  }\n}\n";
+    const APP_WITH_IDENTITY: &str = "resource app 'Microsoft.Web/sites@2023-12-01' = {\n  name: 'kl-fake-app'\n  identity: {\n    type: 'SystemAssigned'\n  }\n}\n";
+
+    #[test]
+    fn another_resource_must_pass_the_test() {
+        assert_eq!(
+            reported(&format!("{STORAGE}{APP_WITH_IDENTITY}")),
+            ["klfakesa"]
+        );
+        // No other resource, or one without an identity.
+        assert!(reported(STORAGE).is_empty());
+        let app = APP_WITH_IDENTITY.replace("SystemAssigned", "None");
+        assert!(reported(&format!("{STORAGE}{app}")).is_empty());
+    }
+
+    #[test]
+    fn the_matched_resource_itself_does_not_count() {
+        let storage_with_identity = STORAGE.replace(
+            "  properties:",
+            "  identity: {\n    type: 'SystemAssigned'\n  }\n  properties:",
+        );
+        assert!(reported(&storage_with_identity).is_empty());
+        // Two storage accounts with identities: each has the other.
+        let second = storage_with_identity
+            .replace("sa '", "sb '")
+            .replace("klfakesa", "klfakesb");
+        assert_eq!(
+            reported(&format!("{storage_with_identity}{second}")),
+            ["klfakesa", "klfakesb"]
+        );
+    }
+
+    #[test]
+    fn another_resource_may_be_limited_to_types() {
+        let mut alternative = storage_default_beside_identity();
+        if let Some(test) = alternative.another_resource.as_mut() {
+            test.resources = vec!["Microsoft.App/containerApps".into()];
+        }
+        let text = format!("{STORAGE}{APP_WITH_IDENTITY}");
+        let document = crate::parse::parse(Format::Bicep, &text);
+        let paths = PathIndex::new(&document.entries);
+        assert!(find(&document, &paths, &[alternative], Format::Bicep, &text).is_empty());
+    }
+
+    #[test]
+    fn missing_still_silences() {
+        let text = format!(
+            "{}{APP_WITH_IDENTITY}",
+            STORAGE.replace("minimumTlsVersion: 'TLS1_2'", "allowSharedKeyAccess: false")
+        );
+        assert!(reported(&text).is_empty());
+    }
 }

@@ -124,6 +124,24 @@ pub struct SettingSpec {
     /// `value` matched, the evidence (e.g. an app setting fed by `listKeys()`).
     #[serde(default)]
     pub missing: Option<String>,
+    /// With `resources`: fire only when another resource of the same document (not the matched
+    /// one) passes this test, e.g. an app that already has a managed identity.
+    #[serde(default)]
+    pub another_resource: Option<ResourceTest>,
+}
+
+/// A condition on a resource: one of its entries (key relative to the resource) passes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceTest {
+    /// Resource types it may be (empty: any type).
+    #[serde(default)]
+    pub resources: Vec<String>,
+    /// Regex over an entry's key path relative to the resource (`^identity\.type$`).
+    pub key: String,
+    /// What that entry's value must be.
+    #[serde(default)]
+    pub value: ValueTest,
 }
 
 /// One key-based SDK call shape.

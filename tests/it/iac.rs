@@ -130,7 +130,7 @@ fn iac_findings_carry_a_role_and_a_snippet_in_the_template_language() {
     use keyless::remediation::template::{TemplateLanguage, snippet};
     let registry = common::registry();
     let knowledge = registry.knowledge();
-    for fixture in ["iac/arm", "iac/bicep", "iac/terraform"] {
+    for fixture in ["iac/arm", "iac/bicep", "iac/terraform", "iac/gaps"] {
         for finding in scan(fixture) {
             let profile = knowledge
                 .profile(&finding.remediation)
@@ -183,4 +183,105 @@ fn json_output_carries_the_snippet_for_each_template_language() {
         ));
     }
     insta::assert_snapshot!("iac_template_remediation", rendered);
+}
+
+/// (path, rule, level, a word of the line the finding points at) for `fixtures/iac/gaps`.
+const GAPS: &[(&str, &str, keyless::Level, &str)] = &[
+    (
+        "azuredeploy.json",
+        "template-parameter-secret-default",
+        keyless::Level::Error,
+        "defaultValue",
+    ),
+    (
+        "azuredeploy.json",
+        "storage-shared-key-access-default",
+        keyless::Level::Warning,
+        "Microsoft.Storage/storageAccounts",
+    ),
+    (
+        "main.bicep",
+        "template-parameter-secret-default",
+        keyless::Level::Error,
+        "param sqlAdminPassword string",
+    ),
+    (
+        "main.bicep",
+        "storage-shared-key-access-default",
+        keyless::Level::Warning,
+        "Microsoft.Storage/storageAccounts",
+    ),
+    (
+        "main.tf",
+        "terraform-backend-storage-key",
+        keyless::Level::Error,
+        "access_key",
+    ),
+    (
+        "main.tf",
+        "storage-shared-key-access-default",
+        keyless::Level::Warning,
+        "azurerm_storage_account",
+    ),
+    (
+        "main.tf",
+        "azapi-list-keys-action",
+        keyless::Level::Warning,
+        "listKeys",
+    ),
+    (
+        "main.tf",
+        "cosmos-local-auth-enabled",
+        keyless::Level::Warning,
+        "local_authentication_disabled = false",
+    ),
+];
+
+#[test]
+fn iac_gaps_fire_once_each_at_their_line_and_level() {
+    let findings = scan("iac/gaps");
+    let mut found: Vec<(String, String, keyless::Level, String)> = findings
+        .iter()
+        .map(|finding| {
+            (
+                finding.path.clone(),
+                finding.rule_id.clone(),
+                finding.level,
+                line_of("iac/gaps", &finding.path, finding.start.line),
+            )
+        })
+        .collect();
+    found.sort_by(|left, right| (&left.0, &left.1).cmp(&(&right.0, &right.1)));
+    assert_eq!(found.len(), GAPS.len(), "{found:#?}");
+    for (path, rule, level, word) in GAPS {
+        assert!(
+            found
+                .iter()
+                .any(|(found_path, found_rule, found_level, line)| {
+                    found_path == path
+                        && found_rule == rule
+                        && found_level == level
+                        && line.contains(word)
+                }),
+            "iac/gaps: no {level:?} {rule} in {path} on a line with `{word}`: {found:#?}"
+        );
+    }
+}
+
+#[test]
+fn iac_gap_look_alikes_stay_silent() {
+    // Stand-in and expression defaults, secure parameters, shared key access turned off, an
+    // Entra-authenticated backend, an azapi action that returns no keys.
+    let findings = scan("iac/gaps-clean");
+    assert!(
+        findings.is_empty(),
+        "iac/gaps-clean: {:#?}",
+        findings
+            .iter()
+            .map(|finding| format!(
+                "{}:{} {}",
+                finding.path, finding.start.line, finding.rule_id
+            ))
+            .collect::<Vec<_>>()
+    );
 }

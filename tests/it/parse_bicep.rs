@@ -365,6 +365,8 @@ fn small_snippets() {
             "resource kv 'Microsoft.KeyVault/vaults@2023-07-01' existing = {\n  name: 'kv'\n}\n",
             &[
                 ("resources.kv.type", Str, "Microsoft.KeyVault/vaults"),
+                // ARM's `"existing": true`, so that rules can skip what the file does not deploy.
+                ("resources.kv.existing", Bool, "true"),
                 ("resources.kv.name", Str, "kv"),
             ],
         ),
