@@ -24,6 +24,7 @@ mod editors;
 mod explain;
 mod fix;
 mod fixtures;
+mod formats;
 mod fuzz_regressions;
 mod history;
 mod iac;
