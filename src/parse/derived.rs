@@ -131,7 +131,7 @@ impl DerivedText {
         };
         let inside = offset.saturating_sub(segment.derived);
         if segment.copy {
-            segment.original + inside.min(segment.original_len) + usize::from(end)
+            segment.original + (inside + usize::from(end)).min(segment.original_len)
         } else if end {
             segment.original + segment.original_len
         } else {
