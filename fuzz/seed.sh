@@ -55,6 +55,9 @@ scan_text_index() {
     *.rs) echo 23 ;;
     *.md) echo 24 ;;
     *.sh) echo 25 ;;
+    *.ipynb) echo 28 ;;
+    *.http | *.rest) echo 29 ;;
+    *.bot) echo 30 ;;
     *) echo 26 ;;
   esac
 }
@@ -87,6 +90,8 @@ for file in $fixture_files; do
     *.yaml | *.yml) seed yaml "" "$file" ;;
     *.xml | *.config | *.csproj | *.pubxml | *.cscfg) seed xml "" "$file" ;;
     *.env | */.env* | *.properties | *.ini) seed keyvalue "" "$file" ;;
+    *.ipynb) seed derived 0 "$file" ;;
+    *.http | *.rest) seed derived 1 "$file" ;;
   esac
 done
 
@@ -97,6 +102,11 @@ if [ -n "$shared" ]; then
     seed scan_text 0 "$file"
   done
 fi
+
+# The derived-text readers: selector 0 reads a notebook, 1 an .http file.
+mkdir -p corpus/derived
+printf '\000{"cells": [{"cell_type": "code", "metadata": {}, "outputs": [{"output_type": "stream", "text": ["caf\\u00e9 \\ud83d\\ude00\\n"]}],\n "source": ["key = \\"0123456789abcdef0123456789abcdef\\"\\n", "print(key)"]},\n {"cell_type": "markdown", "metadata": {}, "source": "# Notes \\/ \\t"}], "nbformat": 4}\n' >corpus/derived/seed-notebook
+printf '\001@host = https://kl-fake.azure-api.net\n@key = 0123456789abcdef0123456789abcdef\n@url = {{host}}/v1\n\n### list\nGET {{url}}/items\nOcp-Apim-Subscription-Key: {{key}}\nX-Id: {{$guid}}\n' >corpus/derived/seed-http
 
 mkdir -p corpus/config corpus/baseline
 cat >corpus/config/seed-readme <<'TOML'

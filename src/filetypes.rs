@@ -9,6 +9,7 @@
 
 use crate::parse::Format;
 use crate::parse::code::Language;
+use crate::parse::derived::Decoder;
 
 /// How keyless reads a file type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +18,9 @@ pub enum ReadAs {
     Parsed(Format),
     /// Parsed as source code: call rules apply, as well as text rules.
     Code(Language),
+    /// Decoded into the text it stands for (notebook cells, `.http` requests with their
+    /// variables filled in): text rules apply to both texts.
+    Decoded(Decoder),
     /// Text rules only (every text file is read this way).
     Text,
 }
@@ -50,6 +54,15 @@ pub const FILE_TYPES: &[FileType] = &[
         vscode: &["json", "jsonc"],
         neovim: &["json", "jsonc"],
         helix: &["json", "jsonc"],
+    },
+    FileType {
+        name: "Bot Framework configuration",
+        extensions: &["bot"],
+        file_names: &[],
+        read_as: ReadAs::Parsed(Format::Json),
+        vscode: &["json"],
+        neovim: &["json"],
+        helix: &["json"],
     },
     FileType {
         name: "Bicep",
@@ -175,6 +188,24 @@ pub const FILE_TYPES: &[FileType] = &[
         vscode: &["rust"],
         neovim: &["rust"],
         helix: &["rust"],
+    },
+    FileType {
+        name: "Jupyter notebooks",
+        extensions: &["ipynb"],
+        file_names: &[],
+        read_as: ReadAs::Decoded(Decoder::NotebookCells),
+        vscode: &["json"],
+        neovim: &["json"],
+        helix: &["json"],
+    },
+    FileType {
+        name: "HTTP requests (REST Client, JetBrains HTTP client)",
+        extensions: &["http", "rest"],
+        file_names: &[],
+        read_as: ReadAs::Decoded(Decoder::HttpVariables),
+        vscode: &["http"],
+        neovim: &["http"],
+        helix: &[],
     },
     FileType {
         name: "Kotlin, Scala, Groovy",
@@ -314,6 +345,7 @@ pub fn readme_editor_section() -> String {
         let read_as = match file_type.read_as {
             ReadAs::Parsed(_) => "settings and text",
             ReadAs::Code(_) => "code and text",
+            ReadAs::Decoded(_) => "decoded and text",
             ReadAs::Text => "text",
         };
         let ids = |ids: &[&str]| {

@@ -36,6 +36,9 @@ const NAMES: &[&str] = &[
     "run.sh",
     "notes.txt",
     "Dockerfile",
+    "analysis.ipynb",
+    "requests.http",
+    "echo.bot",
 ];
 
 fuzz_target!(

@@ -111,3 +111,18 @@ pub fn warm_up() {
         keyless::parse::parse(format, "");
     }
 }
+
+/// Checks that every character of a derived text, and the whole of it, maps to a range of the
+/// original text on character boundaries.
+pub fn check_derived(text: &str, derived: &keyless::parse::derived::DerivedText) {
+    let derived_text = derived.text();
+    let mut ranges: Vec<std::ops::Range<usize>> = derived_text
+        .char_indices()
+        .map(|(at, c)| at..at + c.len_utf8())
+        .collect();
+    ranges.push(0..derived_text.len());
+    for range in ranges {
+        let original = derived.original_range(&range);
+        check_span(text, &original, "derived");
+    }
+}

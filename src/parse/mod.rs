@@ -19,9 +19,12 @@
 
 pub mod bicep;
 pub mod code;
+pub mod derived;
 pub mod hcl;
+pub mod http;
 pub mod json;
 pub mod keyvalue;
+pub mod notebook;
 mod tree;
 pub mod xml;
 pub mod yaml;

@@ -187,44 +187,15 @@ pub fn scan_source_scoped(
         };
         match &rule.matcher {
             Matcher::Text { regex } => {
-                if !rule.gate_open(text, &mut gates) {
-                    continue;
-                }
-                let secret_group = regex.group_index("secret");
-                // A bounded pattern is searched only around the runs its gate needs.
-                let windows = rule
-                    .gate()
-                    .and_then(|gate| gates.windows(gate, text))
-                    .unwrap_or_else(|| std::iter::once(0..text.len()).collect());
-                for window in &windows {
-                    let Some(part) = text.get(window.clone()) else {
-                        continue;
-                    };
-                    let shift =
-                        |range: Range<usize>| range.start + window.start..range.end + window.start;
-                    for captures in regex.captures_iter(part) {
-                        let Some(whole) = captures.get(0) else {
-                            continue;
-                        };
-                        let secret = secret_group
-                            .and_then(|group| captures.get(group))
-                            .unwrap_or(whole);
-                        if secret.as_str().is_empty() {
-                            continue;
-                        }
-                        let matched = Matched::text(
-                            shift(whole.range()),
-                            shift(secret.range()),
-                            rule.spec.secret,
-                        );
-                        candidates.extend(evaluate(
-                            registry,
-                            rule,
-                            &located,
-                            &Groups::Captures(&captures),
-                            matched,
-                        ));
-                    }
+                if rule.gate_open(text, &mut gates) {
+                    text_rule_candidates(
+                        registry,
+                        rule,
+                        regex,
+                        &located,
+                        &mut gates,
+                        &mut candidates,
+                    );
                 }
             }
             Matcher::Settings(alternatives) => {
@@ -434,6 +405,11 @@ pub fn scan_source_scoped(
         &located,
         &decoded,
     ));
+    if let Some(view) =
+        parse::derived::Decoder::of_path(path).and_then(|decoder| decoder.decode(text))
+    {
+        candidates.extend(derived_view_candidates(registry, path, &view, scope));
+    }
     let kept = drop_overlaps(candidates);
     let mut secrets: Vec<Range<usize>> = kept
         .iter()
@@ -555,6 +531,104 @@ fn derived_string_candidates<'r>(
                 ));
             }
         }
+    }
+    candidates
+}
+
+/// Every match of a text rule in the located text.
+fn text_rule_candidates<'r>(
+    registry: &Registry,
+    rule: &'r Rule,
+    regex: &super::LazyRegex,
+    located: &Located<'_>,
+    gates: &mut GateMemo<'r>,
+    candidates: &mut Vec<Candidate<'r>>,
+) {
+    let text = located.source.text();
+    let secret_group = regex.group_index("secret");
+    // A bounded pattern is searched only around the runs its gate needs.
+    let windows = rule
+        .gate()
+        .and_then(|gate| gates.windows(gate, text))
+        .unwrap_or_else(|| std::iter::once(0..text.len()).collect());
+    for window in &windows {
+        let Some(part) = text.get(window.clone()) else {
+            continue;
+        };
+        let shift = |range: Range<usize>| range.start + window.start..range.end + window.start;
+        for captures in regex.captures_iter(part) {
+            let Some(whole) = captures.get(0) else {
+                continue;
+            };
+            let secret = secret_group
+                .and_then(|group| captures.get(group))
+                .unwrap_or(whole);
+            if secret.as_str().is_empty() {
+                continue;
+            }
+            let matched = Matched::text(
+                shift(whole.range()),
+                shift(secret.range()),
+                rule.spec.secret,
+            );
+            candidates.extend(evaluate(
+                registry,
+                rule,
+                located,
+                &Groups::Captures(&captures),
+                matched,
+            ));
+        }
+    }
+}
+
+/// Text rules over the text a file stands for (a notebook's decoded cells, an `.http` file with
+/// its variables filled in): contexts and filters judge the derived text, and each finding is
+/// reported on the original bytes its secret came from. A match the raw text gives as well
+/// lands on the same span, and overlap dropping keeps one.
+fn derived_view_candidates<'r>(
+    registry: &'r Registry,
+    path: &str,
+    view: &parse::derived::DerivedText,
+    scope: Scope,
+) -> Vec<Candidate<'r>> {
+    let source = SourceText::from_text(view.text());
+    let text = source.text();
+    let located = Located {
+        source: &source,
+        path,
+        format: None,
+        document: OnceCell::new(),
+        innermost: OnceCell::new(),
+        paths: OnceCell::new(),
+        region_checks: RefCell::default(),
+    };
+    let rules = if scope.min_level == Level::Error {
+        registry.candidate_error_rules(text)
+    } else {
+        registry.candidate_rules(text)
+    };
+    let mut gates = GateMemo::default();
+    let mut candidates = Vec::new();
+    for rule in rules
+        .iter()
+        .filter_map(|&index| registry.rules().get(index))
+    {
+        let Matcher::Text { regex } = &rule.matcher else {
+            continue;
+        };
+        if rule.spec.level >= scope.min_level
+            && file_admits(rule, path, text)
+            && rule.gate_open(text, &mut gates)
+        {
+            text_rule_candidates(registry, rule, regex, &located, &mut gates, &mut candidates);
+        }
+    }
+    for candidate in &mut candidates {
+        if candidate.value.is_none() {
+            candidate.value = text.get(candidate.secret.clone()).map(str::to_owned);
+        }
+        candidate.secret = view.original_range(&candidate.secret);
     }
     candidates
 }

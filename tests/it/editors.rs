@@ -7,6 +7,7 @@ use crate::workflow_common::repo_root;
 use keyless::filetypes::{FILE_TYPES, ReadAs};
 use keyless::parse::Format;
 use keyless::parse::code::Language;
+use keyless::parse::derived::Decoder;
 
 const START: &str = "<!-- editor-file-types: generated from src/filetypes.rs -->\n";
 const END: &str = "<!-- end editor-file-types -->";
@@ -79,10 +80,15 @@ fn the_table_covers_every_parser() {
     for file_type in FILE_TYPES {
         for extension in file_type.extensions {
             let path = format!("dir/file.{extension}");
-            let read_as = match (Format::of_path(&path), Language::of_path(&path)) {
-                (Some(format), _) => ReadAs::Parsed(format),
-                (None, Some(language)) => ReadAs::Code(language),
-                (None, None) => ReadAs::Text,
+            let read_as = match (
+                Format::of_path(&path),
+                Language::of_path(&path),
+                Decoder::of_path(&path),
+            ) {
+                (Some(format), _, _) => ReadAs::Parsed(format),
+                (None, Some(language), _) => ReadAs::Code(language),
+                (None, None, Some(decoder)) => ReadAs::Decoded(decoder),
+                (None, None, None) => ReadAs::Text,
             };
             assert_eq!(read_as, file_type.read_as, "{path}");
         }

@@ -25,6 +25,7 @@ mod explain;
 mod finding_judgement;
 mod fix;
 mod fixtures;
+mod formats;
 mod fuzz_regressions;
 mod history;
 mod iac;
