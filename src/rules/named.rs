@@ -67,6 +67,9 @@ pub enum ValueShape {
     Base64Url43,
     /// 52 letters and digits: Azure AI Search admin and query keys.
     Alnum52,
+    /// 32 to 44 characters of the set older Entra ID client secrets were drawn from (letters,
+    /// digits and `+/=._~*@:?[]-`).
+    EntraSecret,
 }
 
 impl ValueShape {
@@ -83,6 +86,10 @@ impl ValueShape {
             ),
             ValueShape::Base64Url43 => ("[A-Za-z0-9_-]{43}", &[ALNUM, "_=", "-"]),
             ValueShape::Alnum52 => ("[A-Za-z0-9]{52}", &[ALNUM]),
+            ValueShape::EntraSecret => (
+                r"[A-Za-z0-9+/=._~*@:?\[\]-]{32,44}",
+                &[ALNUM, r"+/=._~*@:?\[\]", "-"],
+            ),
         }
     }
 }
