@@ -313,6 +313,14 @@ impl FileContext<'_> {
         counters.files_scanned.fetch_add(1, Ordering::Relaxed);
         counters.bytes_scanned.fetch_add(len, Ordering::Relaxed);
         let mut findings = matcher::scan_source_scoped(self.registry, path, &source, self.scope);
+        if let Some(message) = crate::parse::derived::Decoder::of_path(path)
+            .and_then(|decoder| decoder.problem(source.text()))
+        {
+            collected.diagnostics.push(Diagnostic {
+                path: path.to_owned(),
+                message,
+            });
+        }
         let policy = self
             .settings
             .policy

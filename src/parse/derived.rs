@@ -22,6 +22,16 @@ impl Decoder {
         }
     }
 
+    /// What keeps the derived text from being whole (a notebook's JSON breaks off), for a
+    /// diagnostic; the scan goes on with what could be read.
+    pub fn problem(self, text: &str) -> Option<String> {
+        match self {
+            Decoder::NotebookCells => super::notebook::problem(text),
+            // Every line of an `.http` file is text; nothing can be malformed.
+            Decoder::HttpVariables => None,
+        }
+    }
+
     /// The derived text of `text`, when it has one that differs from the text itself.
     pub fn decode(self, text: &str) -> Option<DerivedText> {
         match self {

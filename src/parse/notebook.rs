@@ -9,16 +9,13 @@
 use super::derived::DerivedText;
 use super::{Format, ValueKind};
 
-/// The decoded cells of a notebook; `None` when the text is no complete notebook JSON (the raw
-/// text rules still run on it) or holds no cell text.
+/// The decoded cells of a notebook; `None` when the text holds no cell text. A notebook whose
+/// JSON breaks off gives the cells read before the break ([`problem`] says so).
 pub fn cell_text(text: &str) -> Option<DerivedText> {
     if !text.contains("\"cells\"") {
         return None;
     }
     let document = super::parse(Format::Json, text);
-    if !document.complete {
-        return None;
-    }
     let mut derived = DerivedText::default();
     let mut current: Option<(&str, &str)> = None;
     for entry in &document.entries {
@@ -42,6 +39,17 @@ pub fn cell_text(text: &str) -> Option<DerivedText> {
         decode_json_string(text, entry.value.clone(), &mut derived);
     }
     (!derived.text().is_empty()).then_some(derived)
+}
+
+/// What is wrong with a notebook's JSON, when something is: its cells after the break were
+/// scanned as raw text only.
+pub fn problem(text: &str) -> Option<String> {
+    let document = super::parse(Format::Json, text);
+    (!document.complete).then(|| {
+        "notebook JSON is incomplete or malformed: cells after the break were scanned as plain \
+         text only"
+            .to_owned()
+    })
 }
 
 /// Appends the JSON string body `text[body]` (inside the quotes) decoded, escapes mapped to

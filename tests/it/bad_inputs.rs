@@ -303,6 +303,26 @@ fn json_nested_100_000_deep() {
 }
 
 #[test]
+fn notebook_cut_off_mid_json_is_named_and_still_read() {
+    let dir = tree();
+    let key = fake_storage_key("notebook");
+    // A code cell whose line holds the key (escaped as JSON), then the file breaks off.
+    let text = format!(
+        "{{\"cells\": [{{\"cell_type\": \"code\", \"source\": [\"conn = \\\"{}\\\"\\n\"]}}, {{\"cell_type\": \"code\", \"source\": [\"print(",
+        connection_line(&key).trim_end()
+    );
+    fs::write(dir.path().join("cut.ipynb"), text).unwrap();
+    let run = run(dir.path(), &[]);
+    run.assert_good_found();
+    run.assert_diagnostic("cut.ipynb", "notebook JSON is incomplete");
+    assert!(
+        run.error_paths().iter().any(|path| path == "cut.ipynb"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
 fn bicep_with_unbalanced_braces() {
     let dir = tree();
     let key = fake_storage_key("bicep");

@@ -114,6 +114,16 @@ fn a_broken_notebook_falls_back_to_the_text_scan() {
     let broken = &whole[..cut.min(whole.len())];
     let findings = scan("broken.ipynb", broken);
     assert_eq!(findings.len(), 1, "{findings:#?}");
+    // Cut inside a later cell: the first cell's key, written with JSON escapes, is still read.
+    let two = notebook(&[
+        &[&format!(
+            "key = \"{OPENAI_KEY}\"  # https://kl-fake-openai.openai.azure.com\n"
+        )],
+        &["print(1)\n"],
+    ]);
+    let cut = two.rfind("print").unwrap_or(two.len());
+    let findings = scan("cut.ipynb", &two[..cut]);
+    assert_eq!(findings.len(), 1, "{findings:#?}");
     for text in [
         "",
         "{",
