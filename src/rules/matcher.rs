@@ -501,13 +501,10 @@ fn derived_string_candidates<'r>(
             };
             let secret_group = regex.group_index("secret");
             for captures in regex.captures_iter(&joined.value) {
-                let Some(whole) = captures.get(0) else {
+                let Some((whole, secret)) = whole_and_secret(&captures, secret_group) else {
                     continue;
                 };
-                let secret = secret_group
-                    .and_then(|group| captures.get(group))
-                    .unwrap_or(whole);
-                if secret.as_str().is_empty() || !rule.spec.secret {
+                if !rule.spec.secret {
                     continue;
                 }
                 let matched = Matched {
@@ -535,6 +532,19 @@ fn derived_string_candidates<'r>(
     candidates
 }
 
+/// A match and its `secret` group (the whole match when the pattern has none); `None` when the
+/// secret is empty.
+fn whole_and_secret<'h>(
+    captures: &regex::Captures<'h>,
+    secret_group: Option<usize>,
+) -> Option<(regex::Match<'h>, regex::Match<'h>)> {
+    let whole = captures.get(0)?;
+    let secret = secret_group
+        .and_then(|group| captures.get(group))
+        .unwrap_or(whole);
+    (!secret.as_str().is_empty()).then_some((whole, secret))
+}
+
 /// Every match of a text rule in the located text.
 fn text_rule_candidates<'r>(
     registry: &Registry,
@@ -547,25 +557,20 @@ fn text_rule_candidates<'r>(
     let text = located.source.text();
     let secret_group = regex.group_index("secret");
     // A bounded pattern is searched only around the runs its gate needs.
-    let windows = rule
-        .gate()
-        .and_then(|gate| gates.windows(gate, text))
-        .unwrap_or_else(|| std::iter::once(0..text.len()).collect());
-    for window in &windows {
+    let windows = rule.gate().and_then(|gate| gates.windows(gate, text));
+    let everything = 0..text.len();
+    for window in windows
+        .as_deref()
+        .unwrap_or(std::slice::from_ref(&everything))
+    {
         let Some(part) = text.get(window.clone()) else {
             continue;
         };
         let shift = |range: Range<usize>| range.start + window.start..range.end + window.start;
         for captures in regex.captures_iter(part) {
-            let Some(whole) = captures.get(0) else {
+            let Some((whole, secret)) = whole_and_secret(&captures, secret_group) else {
                 continue;
             };
-            let secret = secret_group
-                .and_then(|group| captures.get(group))
-                .unwrap_or(whole);
-            if secret.as_str().is_empty() {
-                continue;
-            }
             let matched = Matched::text(
                 shift(whole.range()),
                 shift(secret.range()),
