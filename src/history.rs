@@ -12,7 +12,9 @@
 
 use gix::ObjectId;
 use gix::objs::Find as _;
-use std::collections::{BinaryHeap, HashMap, HashSet};
+use std::collections::BinaryHeap;
+// Object ids are hashes already: these maps hash by their first bytes, not with SipHash.
+use gix::hashtable::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 /// Delta bases each thread keeps decoded. Packs store most versions of a file as deltas against
@@ -254,7 +256,7 @@ impl Repository {
         let mut walker = Walker {
             repo: &repo,
             buf: Vec::new(),
-            shallow: HashSet::new(),
+            shallow: HashSet::default(),
             problems: Vec::new(),
         };
         let Some(node) = walker.commit(commit) else {
@@ -483,7 +485,7 @@ impl Walker<'_> {
 
     /// Every commit reachable from `tips`, tips included.
     fn ancestors(&mut self, tips: &[ObjectId]) -> HashSet<ObjectId> {
-        let mut seen: HashSet<ObjectId> = HashSet::new();
+        let mut seen: HashSet<ObjectId> = HashSet::default();
         let mut stack: Vec<ObjectId> = tips.to_vec();
         while let Some(id) = stack.pop() {
             if !seen.insert(id) {
@@ -499,7 +501,7 @@ impl Walker<'_> {
     /// The commits reachable from `tips` but not in `hidden`, parents first; among commits
     /// whose parents are all placed, the oldest first.
     fn graph(&mut self, tips: &[ObjectId], hidden: &HashSet<ObjectId>) -> Graph {
-        let mut nodes: HashMap<ObjectId, Node> = HashMap::new();
+        let mut nodes: HashMap<ObjectId, Node> = HashMap::default();
         let mut boundary: Vec<ObjectId> = Vec::new();
         let mut stack: Vec<ObjectId> = tips
             .iter()
@@ -531,8 +533,8 @@ impl Walker<'_> {
             }
         }
         // Kahn's algorithm: a commit becomes ready once every parent in the range is placed.
-        let mut waiting: HashMap<ObjectId, usize> = HashMap::new();
-        let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::new();
+        let mut waiting: HashMap<ObjectId, usize> = HashMap::default();
+        let mut children: HashMap<ObjectId, Vec<ObjectId>> = HashMap::default();
         for node in nodes.values() {
             let inside: Vec<&ObjectId> = node
                 .parents

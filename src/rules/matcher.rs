@@ -173,12 +173,18 @@ pub fn scan_source_scoped(
         }
     }
     // Conditions on the path or the whole file hold for every match or for none: checked once
-    // here, they spare the rule's search and any parse it would need.
+    // here, they spare the rule's search and any parse it would need. A setting rule for other
+    // formats is dropped first, before its file conditions search the text.
     candidate_rules.retain(|&index| {
-        registry
-            .rules()
-            .get(index)
-            .is_some_and(|rule| select(rule) && file_admits(rule, path, text))
+        registry.rules().get(index).is_some_and(|rule| {
+            let format_fits = match &rule.matcher {
+                Matcher::Settings(alternatives) => {
+                    format.is_some_and(|format| applies_to(alternatives, format))
+                }
+                _ => true,
+            };
+            select(rule) && format_fits && file_admits(rule, path, text)
+        })
     });
     let mut gates = GateMemo::default();
     for &rule_index in &candidate_rules {
