@@ -18,10 +18,11 @@
 //! lines use the file's line ending. Lossily decoded files are never written.
 
 mod arm;
-mod config;
 mod template;
 
-pub use config::{Rewrite, config_setting_rewrite, key_vault_reference};
+// The rewrite primitives live below the plan, which shows them too; re-exported here because
+// `keyless::fix::config_setting_rewrite` is the documented entry point for editors.
+pub use crate::plan::rewrite::{AppliedEdit, Rewrite, config_setting_rewrite, key_vault_reference};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -32,50 +33,6 @@ use crate::parse::{self, Format};
 use crate::plan::{self, Plan, targets};
 use crate::remediation::Knowledge;
 use crate::source::{self, Decoded, Encoding, SourceText};
-
-/// One change `keyless fix` makes, located by the finding it resolves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppliedEdit {
-    /// File relative to the root.
-    pub path: String,
-    /// 1-based line of the finding.
-    pub line: usize,
-    /// The new text, in words (`AzureWebJobsStorage__accountName = contosofake`).
-    pub after: String,
-    /// What else it did or needs.
-    pub note: String,
-}
-
-impl AppliedEdit {
-    /// An app setting now read through `who`'s system-assigned identity, which gets the roles
-    /// that `workload`'s plan assigns on the target called `target`.
-    pub(crate) fn identity_setting(
-        path: &str,
-        line: usize,
-        after: String,
-        who: &str,
-        workload: &crate::plan::Workload,
-        target: &str,
-    ) -> Self {
-        let roles: Vec<&str> = workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == target)
-            .map(|assignment| assignment.role.as_str())
-            .collect();
-        let roles = if roles.is_empty() {
-            "no role (none needed)".to_owned()
-        } else {
-            roles.join(" and ")
-        };
-        Self {
-            path: path.to_owned(),
-            line,
-            after,
-            note: format!("{who} gets a system-assigned identity and {roles} on `{target}`"),
-        }
-    }
-}
 
 /// The role assignments a rewritten template still needs: each role the plan gives on a rewritten
 /// setting's target, once per (app, target, role), leaving out roles whose GUID the file already
@@ -191,6 +148,15 @@ pub(crate) fn line_ending(text: &str) -> &'static str {
     let crlf = text.matches("\r\n").count();
     let lf = text.matches('\n').count();
     if crlf * 2 > lf { "\r\n" } else { "\n" }
+}
+
+/// The plan for the findings of a scan of `root` ([`plan::build`]), with the changes that
+/// `keyless fix` would make marked (what `keyless plan` shows).
+pub fn plan_with_fixes(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
+    let mut plan = plan::build(root, findings, knowledge);
+    let fixes = compute(root, findings, &plan, knowledge);
+    plan.mark_applied(&fixes.applied());
+    plan
 }
 
 /// Computes every safe rewrite for the findings of a scan of `root`, using the plan's

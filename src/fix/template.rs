@@ -6,10 +6,11 @@
 use std::collections::BTreeMap;
 
 use super::{AppliedEdit, Edit, Rewrites, Skipped, line_ending};
-use crate::finding::{Finding, Level, Service};
+use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Entry, Format, ValueKind};
 use crate::plan::{self, IdentityKind, Workload, targets};
 use crate::remediation::{Knowledge, RoleKind};
+use crate::service::Service;
 use crate::source::SourceText;
 
 /// A target resource whose keys a rewritten setting no longer uses.

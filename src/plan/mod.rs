@@ -30,15 +30,17 @@
 
 pub mod iac;
 pub mod render;
+pub mod rewrite;
 pub mod targets;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::finding::{Finding, Level, Service};
+use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Format};
 use crate::remediation::{Knowledge, Profile, RoleKind};
+use crate::service::Service;
 use crate::source::{self, Decoded, SourceText};
 
 /// Files whose presence makes a directory an app (a workload).
@@ -370,14 +372,6 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
         findings: findings.len(),
         workloads,
     }
-}
-
-/// [`build`], then marks the changes that `keyless fix` would make (what `keyless plan` shows).
-pub fn build_with_fixes(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
-    let mut plan = build(root, findings, knowledge);
-    let fixes = crate::fix::compute(root, findings, &plan, knowledge);
-    plan.mark_applied(&fixes.applied());
-    plan
 }
 
 fn analyse<'f>(
@@ -1092,7 +1086,7 @@ fn changes(mine: &[&Analysed], files: &mut Files, knowledge: &Knowledge) -> Vec<
                     })
                     .unwrap_or_default();
                 let rewrite = item.setting.as_deref().and_then(|setting| {
-                    crate::fix::config_setting_rewrite(setting, &value, finding.service)
+                    rewrite::config_setting_rewrite(setting, &value, finding.service)
                 });
                 match rewrite {
                     Some(rewrite) => (ChangeKind::Config, rewrite.describe(), rewrite.note),
@@ -1250,7 +1244,7 @@ fn choose_identities(workloads: &mut [Workload]) {
 
 impl Plan {
     /// Marks the changes that `keyless fix` makes, with its description of the new text.
-    pub fn mark_applied(&mut self, applied: &[crate::fix::AppliedEdit]) {
+    pub fn mark_applied(&mut self, applied: &[rewrite::AppliedEdit]) {
         for workload in &mut self.workloads {
             for change in &mut workload.changes {
                 if let Some(edit) = applied

@@ -5,8 +5,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::finding::Service;
 use crate::parse::{Document, Entry, ValueKind};
+use crate::service::Service;
 
 /// Endpoint and connection-string patterns that name the target resource, per service. The first
 /// capture group is the resource name.

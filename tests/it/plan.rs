@@ -8,12 +8,12 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use keyless::parse::{self, Format};
-use keyless::plan::{self, IdentityKind, Plan, iac, render};
+use keyless::plan::{IdentityKind, Plan, iac, render};
 
 fn plan_of(fixture: &str) -> Plan {
     let report = common::scan_fixture(fixture);
     let registry = common::registry();
-    plan::build_with_fixes(
+    keyless::fix::plan_with_fixes(
         &common::fixture(fixture),
         &report.findings,
         registry.knowledge(),
