@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{AppliedEdit, Edit, Rewrites, Skipped, json_escape, line_ending};
+use super::{AppliedEdit, Edit, Rewrites, Skipped, SwitchProposal, json_escape, line_ending};
 use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Entry, Format, ValueKind};
 use crate::plan::{self, IdentityKind, Workload, targets};
@@ -226,7 +226,12 @@ pub(super) fn rewrite(
         });
     }
     if rewritten.is_empty() {
-        return (edits, applied, skipped);
+        return Rewrites {
+            edits,
+            applied,
+            skipped,
+            switches: Vec::new(),
+        };
     }
     let newline = line_ending(text);
 
@@ -302,7 +307,9 @@ pub(super) fn rewrite(
         });
     }
 
-    // Key auth off where the template no longer uses the target's keys.
+    // Key auth off where the template no longer uses the target's keys, if nothing else in the
+    // tree does (decided by `super::compute` once every file is rewritten).
+    let mut switches: Vec<SwitchProposal> = Vec::new();
     for item in &rewritten {
         let key = (
             item.target_type.to_ascii_lowercase(),
@@ -338,15 +345,30 @@ pub(super) fn rewrite(
         if let Some(entry) = document.get(&setting_path)
             && entry.kind == ValueKind::Bool
             && entry.text(text) != setting.arm_off.to_string()
-            && !edits.iter().any(|edit: &Edit| edit.range == entry.value)
+            && !switches
+                .iter()
+                .any(|switch: &SwitchProposal| switch.edit.range == entry.value)
         {
-            edits.push(Edit {
-                range: entry.value.clone(),
-                text: setting.arm_off.to_string(),
+            switches.push(SwitchProposal {
+                service: item.service,
+                name: item.name.clone(),
+                symbol: None,
+                setting: setting.arm_property,
+                off: setting.arm_off,
+                line: source.position(entry.value.start).line,
+                edit: Edit {
+                    range: entry.value.clone(),
+                    text: setting.arm_off.to_string(),
+                },
             });
         }
     }
-    (edits, applied, skipped)
+    Rewrites {
+        edits,
+        applied,
+        skipped,
+        switches,
+    }
 }
 
 /// A role assignment resource (pretty JSON, two-space indent, no trailing newline).

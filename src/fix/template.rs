@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{AppliedEdit, Edit, Rewrites, Skipped, line_ending};
+use super::{AppliedEdit, Edit, Rewrites, Skipped, SwitchProposal, line_ending};
 use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Entry, Format, ValueKind};
 use crate::plan::{self, IdentityKind, Workload, targets};
@@ -187,7 +187,12 @@ pub(super) fn rewrite(
         });
     }
     if rewritten.is_empty() {
-        return (edits, applied, skipped);
+        return Rewrites {
+            edits,
+            applied,
+            skipped,
+            switches: Vec::new(),
+        };
     }
     let newline = line_ending(text);
 
@@ -262,10 +267,14 @@ pub(super) fn rewrite(
         });
     }
 
-    // Key auth off where this template no longer uses the target's keys.
-    let mut flipped = Vec::new();
+    // Key auth off where this template no longer uses the target's keys, if nothing else in the
+    // tree does (decided by `super::compute` once every file is rewritten).
+    let mut switches: Vec<SwitchProposal> = Vec::new();
     for item in &rewritten {
-        if flipped.contains(&item.symbol) {
+        if switches
+            .iter()
+            .any(|switch| switch.symbol.as_ref() == Some(&item.symbol))
+        {
             continue;
         }
         let used = references.get(&item.symbol).copied().unwrap_or(0);
@@ -280,39 +289,37 @@ pub(super) fn rewrite(
             continue;
         };
         let mut setting_path: Vec<&str> = item.path.iter().map(String::as_str).collect();
-        let off = if bicep {
+        let (name, off) = if bicep {
             setting_path.extend(["properties", setting.arm_property]);
-            setting.arm_off
+            (setting.arm_property, setting.arm_off)
         } else {
             setting_path.push(setting.terraform_argument);
-            setting.terraform_off
+            (setting.terraform_argument, setting.terraform_off)
         };
         if let Some(entry) = document.get(&setting_path)
             && entry.kind == ValueKind::Bool
             && entry.text(text) != off.to_string()
         {
-            edits.push(Edit {
-                range: entry.value.clone(),
-                text: off.to_string(),
+            switches.push(SwitchProposal {
+                service: item.service,
+                name: item.name.clone(),
+                symbol: Some(item.symbol.clone()),
+                setting: name,
+                off,
+                line: source.position(entry.value.start).line,
+                edit: Edit {
+                    range: entry.value.clone(),
+                    text: off.to_string(),
+                },
             });
-            flipped.push(item.symbol.clone());
-            if let Some(edit) = applied
-                .iter_mut()
-                .find(|edit| edit.note.contains(&format!("on `{}`", item.name)))
-            {
-                edit.note.push_str(&format!(
-                    "; `{}` now sets {} = {off}",
-                    item.symbol,
-                    if bicep {
-                        setting.arm_property
-                    } else {
-                        setting.terraform_argument
-                    }
-                ));
-            }
         }
     }
-    (edits, applied, skipped)
+    Rewrites {
+        edits,
+        applied,
+        skipped,
+        switches,
+    }
 }
 
 /// How many segments the type of the resource named on the line has (2 for a namespace, 3 for a

@@ -195,6 +195,17 @@ fn key_auth_waits_for_keys_no_identity_replaces() {
         .find(|switch| switch.target.name == "contosofakemigr")
         .unwrap();
     assert!(host.blocked_by.is_empty());
+    // Every use of the host account's key is rewritten by `keyless fix`; the namespace's is not:
+    // the worker's code still uses it, so its switch names it.
+    assert!(host.used_after_fix.is_empty());
+    let bus = switches
+        .iter()
+        .find(|switch| switch.target.name == "contoso-fake-migr")
+        .unwrap();
+    assert_eq!(
+        bus.used_after_fix,
+        ["worker/index.js:4 (servicebus-connection-string)"]
+    );
     assert_eq!(host.arm, "properties.allowSharedKeyAccess: false");
     assert_eq!(
         host.declared_at,
