@@ -197,8 +197,14 @@ pub struct Workload {
 /// A compute resource declared in a template.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Compute {
-    /// Its name as the template spells it.
+    /// Its name as the template spells it (a literal, or a parameter's default); where the
+    /// template computes it, a readable label instead: the Bicep symbolic name, the Terraform
+    /// `type.label` or the ARM name expression, shortened (see [`Compute::computed_name`]).
     pub name: String,
+    /// True when `name` is such a label, not the resource's name in Azure: commands that need
+    /// the real name (the `az` script) ask for it instead.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub computed_name: bool,
     /// ARM or Terraform type.
     pub resource_type: String,
     /// The template (path relative to the root).
@@ -608,6 +614,7 @@ fn compute_at(document: &Document, text: &str, offset: usize, path: &str) -> Opt
         .iter()
         .any(|compute| resource.type_name.eq_ignore_ascii_case(compute))
         .then(|| Compute {
+            computed_name: resource.name.is_none(),
             name: resource.name.unwrap_or(resource.symbol),
             resource_type: resource.type_name,
             template: path.to_owned(),
@@ -765,10 +772,19 @@ fn build_workload(
         ));
     }
 
-    let principal = compute.as_ref().map_or_else(
-        || format!("{name} (system-assigned)"),
-        |compute| format!("{} (system-assigned)", compute.name),
-    );
+    // A principal's name becomes symbols and shell words in the Bicep and az outputs: a name
+    // expression (quotes, parentheses, braces) gives way to the workload's name.
+    let principal = compute
+        .as_ref()
+        .filter(|compute| {
+            compute.name.chars().all(|character| {
+                character.is_ascii_alphanumeric() || matches!(character, '-' | '_' | '.')
+            })
+        })
+        .map_or_else(
+            || format!("{name} (system-assigned)"),
+            |compute| format!("{} (system-assigned)", compute.name),
+        );
     let identity = Identity {
         kind: IdentityKind::SystemAssigned,
         principal: principal.clone(),
