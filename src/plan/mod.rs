@@ -352,6 +352,10 @@ struct Analysed<'f> {
     kind: FindingKind,
     /// Where the template reference points (Bicep/Terraform), for grouping evidence.
     compute: Option<Compute>,
+    /// A template setting of a resource of the finding's own service that holds no secret (a
+    /// switch left at its default, password auth on): how the resource is configured, not a
+    /// use of its key.
+    configures_resource: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -438,7 +442,7 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
     choose_identities(&mut workloads);
     let key_uses = analysed
         .iter()
-        .filter(|item| item.kind == FindingKind::Credential)
+        .filter(|item| item.kind == FindingKind::Credential && !item.configures_resource)
         .map(|item| KeyUse {
             path: item.finding.path.clone(),
             line: item.finding.start.line,
@@ -476,6 +480,7 @@ fn analyse<'f>(
     let mut target = None;
     let mut setting = None;
     let mut compute = None;
+    let mut configures_resource = false;
     let mut kind = if finding.level == Level::Note {
         FindingKind::Other
     } else {
@@ -504,6 +509,11 @@ fn analyse<'f>(
                         profile = service.as_str().to_owned();
                     }
                 }
+            } else {
+                configures_resource = matched == finding.masked
+                    && targets::resource_at(document, source, finding.byte_range.start)
+                        .and_then(|resource| service_of_type(knowledge, &resource.type_name))
+                        == Some(finding.service);
             }
             compute = compute_at(document, source, finding.byte_range.start, &finding.path);
         }
@@ -535,6 +545,7 @@ fn analyse<'f>(
         profile,
         kind,
         compute,
+        configures_resource,
     }
 }
 

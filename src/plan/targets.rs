@@ -404,12 +404,13 @@ pub const KEY_AUTH: [KeyAuthSetting; 13] = [
         "local_authentication_enabled",
         false,
     ),
+    // azurerm_cosmosdb_account has no `local_authentication_enabled`: its switch is the inverse.
     key_auth(
         Service::Cosmos,
         "disableLocalAuth",
         true,
-        "local_authentication_enabled",
-        false,
+        "local_authentication_disabled",
+        true,
     ),
     key_auth(
         Service::Eventgrid,
