@@ -303,52 +303,61 @@ pub fn compute(
         .collect();
     for mut file in pending {
         let mut flips = Vec::new();
+        let mut notes: Vec<(String, String)> = Vec::new();
         for switch in &file.switches {
             let users: Vec<String> = plan
                 .key_users_after(switch.service, &switch.name, &applied)
                 .into_iter()
                 .map(plan::KeyUse::describe)
                 .collect();
-            let note = if users.is_empty() {
-                flips.push(switch.edit.clone());
-                switch.symbol.as_ref().map(|symbol| {
-                    format!("; `{symbol}` now sets {} = {}", switch.setting, switch.off)
-                })
-            } else {
-                let note = format!(
+            if users.is_empty() {
+                flips.push(switch.clone());
+                continue;
+            }
+            notes.push((
+                switch.name.clone(),
+                format!(
                     "; key auth stays on for `{}`: its key is still used by {}",
                     switch.name,
                     users.join(", ")
-                );
-                outcome.held.push(HeldSwitch {
-                    path: file.fix.path.clone(),
-                    line: switch.line,
-                    resource: switch.name.clone(),
-                    setting: match file.format {
-                        Some(Format::Terraform) => format!("{} = {}", switch.setting, switch.off),
-                        _ => format!("{}: {}", switch.setting, switch.off),
-                    },
-                    users,
-                });
-                Some(note)
-            };
-            if let Some(note) = note
-                && let Some(edit) = file
-                    .fix
-                    .edits
-                    .iter_mut()
-                    .find(|edit| edit.note.contains(&format!("on `{}`", switch.name)))
-            {
-                edit.note.push_str(&note);
-            }
+                ),
+            ));
+            outcome.held.push(HeldSwitch {
+                path: file.fix.path.clone(),
+                line: switch.line,
+                resource: switch.name.clone(),
+                setting: match file.format {
+                    Some(Format::Terraform) => format!("{} = {}", switch.setting, switch.off),
+                    _ => format!("{}: {}", switch.setting, switch.off),
+                },
+                users,
+            });
         }
         if !flips.is_empty() {
             let mut edits = file.edits.clone();
-            edits.extend(flips);
+            edits.extend(flips.iter().map(|switch| switch.edit.clone()));
             // A flipped boolean cannot break the parse; if it somehow does, the file keeps its
-            // first-pass rewrite and the switch stays as it is.
+            // first-pass rewrite and the switches stay as they are.
             if let Ok(after) = rewritten_text(&file.source, file.format, &edits) {
                 file.fix.after = after;
+                notes.extend(flips.iter().filter_map(|switch| {
+                    let symbol = switch.symbol.as_ref()?;
+                    Some((
+                        switch.name.clone(),
+                        format!("; `{symbol}` now sets {} = {}", switch.setting, switch.off),
+                    ))
+                }));
+            }
+        }
+        // Each note goes on the first change that names the resource.
+        for (resource, note) in notes {
+            if let Some(edit) = file
+                .fix
+                .edits
+                .iter_mut()
+                .find(|edit| edit.note.contains(&format!("on `{resource}`")))
+            {
+                edit.note.push_str(&note);
             }
         }
         outcome.files.push(file.fix);
