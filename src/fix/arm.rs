@@ -226,11 +226,12 @@ pub(super) fn rewrite(
         });
     }
     if rewritten.is_empty() {
+        let switches = settled_switches(&document, source, findings, &references, knowledge);
         return Rewrites {
             edits,
             applied,
             skipped,
-            switches: Vec::new(),
+            switches,
         };
     }
     let newline = line_ending(text);
@@ -360,6 +361,7 @@ pub(super) fn rewrite(
                     range: entry.value.clone(),
                     text: setting.arm_off.to_string(),
                 },
+                standalone: false,
             });
         }
     }
@@ -369,6 +371,106 @@ pub(super) fn rewrite(
         skipped,
         switches,
     }
+}
+
+/// A later run's switches (as in Bicep and Terraform): resources whose key-auth setting is still
+/// on although no `listKeys()` of this template reaches them and a role assignment in it names
+/// them (its scope or name holds the resource's type and name expression).
+/// [`super::compute`] flips them only when nothing in the tree uses the key any more.
+fn settled_switches(
+    document: &Document,
+    source: &SourceText,
+    findings: &[&Finding],
+    references: &BTreeMap<(String, String), usize>,
+    knowledge: &Knowledge,
+) -> Vec<SwitchProposal> {
+    let text = source.text();
+    let mut switches: Vec<SwitchProposal> = Vec::new();
+    for finding in findings {
+        let matched = text.get(finding.byte_range.clone()).unwrap_or("");
+        if !targets::is_key_auth_setting(matched) {
+            continue;
+        }
+        let Some(resource) = targets::resource_at(document, text, finding.byte_range.start) else {
+            continue;
+        };
+        let (Some(service), Some(name)) = (
+            plan::service_of_type(knowledge, &resource.type_name),
+            resource.name.clone(),
+        ) else {
+            continue;
+        };
+        let Some(setting) = targets::key_auth_of(service) else {
+            continue;
+        };
+        let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+        name_path.push("name");
+        let Some(expression) = document
+            .get(&name_path)
+            .map(|entry| name_expression(entry, text))
+        else {
+            continue;
+        };
+        let key = (resource.type_name.to_ascii_lowercase(), expression.clone());
+        if references.contains_key(&key)
+            || !grants_role_on(document, text, &resource.type_name, &expression)
+        {
+            continue;
+        }
+        let mut setting_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+        setting_path.extend(["properties", setting.arm_property]);
+        if let Some(entry) = document.get(&setting_path)
+            && entry.kind == ValueKind::Bool
+            && entry.text(text) != setting.arm_off.to_string()
+            && !switches
+                .iter()
+                .any(|switch| switch.edit.range == entry.value)
+        {
+            switches.push(SwitchProposal {
+                service,
+                name,
+                symbol: None,
+                setting: setting.arm_property,
+                off: setting.arm_off,
+                line: source.position(entry.value.start).line,
+                edit: Edit {
+                    range: entry.value.clone(),
+                    text: setting.arm_off.to_string(),
+                },
+                standalone: true,
+            });
+        }
+    }
+    switches
+}
+
+/// True when a role (or Cosmos DB SQL role) assignment of the template names the resource of
+/// `type_name` called `expression` in one of its members (`scope`, `name`): evidence that an
+/// identity reaches its data.
+fn grants_role_on(document: &Document, text: &str, type_name: &str, expression: &str) -> bool {
+    let type_lower = type_name.to_ascii_lowercase();
+    document
+        .resources
+        .iter()
+        .filter(|resource| {
+            resource
+                .type_name
+                .to_ascii_lowercase()
+                .contains("roleassignments")
+        })
+        .any(|assignment| {
+            document.entries.iter().any(|entry| {
+                let value = entry.text(text);
+                entry.path.len() == assignment.path.len() + 1
+                    && entry.path.starts_with(&assignment.path)
+                    && value.contains(expression)
+                    && (value.to_ascii_lowercase().contains(&type_lower)
+                        || assignment
+                            .type_name
+                            .to_ascii_lowercase()
+                            .starts_with(&type_lower))
+            })
+        })
 }
 
 /// A role assignment resource (pretty JSON, two-space indent, no trailing newline).

@@ -253,7 +253,7 @@ pub fn compute(
             _ => Rewrites::default(),
         };
         outcome.skipped.extend(rewrites.skipped);
-        if rewrites.edits.is_empty() {
+        if rewrites.edits.is_empty() && rewrites.switches.is_empty() {
             continue;
         }
         match rewritten_text(&source, format, &rewrites.edits) {
@@ -340,6 +340,23 @@ pub fn compute(
             // first-pass rewrite and the switches stay as they are.
             if let Ok(after) = rewritten_text(&file.source, file.format, &edits) {
                 file.fix.after = after;
+                let separator = if file.format == Some(Format::Terraform) {
+                    " ="
+                } else {
+                    ":"
+                };
+                for switch in flips.iter().filter(|switch| switch.standalone) {
+                    file.fix.edits.push(AppliedEdit {
+                        path: file.fix.path.clone(),
+                        line: switch.line,
+                        after: format!("{}{separator} {}", switch.setting, switch.off),
+                        note: format!(
+                            "key auth off on `{}`: the template gives an identity a role on it \
+                             and nothing left in the scanned tree uses its key",
+                            switch.name
+                        ),
+                    });
+                }
                 notes.extend(flips.iter().filter_map(|switch| {
                     let symbol = switch.symbol.as_ref()?;
                     Some((
@@ -348,6 +365,10 @@ pub fn compute(
                     ))
                 }));
             }
+        }
+        if file.fix.edits.is_empty() {
+            // Only switches were proposed, and none could be flipped: nothing to write.
+            continue;
         }
         // Each note goes on the first change that names the resource.
         for (resource, note) in notes {
@@ -453,6 +474,9 @@ pub(crate) struct SwitchProposal {
     pub(crate) line: usize,
     /// The edit that turns it off.
     pub(crate) edit: Edit,
+    /// Proposed by a later run with nothing else to rewrite in the template: a flip is a change
+    /// of its own, not a note on a rewritten setting.
+    pub(crate) standalone: bool,
 }
 
 /// `local.settings.json`: `Values.X` settings to their identity-based forms.

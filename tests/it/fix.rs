@@ -236,6 +236,30 @@ fn key_auth_stays_on_while_another_file_uses_the_key() {
     // The storage account's key is used by nothing the fix leaves: its switch goes off.
     let bicep = std::fs::read_to_string(root.join("infra/main.bicep")).unwrap();
     assert!(bicep.contains("allowSharedKeyAccess: false"));
+    // A second run while the worker still uses the key changes nothing and says why again.
+    let output = common::keyless(&root, &["fix", ".", "--dry-run"]);
+    assert!(output.stdout.is_empty(), "{output:?}");
+    assert!(String::from_utf8_lossy(&output.stderr).contains("3 key-auth switches left on"));
+    // Once the worker uses its identity, the next run turns key auth off: the templates no
+    // longer use the key and already grant the app's identity its role on the namespace.
+    std::fs::write(root.join("worker/index.js"), IDENTITY_WORKER).unwrap();
+    let output = common::keyless(&root, &["fix", "."]);
+    assert!(output.status.success(), "{output:?}");
+    for (path, _, off) in BUS_SWITCHES {
+        let text = std::fs::read_to_string(root.join(path)).unwrap();
+        assert!(
+            text.contains(off),
+            "{path}: the second run kept key auth on"
+        );
+    }
+    assert_eq!(
+        loud_on_rewritten_settings(&root, &scan(&root)),
+        Vec::<String>::new()
+    );
+    assert!(
+        run_fix(&root, true).is_empty(),
+        "a third run changes nothing"
+    );
 
     // A key the files do not tie to one namespace counts for every namespace of the service.
     let (_guard, root) = copy_fixture("migration-app");
@@ -396,4 +420,56 @@ fn iac_fixtures_rewrite_app_settings_in_every_template_language() {
     // What is left is the `storageKey` outputs, which no rewrite may touch.
     assert_eq!(key_wiring(&after), 3, "{}", common::loud(&after).join("\n"));
     assert!(key_wiring(&before) > key_wiring(&after));
+}
+
+/// With nothing to rewrite, a template's switch goes off only on evidence that an identity
+/// already reaches the resource (a role assignment on it in the same template), and only when
+/// nothing in the tree uses the key.
+#[test]
+fn a_lone_switch_needs_a_role_assignment_on_the_resource() {
+    let bus = "resource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {\n  name: 'contoso-fake-lone'\n  location: 'westeurope'\n  properties: {\n    disableLocalAuth: false\n  }\n}\n";
+    let assignment = "\nresource busSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {\n  name: guid(bus.id, 'sender')\n  scope: bus\n  properties: {\n    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39')\n    principalId: principalId\n    principalType: 'ServicePrincipal'\n  }\n}\n";
+    let tf_bus = "resource \"azurerm_servicebus_namespace\" \"bus\" {\n  name                = \"contoso-fake-lone\"\n  resource_group_name = \"rg\"\n  location            = \"westeurope\"\n  sku                 = \"Standard\"\n  local_auth_enabled  = true\n}\n";
+    let tf_assignment = "\nresource \"azurerm_role_assignment\" \"sender\" {\n  scope                = azurerm_servicebus_namespace.bus.id\n  role_definition_name = \"Azure Service Bus Data Sender\"\n  principal_id         = var.principal_id\n}\n";
+    let cases = [
+        (
+            "main.bicep",
+            format!("param principalId string\n\n{bus}"),
+            assignment,
+            "disableLocalAuth: true",
+        ),
+        (
+            "main.tf",
+            tf_bus.to_owned(),
+            tf_assignment,
+            "local_auth_enabled  = false",
+        ),
+    ];
+    for (file, template, grant, off) in cases {
+        let directory = tempfile::tempdir().unwrap();
+        let root = directory.path();
+        std::fs::write(root.join("host.json"), "{}\n").unwrap();
+        std::fs::write(root.join(file), &template).unwrap();
+        assert!(
+            run_fix(root, true).is_empty(),
+            "{file}: flipped without evidence"
+        );
+        std::fs::write(root.join(file), format!("{template}{grant}")).unwrap();
+        // Another app still sends with the namespace's key: held.
+        std::fs::write(
+            root.join("appsettings.json"),
+            "{ \"Bus\": \"Endpoint=sb://contoso-fake-lone.servicebus.windows.net/;SharedAccessKeyName=send;SharedAccessKey=9MhhyF9d1oa9EqPTJvtQVdWrprWBUx9Um+ASbNhkFMc=\" }\n",
+        )
+        .unwrap();
+        let output = common::keyless(root, &["fix", ".", "--dry-run"]);
+        assert!(output.stdout.is_empty(), "{file}: {output:?}");
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains("appsettings.json:1"),
+            "{file}: {output:?}"
+        );
+        std::fs::remove_file(root.join("appsettings.json")).unwrap();
+        run_fix(root, false);
+        let text = std::fs::read_to_string(root.join(file)).unwrap();
+        assert!(text.contains(off), "{file}:\n{text}");
+    }
 }
