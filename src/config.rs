@@ -10,8 +10,9 @@ use serde::Deserialize;
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use crate::finding::{Finding, Level, Service, hash_secret};
+use crate::finding::{Finding, Level, hash_secret};
 use crate::rules::Registry;
+use crate::service::Service;
 
 /// The configuration file's name, looked for in the scanned directory and every parent.
 pub const CONFIG_FILE_NAME: &str = "keyless.toml";

@@ -22,10 +22,15 @@ pub mod remediation;
 pub mod report;
 pub mod rules;
 pub mod scan;
+pub mod service;
 pub mod source;
 pub mod suppress;
 pub mod walk;
 
-pub use finding::{Finding, Level, Service};
+pub use finding::{Finding, Level};
 pub use rules::Registry;
 pub use scan::{ScanOptions, ScanReport, scan, scan_text};
+pub use service::Service;
+
+#[cfg(test)]
+mod layering_tests;

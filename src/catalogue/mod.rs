@@ -21,8 +21,8 @@ use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-use crate::finding::Service;
 use crate::parse::code::Language;
+use crate::service::Service;
 
 include!(concat!(env!("OUT_DIR"), "/embedded_sdk.rs"));
 

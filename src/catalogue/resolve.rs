@@ -15,9 +15,9 @@ use super::{
     CredentialKind, LanguageCatalogue, Member, MemberKind, PackageService, Param, Status,
     TypeEntry, bare_type, function_key,
 };
-use crate::finding::Service;
 use crate::parse::code::imports::Imports;
 use crate::parse::code::{Argument, Call, CodeView, Language};
+use crate::service::Service;
 
 /// A call that authenticates with a key, as the catalogue knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

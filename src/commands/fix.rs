@@ -37,9 +37,28 @@ pub(crate) fn run_fix(registry: &Registry, args: &FixArgs) -> anyhow::Result<u8>
             skipped.path, skipped.line, skipped.reason
         );
     }
+    for held in &fixes.held {
+        eprintln!(
+            "keyless: {}:{}: key auth left on for `{}`: its key is still used by {}; set {} once \
+             they use an identity (`keyless plan` keeps the step)",
+            held.path,
+            held.line,
+            held.resource,
+            held.users.join(", "),
+            held.setting
+        );
+    }
     let edits: usize = fixes.files.iter().map(|file| file.edits.len()).sum();
+    let held = if fixes.held.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} left on",
+            keyless::report::count(fixes.held.len(), "key-auth switch", "key-auth switches")
+        )
+    };
     eprintln!(
-        "keyless: {} {} in {}; {} left alone (`keyless plan` shows every change)",
+        "keyless: {} {} in {}; {} left alone{held} (`keyless plan` shows every change)",
         if args.dry_run {
             "would apply"
         } else {

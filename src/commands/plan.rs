@@ -38,7 +38,7 @@ pub(crate) fn run_plan(registry: &Registry, args: &PlanArgs) -> anyhow::Result<u
     use keyless::cli::PlanFormat;
     let scanned = scan_for_plan(registry, &args.path, &args.input, &args.rules)?;
     let knowledge = registry.knowledge();
-    let plan = keyless::plan::build_with_fixes(&args.path, &scanned.findings, knowledge);
+    let plan = keyless::fix::plan_with_fixes(&args.path, &scanned.findings, knowledge);
     let text = match args.format {
         PlanFormat::Markdown => keyless::plan::render::markdown(&plan),
         PlanFormat::Json => keyless::plan::render::json(&plan),

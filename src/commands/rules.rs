@@ -3,8 +3,8 @@
 use std::io::{self, Write};
 
 use keyless::cli::RulesArgs;
-use keyless::finding::Service;
 use keyless::rules::Registry;
+use keyless::service::Service;
 
 pub(crate) fn list_rules(registry: &Registry, args: &RulesArgs) -> anyhow::Result<()> {
     let stdout = io::stdout();

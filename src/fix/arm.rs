@@ -7,11 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{AppliedEdit, Edit, Rewrites, Skipped, json_escape, line_ending};
-use crate::finding::{Finding, Level, Service};
+use super::{AppliedEdit, Edit, Rewrites, Skipped, SwitchProposal, json_escape, line_ending};
+use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Entry, Format, ValueKind};
 use crate::plan::{self, IdentityKind, Workload, targets};
 use crate::remediation::{Knowledge, RoleKind};
+use crate::service::Service;
 use crate::source::SourceText;
 
 /// A target whose keys a rewritten setting no longer uses.
@@ -225,7 +226,13 @@ pub(super) fn rewrite(
         });
     }
     if rewritten.is_empty() {
-        return (edits, applied, skipped);
+        let switches = settled_switches(&document, source, findings, &references, knowledge);
+        return Rewrites {
+            edits,
+            applied,
+            skipped,
+            switches,
+        };
     }
     let newline = line_ending(text);
 
@@ -301,7 +308,9 @@ pub(super) fn rewrite(
         });
     }
 
-    // Key auth off where the template no longer uses the target's keys.
+    // Key auth off where the template no longer uses the target's keys, if nothing else in the
+    // tree does (decided by `super::compute` once every file is rewritten).
+    let mut switches: Vec<SwitchProposal> = Vec::new();
     for item in &rewritten {
         let key = (
             item.target_type.to_ascii_lowercase(),
@@ -337,15 +346,131 @@ pub(super) fn rewrite(
         if let Some(entry) = document.get(&setting_path)
             && entry.kind == ValueKind::Bool
             && entry.text(text) != setting.arm_off.to_string()
-            && !edits.iter().any(|edit: &Edit| edit.range == entry.value)
+            && !switches
+                .iter()
+                .any(|switch: &SwitchProposal| switch.edit.range == entry.value)
         {
-            edits.push(Edit {
-                range: entry.value.clone(),
-                text: setting.arm_off.to_string(),
+            switches.push(SwitchProposal {
+                service: item.service,
+                name: item.name.clone(),
+                symbol: None,
+                setting: setting.arm_property,
+                off: setting.arm_off,
+                line: source.position(entry.value.start).line,
+                edit: Edit {
+                    range: entry.value.clone(),
+                    text: setting.arm_off.to_string(),
+                },
+                standalone: false,
             });
         }
     }
-    (edits, applied, skipped)
+    Rewrites {
+        edits,
+        applied,
+        skipped,
+        switches,
+    }
+}
+
+/// A later run's switches (as in Bicep and Terraform): resources whose key-auth setting is still
+/// on although no `listKeys()` of this template reaches them and a role assignment in it names
+/// them (its scope or name holds the resource's type and name expression).
+/// [`super::compute`] flips them only when nothing in the tree uses the key any more.
+fn settled_switches(
+    document: &Document,
+    source: &SourceText,
+    findings: &[&Finding],
+    references: &BTreeMap<(String, String), usize>,
+    knowledge: &Knowledge,
+) -> Vec<SwitchProposal> {
+    let text = source.text();
+    let mut switches: Vec<SwitchProposal> = Vec::new();
+    for finding in findings {
+        let matched = text.get(finding.byte_range.clone()).unwrap_or("");
+        if !targets::is_key_auth_setting(matched) {
+            continue;
+        }
+        let Some(resource) = targets::resource_at(document, text, finding.byte_range.start) else {
+            continue;
+        };
+        let (Some(service), Some(name)) = (
+            plan::service_of_type(knowledge, &resource.type_name),
+            resource.name.clone(),
+        ) else {
+            continue;
+        };
+        let Some(setting) = targets::key_auth_of(service) else {
+            continue;
+        };
+        let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+        name_path.push("name");
+        let Some(expression) = document
+            .get(&name_path)
+            .map(|entry| name_expression(entry, text))
+        else {
+            continue;
+        };
+        let key = (resource.type_name.to_ascii_lowercase(), expression.clone());
+        if references.contains_key(&key)
+            || !grants_role_on(document, text, &resource.type_name, &expression)
+        {
+            continue;
+        }
+        let mut setting_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
+        setting_path.extend(["properties", setting.arm_property]);
+        if let Some(entry) = document.get(&setting_path)
+            && entry.kind == ValueKind::Bool
+            && entry.text(text) != setting.arm_off.to_string()
+            && !switches
+                .iter()
+                .any(|switch| switch.edit.range == entry.value)
+        {
+            switches.push(SwitchProposal {
+                service,
+                name,
+                symbol: None,
+                setting: setting.arm_property,
+                off: setting.arm_off,
+                line: source.position(entry.value.start).line,
+                edit: Edit {
+                    range: entry.value.clone(),
+                    text: setting.arm_off.to_string(),
+                },
+                standalone: true,
+            });
+        }
+    }
+    switches
+}
+
+/// True when a role (or Cosmos DB SQL role) assignment of the template names the resource of
+/// `type_name` called `expression` in one of its members (`scope`, `name`): evidence that an
+/// identity reaches its data.
+fn grants_role_on(document: &Document, text: &str, type_name: &str, expression: &str) -> bool {
+    let type_lower = type_name.to_ascii_lowercase();
+    document
+        .resources
+        .iter()
+        .filter(|resource| {
+            resource
+                .type_name
+                .to_ascii_lowercase()
+                .contains("roleassignments")
+        })
+        .any(|assignment| {
+            document.entries.iter().any(|entry| {
+                let value = entry.text(text);
+                entry.path.len() == assignment.path.len() + 1
+                    && entry.path.starts_with(&assignment.path)
+                    && value.contains(expression)
+                    && (value.to_ascii_lowercase().contains(&type_lower)
+                        || assignment
+                            .type_name
+                            .to_ascii_lowercase()
+                            .starts_with(&type_lower))
+            })
+        })
 }
 
 /// A role assignment resource (pretty JSON, two-space indent, no trailing newline).

@@ -9,7 +9,8 @@
 //! - **Bicep, ARM and Terraform app settings** fed by `listKeys()` / key attributes: the
 //!   identity-based setting, an `identity` block on the app when it has none, one role
 //!   assignment per role the plan gives the app on the target, and the target's key-auth switch
-//!   flipped when the same template no longer uses its keys (modules `template` and `arm`).
+//!   flipped when the same template no longer uses its keys and no finding left in the scanned
+//!   tree does ([`compute`]'s second pass; modules `template` and `arm` propose the switches).
 //!
 //! What never is: code, settings that code may read as connection strings, anything ambiguous
 //! (an `EntityPath`, a user-assigned identity, custom endpoints). A file is rewritten only when
@@ -18,10 +19,11 @@
 //! lines use the file's line ending. Lossily decoded files are never written.
 
 mod arm;
-mod config;
 mod template;
 
-pub use config::{Rewrite, config_setting_rewrite, key_vault_reference};
+// The rewrite primitives live below the plan, which shows them too; re-exported here because
+// `keyless::fix::config_setting_rewrite` is the documented entry point for editors.
+pub use crate::plan::rewrite::{AppliedEdit, Rewrite, config_setting_rewrite, key_vault_reference};
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -31,51 +33,8 @@ use crate::finding::Finding;
 use crate::parse::{self, Format};
 use crate::plan::{self, Plan, targets};
 use crate::remediation::Knowledge;
+use crate::service::Service;
 use crate::source::{self, Decoded, Encoding, SourceText};
-
-/// One change `keyless fix` makes, located by the finding it resolves.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AppliedEdit {
-    /// File relative to the root.
-    pub path: String,
-    /// 1-based line of the finding.
-    pub line: usize,
-    /// The new text, in words (`AzureWebJobsStorage__accountName = contosofake`).
-    pub after: String,
-    /// What else it did or needs.
-    pub note: String,
-}
-
-impl AppliedEdit {
-    /// An app setting now read through `who`'s system-assigned identity, which gets the roles
-    /// that `workload`'s plan assigns on the target called `target`.
-    pub(crate) fn identity_setting(
-        path: &str,
-        line: usize,
-        after: String,
-        who: &str,
-        workload: &crate::plan::Workload,
-        target: &str,
-    ) -> Self {
-        let roles: Vec<&str> = workload
-            .role_assignments
-            .iter()
-            .filter(|assignment| assignment.scope.name == target)
-            .map(|assignment| assignment.role.as_str())
-            .collect();
-        let roles = if roles.is_empty() {
-            "no role (none needed)".to_owned()
-        } else {
-            roles.join(" and ")
-        };
-        Self {
-            path: path.to_owned(),
-            line,
-            after,
-            note: format!("{who} gets a system-assigned identity and {roles} on `{target}`"),
-        }
-    }
-}
 
 /// The role assignments a rewritten template still needs: each role the plan gives on a rewritten
 /// setting's target, once per (app, target, role), leaving out roles whose GUID the file already
@@ -142,6 +101,23 @@ pub struct FileFix {
     pub edits: Vec<AppliedEdit>,
 }
 
+/// A key-auth switch `keyless fix` leaves on because other findings still use the resource's
+/// key: turning it off would break them once deployed. `keyless plan` keeps it as a step.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HeldSwitch {
+    /// The template that sets it (relative to the root).
+    pub path: String,
+    /// 1-based line of the setting.
+    pub line: usize,
+    /// The resource's name.
+    pub resource: String,
+    /// The setting once off, as the template writes it (`disableLocalAuth: true`,
+    /// `local_auth_enabled = false`).
+    pub setting: String,
+    /// The findings that still use the key: `path:line (rule)`.
+    pub users: Vec<String>,
+}
+
 /// Everything `keyless fix` would do.
 #[derive(Debug, Clone, Default)]
 pub struct FixOutcome {
@@ -149,6 +125,8 @@ pub struct FixOutcome {
     pub files: Vec<FileFix>,
     /// Rewrites left alone.
     pub skipped: Vec<Skipped>,
+    /// Key-auth switches left on while other findings use the key.
+    pub held: Vec<HeldSwitch>,
 }
 
 impl FixOutcome {
@@ -193,8 +171,22 @@ pub(crate) fn line_ending(text: &str) -> &'static str {
     if crlf * 2 > lf { "\r\n" } else { "\n" }
 }
 
+/// The plan for the findings of a scan of `root` ([`plan::build`]), with the changes that
+/// `keyless fix` would make marked (what `keyless plan` shows).
+pub fn plan_with_fixes(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
+    let mut plan = plan::build(root, findings, knowledge);
+    let fixes = compute(root, findings, &plan, knowledge);
+    plan.mark_applied(&fixes.applied());
+    plan
+}
+
 /// Computes every safe rewrite for the findings of a scan of `root`, using the plan's
 /// identities and roles. Reads files; writes nothing.
+///
+/// Two passes: first every file's rewrites, with the key-auth switches of rewritten templates
+/// only proposed; then each switch is flipped only when no finding left in the scanned tree
+/// (after the first pass's rewrites) still reaches that resource with a key. Deployed, a switch
+/// flipped under a workload that still uses the key would break it.
 pub fn compute(
     root: &Path,
     findings: &[Finding],
@@ -209,6 +201,7 @@ pub fn compute(
             .push(finding);
     }
     let mut outcome = FixOutcome::default();
+    let mut pending: Vec<PendingFile> = Vec::new();
     for (path, file_findings) in by_path {
         let Ok(bytes) = std::fs::read(root.join(path)) else {
             continue;
@@ -225,7 +218,7 @@ pub fn compute(
         });
         let format = Format::of_path(path);
         let name = path.rsplit('/').next().unwrap_or(path);
-        let (edits, applied, skipped) = match format {
+        let rewrites = match format {
             Some(Format::Json) if name.eq_ignore_ascii_case("local.settings.json") => {
                 let vault = workload.and_then(|workload| workload_vault(root, workload));
                 let user_assigned = workload.is_some_and(|workload| {
@@ -248,41 +241,23 @@ pub fn compute(
                     Some(workload) => {
                         arm::rewrite(path, &source, &file_findings, workload, knowledge)
                     }
-                    None => (Vec::new(), Vec::new(), Vec::new()),
+                    None => Rewrites::default(),
                 }
             }
             Some(format @ (Format::Bicep | Format::Terraform)) => match workload {
                 Some(workload) => {
                     template::rewrite(path, format, &source, &file_findings, workload, knowledge)
                 }
-                None => (Vec::new(), Vec::new(), Vec::new()),
+                None => Rewrites::default(),
             },
-            _ => (Vec::new(), Vec::new(), Vec::new()),
+            _ => Rewrites::default(),
         };
-        outcome.skipped.extend(skipped);
-        if edits.is_empty() {
+        outcome.skipped.extend(rewrites.skipped);
+        if rewrites.edits.is_empty() && rewrites.switches.is_empty() {
             continue;
         }
-        let reason = if source.lossy() {
-            Some("the file is not valid in its encoding; it is left byte-identical".to_owned())
-        } else {
-            None
-        };
-        let rewritten = apply_edits(source.text(), &edits);
-        let failure = reason.or_else(|| match &rewritten {
-            None => Some("overlapping rewrites; the file is left byte-identical".to_owned()),
-            Some(after) => format.and_then(|format| {
-                if !parse::parse(format, source.text()).complete {
-                    Some("the file does not parse cleanly; it is left byte-identical".to_owned())
-                } else if !parse::parse(format, after).complete {
-                    Some("the rewritten file would not parse; it is left byte-identical".to_owned())
-                } else {
-                    None
-                }
-            }),
-        });
-        match (failure, rewritten) {
-            (None, Some(after)) => {
+        match rewritten_text(&source, format, &rewrites.edits) {
+            Ok(after) => {
                 // Only real secrets are masked: a finding whose shown text is its match (a
                 // `listKeys(` call, a setting) holds nothing secret.
                 let secrets = file_findings
@@ -293,19 +268,25 @@ pub fn compute(
                     })
                     .map(str::to_owned)
                     .collect();
-                outcome.files.push(FileFix {
+                let fix = FileFix {
                     path: path.to_owned(),
                     before: source.text().to_owned(),
                     after,
                     encoding: source.encoding(),
                     bom: has_bom(&bytes),
                     secrets,
-                    edits: applied,
+                    edits: rewrites.applied,
+                };
+                pending.push(PendingFile {
+                    source,
+                    fix,
+                    format,
+                    edits: rewrites.edits,
+                    switches: rewrites.switches,
                 });
             }
-            (failure, _) => {
-                let reason = failure.unwrap_or_else(|| "not rewritten".to_owned());
-                for edit in applied {
+            Err(reason) => {
+                for edit in rewrites.applied {
                     outcome.skipped.push(Skipped {
                         path: path.to_owned(),
                         line: edit.line,
@@ -315,7 +296,126 @@ pub fn compute(
             }
         }
     }
+    // What the first pass rewrites away no longer uses a key; everything else still does.
+    let applied: Vec<AppliedEdit> = pending
+        .iter()
+        .flat_map(|file| file.fix.edits.iter().cloned())
+        .collect();
+    for mut file in pending {
+        let mut flips = Vec::new();
+        let mut notes: Vec<(String, String)> = Vec::new();
+        for switch in &file.switches {
+            let users: Vec<String> = plan
+                .key_users_after(switch.service, &switch.name, &applied)
+                .into_iter()
+                .map(plan::KeyUse::describe)
+                .collect();
+            if users.is_empty() {
+                flips.push(switch.clone());
+                continue;
+            }
+            notes.push((
+                switch.name.clone(),
+                format!(
+                    "; key auth stays on for `{}`: its key is still used by {}",
+                    switch.name,
+                    users.join(", ")
+                ),
+            ));
+            outcome.held.push(HeldSwitch {
+                path: file.fix.path.clone(),
+                line: switch.line,
+                resource: switch.name.clone(),
+                setting: match file.format {
+                    Some(Format::Terraform) => format!("{} = {}", switch.setting, switch.off),
+                    _ => format!("{}: {}", switch.setting, switch.off),
+                },
+                users,
+            });
+        }
+        if !flips.is_empty() {
+            let mut edits = file.edits.clone();
+            edits.extend(flips.iter().map(|switch| switch.edit.clone()));
+            // A flipped boolean cannot break the parse; if it somehow does, the file keeps its
+            // first-pass rewrite and the switches stay as they are.
+            if let Ok(after) = rewritten_text(&file.source, file.format, &edits) {
+                file.fix.after = after;
+                let separator = if file.format == Some(Format::Terraform) {
+                    " ="
+                } else {
+                    ":"
+                };
+                for switch in flips.iter().filter(|switch| switch.standalone) {
+                    file.fix.edits.push(AppliedEdit {
+                        path: file.fix.path.clone(),
+                        line: switch.line,
+                        after: format!("{}{separator} {}", switch.setting, switch.off),
+                        note: format!(
+                            "key auth off on `{}`: the template gives an identity a role on it \
+                             and nothing left in the scanned tree uses its key",
+                            switch.name
+                        ),
+                    });
+                }
+                notes.extend(flips.iter().filter_map(|switch| {
+                    let symbol = switch.symbol.as_ref()?;
+                    Some((
+                        switch.name.clone(),
+                        format!("; `{symbol}` now sets {} = {}", switch.setting, switch.off),
+                    ))
+                }));
+            }
+        }
+        if file.fix.edits.is_empty() {
+            // Only switches were proposed, and none could be flipped: nothing to write.
+            continue;
+        }
+        // Each note goes on the first change that names the resource.
+        for (resource, note) in notes {
+            if let Some(edit) = file
+                .fix
+                .edits
+                .iter_mut()
+                .find(|edit| edit.note.contains(&format!("on `{resource}`")))
+            {
+                edit.note.push_str(&note);
+            }
+        }
+        outcome.files.push(file.fix);
+    }
     outcome
+}
+
+/// A file whose first-pass rewrite parses, waiting for its key-auth switches to be decided.
+struct PendingFile {
+    source: SourceText,
+    fix: FileFix,
+    format: Option<Format>,
+    edits: Vec<Edit>,
+    switches: Vec<SwitchProposal>,
+}
+
+/// The text after `edits`, or why the file must be left byte-identical.
+fn rewritten_text(
+    source: &SourceText,
+    format: Option<Format>,
+    edits: &[Edit],
+) -> Result<String, String> {
+    if source.lossy() {
+        return Err("the file is not valid in its encoding; it is left byte-identical".to_owned());
+    }
+    let Some(after) = apply_edits(source.text(), edits) else {
+        return Err("overlapping rewrites; the file is left byte-identical".to_owned());
+    };
+    if let Some(format) = format {
+        if !parse::parse(format, source.text()).complete {
+            return Err("the file does not parse cleanly; it is left byte-identical".to_owned());
+        }
+        if !parse::parse(format, &after).complete {
+            return Err("the rewritten file would not parse; it is left byte-identical".to_owned());
+        }
+    }
+    Ok(after)
 }
 
 fn has_bom(bytes: &[u8]) -> bool {
@@ -342,7 +442,42 @@ fn workload_vault(root: &Path, workload: &plan::Workload) -> Option<String> {
     })
 }
 
-type Rewrites = (Vec<Edit>, Vec<AppliedEdit>, Vec<Skipped>);
+/// What the rewrite of one file proposes.
+#[derive(Debug, Default)]
+pub(crate) struct Rewrites {
+    /// Text edits of the first pass.
+    pub(crate) edits: Vec<Edit>,
+    /// The changes they make, by finding.
+    pub(crate) applied: Vec<AppliedEdit>,
+    /// Rewrites left alone.
+    pub(crate) skipped: Vec<Skipped>,
+    /// Key-auth switches to flip once nothing left in the tree uses the resource's key.
+    pub(crate) switches: Vec<SwitchProposal>,
+}
+
+/// A key-auth switch that a template rewrite would flip: the template no longer uses the
+/// resource's key; [`compute`] decides whether anything else still does.
+#[derive(Debug, Clone)]
+pub(crate) struct SwitchProposal {
+    /// The resource's service.
+    pub(crate) service: Service,
+    /// The resource's name as the plan knows it.
+    pub(crate) name: String,
+    /// How the template refers to the resource, for the note of a flipped switch; `None`
+    /// leaves the note out (ARM, whose names are expressions).
+    pub(crate) symbol: Option<String>,
+    /// The setting's name (`disableLocalAuth`, `local_auth_enabled`).
+    pub(crate) setting: &'static str,
+    /// Its value once key auth is off.
+    pub(crate) off: bool,
+    /// 1-based line of the setting.
+    pub(crate) line: usize,
+    /// The edit that turns it off.
+    pub(crate) edit: Edit,
+    /// Proposed by a later run with nothing else to rewrite in the template: a flip is a change
+    /// of its own, not a note on a rewritten setting.
+    pub(crate) standalone: bool,
+}
 
 /// `local.settings.json`: `Values.X` settings to their identity-based forms.
 fn functions_settings(
@@ -419,7 +554,12 @@ fn functions_settings(
             }),
         }
     }
-    (edits, applied, skipped)
+    Rewrites {
+        edits,
+        applied,
+        skipped,
+        switches: Vec::new(),
+    }
 }
 
 fn json_escape(text: &str) -> String {

@@ -5,11 +5,12 @@
 
 use std::collections::BTreeMap;
 
-use super::{AppliedEdit, Edit, Rewrites, Skipped, line_ending};
-use crate::finding::{Finding, Level, Service};
+use super::{AppliedEdit, Edit, Rewrites, Skipped, SwitchProposal, line_ending};
+use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Entry, Format, ValueKind};
 use crate::plan::{self, IdentityKind, Workload, targets};
 use crate::remediation::{Knowledge, RoleKind};
+use crate::service::Service;
 use crate::source::SourceText;
 
 /// A target resource whose keys a rewritten setting no longer uses.
@@ -186,7 +187,13 @@ pub(super) fn rewrite(
         });
     }
     if rewritten.is_empty() {
-        return (edits, applied, skipped);
+        let switches = settled_switches(&document, source, findings, &references, bicep, knowledge);
+        return Rewrites {
+            edits,
+            applied,
+            skipped,
+            switches,
+        };
     }
     let newline = line_ending(text);
 
@@ -261,10 +268,14 @@ pub(super) fn rewrite(
         });
     }
 
-    // Key auth off where this template no longer uses the target's keys.
-    let mut flipped = Vec::new();
+    // Key auth off where this template no longer uses the target's keys, if nothing else in the
+    // tree does (decided by `super::compute` once every file is rewritten).
+    let mut switches: Vec<SwitchProposal> = Vec::new();
     for item in &rewritten {
-        if flipped.contains(&item.symbol) {
+        if switches
+            .iter()
+            .any(|switch| switch.symbol.as_ref() == Some(&item.symbol))
+        {
             continue;
         }
         let used = references.get(&item.symbol).copied().unwrap_or(0);
@@ -275,43 +286,154 @@ pub(super) fn rewrite(
         if used != done {
             continue;
         }
-        let Some(setting) = targets::key_auth_of(item.service) else {
-            continue;
-        };
-        let mut setting_path: Vec<&str> = item.path.iter().map(String::as_str).collect();
-        let off = if bicep {
-            setting_path.extend(["properties", setting.arm_property]);
-            setting.arm_off
-        } else {
-            setting_path.push(setting.terraform_argument);
-            setting.terraform_off
-        };
-        if let Some(entry) = document.get(&setting_path)
-            && entry.kind == ValueKind::Bool
-            && entry.text(text) != off.to_string()
-        {
-            edits.push(Edit {
-                range: entry.value.clone(),
-                text: off.to_string(),
-            });
-            flipped.push(item.symbol.clone());
-            if let Some(edit) = applied
-                .iter_mut()
-                .find(|edit| edit.note.contains(&format!("on `{}`", item.name)))
-            {
-                edit.note.push_str(&format!(
-                    "; `{}` now sets {} = {off}",
-                    item.symbol,
-                    if bicep {
-                        setting.arm_property
-                    } else {
-                        setting.terraform_argument
-                    }
-                ));
-            }
+        if let Some(switch) = switch_proposal(
+            &document,
+            source,
+            item.service,
+            &item.name,
+            &item.symbol,
+            &item.path,
+            bicep,
+        ) {
+            switches.push(switch);
         }
     }
-    (edits, applied, skipped)
+    Rewrites {
+        edits,
+        applied,
+        skipped,
+        switches,
+    }
+}
+
+/// The proposal to turn key auth off on the resource at `path` (`symbol` in the template, `name`
+/// in the plan), when the template sets its switch to a literal that keeps key auth on.
+fn switch_proposal(
+    document: &Document,
+    source: &SourceText,
+    service: Service,
+    name: &str,
+    symbol: &str,
+    path: &[String],
+    bicep: bool,
+) -> Option<SwitchProposal> {
+    let setting = targets::key_auth_of(service)?;
+    let mut setting_path: Vec<&str> = path.iter().map(String::as_str).collect();
+    let (setting_name, off) = if bicep {
+        setting_path.extend(["properties", setting.arm_property]);
+        (setting.arm_property, setting.arm_off)
+    } else {
+        setting_path.push(setting.terraform_argument);
+        (setting.terraform_argument, setting.terraform_off)
+    };
+    let entry = document.get(&setting_path)?;
+    (entry.kind == ValueKind::Bool && entry.text(source.text()) != off.to_string()).then(|| {
+        SwitchProposal {
+            service,
+            name: name.to_owned(),
+            symbol: Some(symbol.to_owned()),
+            setting: setting_name,
+            off,
+            line: source.position(entry.value.start).line,
+            edit: Edit {
+                range: entry.value.clone(),
+                text: off.to_string(),
+            },
+            standalone: false,
+        }
+    })
+}
+
+/// A later run's switches: resources whose key-auth setting is still on although this template no
+/// longer reaches them with a key and grants an identity a role on them (what a first run leaves
+/// while other code still uses the key). [`super::compute`] flips them only when nothing in the
+/// tree uses the key any more.
+fn settled_switches(
+    document: &Document,
+    source: &SourceText,
+    findings: &[&Finding],
+    references: &BTreeMap<String, usize>,
+    bicep: bool,
+    knowledge: &Knowledge,
+) -> Vec<SwitchProposal> {
+    let text = source.text();
+    let mut switches: Vec<SwitchProposal> = Vec::new();
+    for finding in findings {
+        let matched = text.get(finding.byte_range.clone()).unwrap_or("");
+        if !targets::is_key_auth_setting(matched) {
+            continue;
+        }
+        let Some(resource) = targets::resource_at(document, text, finding.byte_range.start) else {
+            continue;
+        };
+        let (Some(service), Some(name)) = (
+            plan::service_of_type(knowledge, &resource.type_name),
+            resource.name.as_deref(),
+        ) else {
+            continue;
+        };
+        let symbol = if bicep {
+            resource.path.get(1).cloned().unwrap_or_default()
+        } else {
+            resource.symbol.clone()
+        };
+        let known = switches
+            .iter()
+            .any(|switch| switch.symbol.as_deref() == Some(symbol.as_str()));
+        if known
+            || references.contains_key(&symbol)
+            || !grants_role_on(document, text, &symbol, bicep)
+        {
+            continue;
+        }
+        if let Some(mut switch) = switch_proposal(
+            document,
+            source,
+            service,
+            name,
+            &symbol,
+            &resource.path,
+            bicep,
+        ) {
+            switch.standalone = true;
+            switches.push(switch);
+        }
+    }
+    switches
+}
+
+/// True when the template assigns a role on the resource `symbol`: a Bicep role, SQL role or
+/// access-policy assignment whose `scope` or `parent` is the resource, or a Terraform one whose
+/// arguments name `symbol.id` / `symbol.name`. Evidence that an identity reaches its data.
+fn grants_role_on(document: &Document, text: &str, symbol: &str, bicep: bool) -> bool {
+    let references: Vec<String> = if bicep {
+        vec![symbol.to_owned()]
+    } else {
+        vec![format!("{symbol}.id"), format!("{symbol}.name")]
+    };
+    document
+        .resources
+        .iter()
+        .filter(|resource| {
+            let lower = resource.type_name.to_ascii_lowercase();
+            [
+                "roleassignments",
+                "role_assignment",
+                "accesspolicyassignments",
+                "access_policy_assignment",
+            ]
+            .iter()
+            .any(|kind| lower.contains(kind))
+        })
+        .any(|assignment| {
+            document.entries.iter().any(|entry| {
+                entry.path.len() == assignment.path.len() + 1
+                    && entry.path.starts_with(&assignment.path)
+                    && references
+                        .iter()
+                        .any(|reference| entry.text(text).trim() == reference)
+            })
+        })
 }
 
 /// How many segments the type of the resource named on the line has (2 for a namespace, 3 for a

@@ -371,7 +371,10 @@ pub fn az(plan: &Plan) -> String {
                     .workloads
                     .iter()
                     .find_map(|workload| workload.compute.as_ref());
-                match compute.filter(|compute| compute.resource_type.contains('/')) {
+                // A computed name is a label, not what `az resource update --name` needs.
+                match compute
+                    .filter(|compute| compute.resource_type.contains('/') && !compute.computed_name)
+                {
                     Some(compute) => {
                         let _ = write!(
                             out,

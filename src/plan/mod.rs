@@ -25,20 +25,24 @@
 //!    on Kubernetes (Workload ID federates a user-assigned identity) or when several workloads
 //!    need exactly the same roles (one identity, one set of assignments).
 //! 5. **Key auth off** per target once no finding on it is left that no identity can replace
-//!    (a profile with `no_identity`, such as the Functions content share).
+//!    (a profile with `no_identity`, such as the Functions content share). Each switch also
+//!    names the findings, in any workload, that still use the key after `keyless fix`
+//!    ([`KeyUse`]); the fix flips a switch only when there are none.
 //! 6. **Rotate** every key found at level error: it was committed.
 
 pub mod iac;
 pub mod render;
+pub mod rewrite;
 pub mod targets;
 
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use crate::finding::{Finding, Level, Service};
+use crate::finding::{Finding, Level};
 use crate::parse::{self, Document, Format};
 use crate::remediation::{Knowledge, Profile, RoleKind};
+use crate::service::Service;
 use crate::source::{self, Decoded, SourceText};
 
 /// Files whose presence makes a directory an app (a workload).
@@ -104,6 +108,62 @@ pub struct Plan {
     pub findings: usize,
     /// One entry per workload, sorted by directory.
     pub workloads: Vec<Workload>,
+    /// Every finding that reaches a resource with its key, in finding order: what a key-auth
+    /// switch must wait for (`keyless fix` reads it; the workloads' switches name them).
+    #[serde(skip)]
+    pub key_uses: Vec<KeyUse>,
+}
+
+/// A finding that reaches a resource with its key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyUse {
+    /// File relative to the root.
+    pub path: String,
+    /// 1-based line of the finding.
+    pub line: usize,
+    /// The rule that found it.
+    pub rule_id: String,
+    /// The service of the resource it opens (its target's, else the finding's).
+    pub service: Service,
+    /// The resource's name; `None` when the files do not tie the finding to one resource.
+    pub target: Option<String>,
+    /// No identity replaces this key (the Functions content share): a rewrite can move it into
+    /// Key Vault but the key stays in use.
+    pub needs_key: bool,
+}
+
+impl KeyUse {
+    /// True when this use may reach the resource `name` of `service`. A use whose resource is
+    /// unknown counts for every resource of its service: turning key auth off on the wrong guess
+    /// breaks a running app, leaving it on costs nothing. Service Bus and Event Hubs share one
+    /// namespace name space (`sb://NAME.servicebus.windows.net`), so either counts for the other.
+    pub fn reaches(&self, service: Service, name: &str) -> bool {
+        let same_family = self.service == service
+            || matches!(
+                (self.service, service),
+                (Service::Servicebus, Service::Eventhubs)
+                    | (Service::Eventhubs, Service::Servicebus)
+            );
+        same_family
+            && self
+                .target
+                .as_deref()
+                .is_none_or(|target| target.eq_ignore_ascii_case(name))
+    }
+
+    /// True when one of `applied` rewrites this use away: a change on its line that replaces
+    /// the key (not one that only moves a key no identity replaces).
+    pub fn removed_by(&self, applied: &[rewrite::AppliedEdit]) -> bool {
+        !self.needs_key
+            && applied
+                .iter()
+                .any(|edit| edit.path == self.path && edit.line == self.line)
+    }
+
+    /// `path:line (rule)`, as the plan and the fix name it.
+    pub fn describe(&self) -> String {
+        format!("{}:{} ({})", self.path, self.line, self.rule_id)
+    }
 }
 
 /// One app: its directory, what runs it, and everything it needs to run without keys.
@@ -137,8 +197,14 @@ pub struct Workload {
 /// A compute resource declared in a template.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Compute {
-    /// Its name as the template spells it.
+    /// Its name as the template spells it (a literal, or a parameter's default); where the
+    /// template computes it, a readable label instead: the Bicep symbolic name, the Terraform
+    /// `type.label` or the ARM name expression, shortened (see [`Compute::computed_name`]).
     pub name: String,
+    /// True when `name` is such a label, not the resource's name in Azure: commands that need
+    /// the real name (the `az` script) ask for it instead.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub computed_name: bool,
     /// ARM or Terraform type.
     pub resource_type: String,
     /// The template (path relative to the root).
@@ -217,6 +283,11 @@ pub struct KeyAuthSwitch {
     pub declared_at: Vec<String>,
     /// Findings that still need the key; the switch waits until they are gone.
     pub blocked_by: Vec<String>,
+    /// Findings in any workload that still use the key once `keyless fix` has made its changes
+    /// (`path:line (rule)`), and those whose resource is unknown but of the same service:
+    /// `keyless fix` leaves the switch on while there are any. [`build`] lists every use;
+    /// [`Plan::mark_applied`] drops those the fix rewrites away.
+    pub used_after_fix: Vec<String>,
 }
 
 /// Where a change is made.
@@ -281,6 +352,10 @@ struct Analysed<'f> {
     kind: FindingKind,
     /// Where the template reference points (Bicep/Terraform), for grouping evidence.
     compute: Option<Compute>,
+    /// A template setting of a resource of the finding's own service that holds no secret (a
+    /// switch left at its default, password auth on): how the resource is configured, not a
+    /// use of its key.
+    configures_resource: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -365,18 +440,30 @@ pub fn build(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
         })
         .collect();
     choose_identities(&mut workloads);
-    Plan {
+    let key_uses = analysed
+        .iter()
+        .filter(|item| item.kind == FindingKind::Credential && !item.configures_resource)
+        .map(|item| KeyUse {
+            path: item.finding.path.clone(),
+            line: item.finding.start.line,
+            rule_id: item.finding.rule_id.clone(),
+            service: item
+                .target
+                .as_ref()
+                .map_or(item.finding.service, |target| target.service),
+            target: item.target.as_ref().map(|target| target.name.clone()),
+            needs_key: knowledge
+                .profile(&item.profile)
+                .is_some_and(|profile| profile.no_identity.is_some()),
+        })
+        .collect();
+    let mut plan = Plan {
         version: 1,
         findings: findings.len(),
         workloads,
-    }
-}
-
-/// [`build`], then marks the changes that `keyless fix` would make (what `keyless plan` shows).
-pub fn build_with_fixes(root: &Path, findings: &[Finding], knowledge: &Knowledge) -> Plan {
-    let mut plan = build(root, findings, knowledge);
-    let fixes = crate::fix::compute(root, findings, &plan, knowledge);
-    plan.mark_applied(&fixes.applied());
+        key_uses,
+    };
+    plan.mark_applied(&[]);
     plan
 }
 
@@ -393,6 +480,7 @@ fn analyse<'f>(
     let mut target = None;
     let mut setting = None;
     let mut compute = None;
+    let mut configures_resource = false;
     let mut kind = if finding.level == Level::Note {
         FindingKind::Other
     } else {
@@ -421,6 +509,11 @@ fn analyse<'f>(
                         profile = service.as_str().to_owned();
                     }
                 }
+            } else {
+                configures_resource = matched == finding.masked
+                    && targets::resource_at(document, source, finding.byte_range.start)
+                        .and_then(|resource| service_of_type(knowledge, &resource.type_name))
+                        == Some(finding.service);
             }
             compute = compute_at(document, source, finding.byte_range.start, &finding.path);
         }
@@ -452,6 +545,7 @@ fn analyse<'f>(
         profile,
         kind,
         compute,
+        configures_resource,
     }
 }
 
@@ -531,6 +625,7 @@ fn compute_at(document: &Document, text: &str, offset: usize, path: &str) -> Opt
         .iter()
         .any(|compute| resource.type_name.eq_ignore_ascii_case(compute))
         .then(|| Compute {
+            computed_name: resource.name.is_none(),
             name: resource.name.unwrap_or(resource.symbol),
             resource_type: resource.type_name,
             template: path.to_owned(),
@@ -688,10 +783,19 @@ fn build_workload(
         ));
     }
 
-    let principal = compute.as_ref().map_or_else(
-        || format!("{name} (system-assigned)"),
-        |compute| format!("{} (system-assigned)", compute.name),
-    );
+    // A principal's name becomes symbols and shell words in the Bicep and az outputs: a name
+    // expression (quotes, parentheses, braces) gives way to the workload's name.
+    let principal = compute
+        .as_ref()
+        .filter(|compute| {
+            compute.name.chars().all(|character| {
+                character.is_ascii_alphanumeric() || matches!(character, '-' | '_' | '.')
+            })
+        })
+        .map_or_else(
+            || format!("{name} (system-assigned)"),
+            |compute| format!("{} (system-assigned)", compute.name),
+        );
     let identity = Identity {
         kind: IdentityKind::SystemAssigned,
         principal: principal.clone(),
@@ -1029,6 +1133,7 @@ fn key_auth_switches(
                 terraform: format!("{} = {}", setting.terraform_argument, setting.terraform_off),
                 declared_at,
                 blocked_by,
+                used_after_fix: Vec::new(),
             })
         })
         .collect()
@@ -1092,7 +1197,7 @@ fn changes(mine: &[&Analysed], files: &mut Files, knowledge: &Knowledge) -> Vec<
                     })
                     .unwrap_or_default();
                 let rewrite = item.setting.as_deref().and_then(|setting| {
-                    crate::fix::config_setting_rewrite(setting, &value, finding.service)
+                    rewrite::config_setting_rewrite(setting, &value, finding.service)
                 });
                 match rewrite {
                     Some(rewrite) => (ChangeKind::Config, rewrite.describe(), rewrite.note),
@@ -1249,8 +1354,42 @@ fn choose_identities(workloads: &mut [Workload]) {
 }
 
 impl Plan {
-    /// Marks the changes that `keyless fix` makes, with its description of the new text.
-    pub fn mark_applied(&mut self, applied: &[crate::fix::AppliedEdit]) {
+    /// The findings that still use the key of the resource `name` of `service` once `applied`
+    /// are made (see [`KeyUse::reaches`] and [`KeyUse::removed_by`]).
+    pub fn key_users_after(
+        &self,
+        service: Service,
+        name: &str,
+        applied: &[rewrite::AppliedEdit],
+    ) -> Vec<&KeyUse> {
+        self.key_uses
+            .iter()
+            .filter(|usage| usage.reaches(service, name) && !usage.removed_by(applied))
+            .collect()
+    }
+
+    /// Marks the changes that `keyless fix` makes, with its description of the new text, and
+    /// lists on each key-auth switch the uses of the key those changes leave.
+    pub fn mark_applied(&mut self, applied: &[rewrite::AppliedEdit]) {
+        let left: Vec<Vec<String>> = self
+            .workloads
+            .iter()
+            .flat_map(|workload| &workload.key_auth)
+            .map(|switch| {
+                self.key_users_after(switch.target.service, &switch.target.name, applied)
+                    .into_iter()
+                    .map(KeyUse::describe)
+                    .collect()
+            })
+            .collect();
+        let mut left = left.into_iter();
+        for switch in self
+            .workloads
+            .iter_mut()
+            .flat_map(|workload| &mut workload.key_auth)
+        {
+            switch.used_after_fix = left.next().unwrap_or_default();
+        }
         for workload in &mut self.workloads {
             for change in &mut workload.changes {
                 if let Some(edit) = applied
@@ -1298,5 +1437,57 @@ impl Plan {
                 ))
             })
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn usage(service: Service, target: Option<&str>, needs_key: bool) -> KeyUse {
+        KeyUse {
+            path: "worker/index.js".to_owned(),
+            line: 4,
+            rule_id: "servicebus-connection-string".to_owned(),
+            service,
+            target: target.map(str::to_owned),
+            needs_key,
+        }
+    }
+
+    fn edit_at(path: &str, line: usize) -> rewrite::AppliedEdit {
+        rewrite::AppliedEdit {
+            path: path.to_owned(),
+            line,
+            after: String::new(),
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_key_use_reaches_its_resource_and_unknown_ones_of_its_service() {
+        let named = usage(Service::Servicebus, Some("sb-fake"), false);
+        assert!(named.reaches(Service::Servicebus, "SB-FAKE"));
+        assert!(named.reaches(Service::Eventhubs, "sb-fake"));
+        assert!(!named.reaches(Service::Servicebus, "sb-other"));
+        assert!(!named.reaches(Service::Storage, "sb-fake"));
+        let unknown = usage(Service::Servicebus, None, false);
+        assert!(unknown.reaches(Service::Servicebus, "anything"));
+        assert!(!unknown.reaches(Service::Cosmos, "anything"));
+    }
+
+    #[test]
+    fn only_a_rewrite_on_its_line_that_replaces_the_key_removes_a_use() {
+        let replaced = usage(Service::Storage, Some("st"), false);
+        assert!(replaced.removed_by(&[edit_at("worker/index.js", 4)]));
+        assert!(!replaced.removed_by(&[edit_at("worker/index.js", 5)]));
+        assert!(!replaced.removed_by(&[edit_at("other.js", 4)]));
+        // Moved into Key Vault, a key no identity replaces is still used.
+        let content_share = usage(Service::Storage, Some("st"), true);
+        assert!(!content_share.removed_by(&[edit_at("worker/index.js", 4)]));
+        assert_eq!(
+            replaced.describe(),
+            "worker/index.js:4 (servicebus-connection-string)"
+        );
     }
 }

@@ -130,12 +130,34 @@ pub fn markdown(plan: &Plan) -> String {
                 switch.terraform
             );
             if switch.blocked_by.is_empty() {
-                let _ = writeln!(out, ", once the changes below are deployed.");
+                let _ = write!(out, ", once the changes below are deployed.");
             } else {
-                let _ = writeln!(
+                let _ = write!(
                     out,
                     ". **Not yet**: blocked by {}.",
                     switch.blocked_by.join("; ")
+                );
+            }
+            // The blocking uses are named already; the rest are what `keyless fix` leaves.
+            let left: Vec<&str> = switch
+                .used_after_fix
+                .iter()
+                .filter(|usage| {
+                    let place = usage.split(' ').next().unwrap_or(usage);
+                    !switch
+                        .blocked_by
+                        .iter()
+                        .any(|blocker| blocker.starts_with(&format!("{place} ")))
+                })
+                .map(String::as_str)
+                .collect();
+            if left.is_empty() {
+                let _ = writeln!(out);
+            } else {
+                let _ = writeln!(
+                    out,
+                    " `keyless fix` leaves it on: the key is still used by {}.",
+                    left.join(", ")
                 );
             }
         }

@@ -5,8 +5,8 @@
 use regex::Regex;
 use std::sync::LazyLock;
 
-use crate::finding::Service;
 use crate::parse::{Document, Entry, ValueKind};
+use crate::service::Service;
 
 /// Endpoint and connection-string patterns that name the target resource, per service. The first
 /// capture group is the resource name.
@@ -148,7 +148,8 @@ pub fn vaults_in_text(text: &str) -> Vec<String> {
 /// A resource of a template that a credential belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TemplateResource {
-    /// The Bicep symbol, or the Terraform `type.name`, or the ARM name expression.
+    /// The Bicep symbol, or the Terraform `type.name`, or the ARM name expression (from
+    /// [`resource_at`]: without brackets and shortened, never the resource's array index).
     pub symbol: String,
     /// ARM resource type (or Terraform type) of the resource itself, as declared.
     pub type_name: String,
@@ -289,6 +290,52 @@ fn terraform_name(document: &Document, text: &str, path: &[String]) -> Option<St
     value_or_parameter_default(document, text, entry, "variable")
 }
 
+/// Longest name expression shown as a resource's label; longer ones are cut with an ellipsis.
+const LABEL_CHARACTERS: usize = 48;
+
+/// A readable label for a template resource whose name the template computes: the Bicep
+/// symbolic name, the Terraform `type.label`, or the ARM name expression without its brackets
+/// (a `variables('x')` that holds a literal shows the literal), cut to [`LABEL_CHARACTERS`].
+/// Never the resource's index in the `resources` array.
+fn resource_label(document: &Document, text: &str, path: &[String]) -> String {
+    let last = path.last().map_or("", String::as_str);
+    let is_index = !last.is_empty() && last.chars().all(|character| character.is_ascii_digit());
+    if path.first().map(String::as_str) == Some("resource") {
+        return path
+            .get(1..)
+            .map(|parts| parts.join("."))
+            .unwrap_or_default();
+    }
+    if !is_index {
+        return last.to_owned();
+    }
+    let mut name_path: Vec<&str> = path.iter().map(String::as_str).collect();
+    name_path.push("name");
+    let Some(entry) = document.get(&name_path) else {
+        return "(unnamed resource)".to_owned();
+    };
+    let raw = entry.text(text).trim();
+    let expression = raw
+        .strip_prefix('[')
+        .and_then(|rest| rest.strip_suffix(']'))
+        .unwrap_or(raw);
+    let variable = expression
+        .strip_prefix("variables('")
+        .and_then(|rest| rest.strip_suffix("')"))
+        .and_then(|variable| string_at(document, text, &["variables", variable]))
+        .filter(|value| !value.starts_with('['));
+    shorten(variable.as_deref().unwrap_or(expression))
+}
+
+/// `text` cut to [`LABEL_CHARACTERS`] characters, an ellipsis marking the cut.
+fn shorten(text: &str) -> String {
+    if text.chars().count() <= LABEL_CHARACTERS {
+        return text.to_owned();
+    }
+    let kept: String = text.chars().take(LABEL_CHARACTERS - 1).collect();
+    format!("{}…", kept.trim_end())
+}
+
 /// The resource whose body holds byte `offset`, with its name when the template spells it.
 pub fn resource_at(document: &Document, text: &str, offset: usize) -> Option<TemplateResource> {
     let entry = document
@@ -311,7 +358,7 @@ pub fn resource_at(document: &Document, text: &str, offset: usize) -> Option<Tem
             .and_then(|entry| value_or_parameter_default(document, text, entry, "parameters"))
     };
     Some(TemplateResource {
-        symbol: resource.path.last().cloned().unwrap_or_default(),
+        symbol: resource_label(document, text, &resource.path),
         type_name: resource.type_name.clone(),
         name,
         path: resource.path.clone(),
@@ -357,12 +404,13 @@ pub const KEY_AUTH: [KeyAuthSetting; 13] = [
         "local_authentication_enabled",
         false,
     ),
+    // azurerm_cosmosdb_account has no `local_authentication_enabled`: its switch is the inverse.
     key_auth(
         Service::Cosmos,
         "disableLocalAuth",
         true,
-        "local_authentication_enabled",
-        false,
+        "local_authentication_disabled",
+        true,
     ),
     key_auth(
         Service::Eventgrid,

@@ -10,7 +10,8 @@ pub mod template;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-use crate::finding::Service;
+pub use crate::service::InferredRole;
+use crate::service::Service;
 
 /// A built-in role the identity needs on the target resource.
 #[derive(Debug, Clone, Deserialize)]
@@ -192,15 +193,6 @@ pub struct KnowledgeFiles {
     pub operations: OperationsFile,
     /// `rules/templates.yaml`.
     pub templates: Vec<TemplateTarget>,
-}
-
-/// A role inferred from the calls a file makes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct InferredRole {
-    /// Role id.
-    pub role: String,
-    /// The call that needs it (the first one seen).
-    pub because: String,
 }
 
 /// Roles and profiles, indexed by id.

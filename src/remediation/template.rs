@@ -7,7 +7,7 @@
 //! `target` for the resource whose key it used.
 
 use super::{Knowledge, Role, RoleKind, TemplateTarget};
-use crate::finding::Service;
+use crate::service::Service;
 
 /// The template language a snippet is written in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

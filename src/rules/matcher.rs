@@ -35,7 +35,7 @@ struct Candidate<'r> {
     /// level (the more specific rule saw more context).
     specificity: usize,
     level: crate::finding::Level,
-    service: crate::finding::Service,
+    service: crate::service::Service,
     remediation: String,
     message: String,
     /// The validator checked the secret's embedded checksum.
@@ -851,7 +851,7 @@ struct Matched {
     matched_len: Option<usize>,
     /// The service, when the match itself knows it (the SDK catalogue's package): rule hints
     /// do not override it.
-    service: Option<crate::finding::Service>,
+    service: Option<crate::service::Service>,
     /// A message template appended to the rule's (the catalogue's legacy-library note).
     note: Option<String>,
     /// Where the finding is reported when not at `secret` (filters still judge `secret`).

@@ -5,7 +5,8 @@
 
 use serde::Deserialize;
 
-use crate::finding::{Level, Service};
+use crate::finding::Level;
+use crate::service::Service;
 
 /// One detection rule: metadata, pattern, context checks, docs and executable examples.
 #[derive(Debug, Clone, Deserialize)]

@@ -4,8 +4,8 @@
 //! service its embedded signature belongs to.
 
 use crate::checksum::{self, EntraSecretCheck, IdentifiableKind};
-use crate::finding::Service;
 use crate::rules::spec::Validator;
+use crate::service::Service;
 
 /// What a validator decided about a candidate secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

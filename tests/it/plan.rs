@@ -8,12 +8,12 @@ use crate::common;
 use std::collections::BTreeSet;
 
 use keyless::parse::{self, Format};
-use keyless::plan::{self, IdentityKind, Plan, iac, render};
+use keyless::plan::{IdentityKind, Plan, iac, render};
 
 fn plan_of(fixture: &str) -> Plan {
     let report = common::scan_fixture(fixture);
     let registry = common::registry();
-    plan::build_with_fixes(
+    keyless::fix::plan_with_fixes(
         &common::fixture(fixture),
         &report.findings,
         registry.knowledge(),
@@ -195,6 +195,17 @@ fn key_auth_waits_for_keys_no_identity_replaces() {
         .find(|switch| switch.target.name == "contosofakemigr")
         .unwrap();
     assert!(host.blocked_by.is_empty());
+    // Every use of the host account's key is rewritten by `keyless fix`; the namespace's is not:
+    // the worker's code still uses it, so its switch names it.
+    assert!(host.used_after_fix.is_empty());
+    let bus = switches
+        .iter()
+        .find(|switch| switch.target.name == "contoso-fake-migr")
+        .unwrap();
+    assert_eq!(
+        bus.used_after_fix,
+        ["worker/index.js:4 (servicebus-connection-string)"]
+    );
     assert_eq!(host.arm, "properties.allowSharedKeyAccess: false");
     assert_eq!(
         host.declared_at,
@@ -320,4 +331,166 @@ fn cli_writes_every_format() {
     let json = common::keyless(&root, &["plan", "-f", "json"]);
     let value = common::json_of(&json);
     assert_eq!(value["workloads"].as_array().unwrap().len(), 2);
+}
+
+/// An ARM template whose site, named by `name`, reads a Service Bus key in an app setting.
+fn arm_site(name: &str, variables: &str) -> String {
+    format!(
+        r#"{{
+  "$schema": "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#",
+  "contentVersion": "1.0.0.0",
+  "parameters": {{ "siteName": {{ "type": "string" }}, "prefix": {{ "type": "string" }} }},
+  "variables": {{ {variables} }},
+  "resources": [
+    {{
+      "type": "Microsoft.Web/sites",
+      "apiVersion": "2023-12-01",
+      "name": "{name}",
+      "location": "westeurope",
+      "properties": {{
+        "siteConfig": {{
+          "appSettings": [
+            {{ "name": "ServiceBusConnection", "value": "[listKeys(resourceId('Microsoft.ServiceBus/namespaces/authorizationRules', 'contoso-fake-names', 'RootManageSharedAccessKey'), '2022-10-01-preview').primaryConnectionString]" }}
+          ]
+        }}
+      }}
+    }}
+  ]
+}}
+"#
+    )
+}
+
+/// A Bicep template whose site `ordersApp`, named by `name`, reads a Service Bus key.
+fn bicep_site(name: &str) -> String {
+    format!(
+        "param prefix string\nparam appName string\n\n\
+         resource bus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' existing = {{\n  name: 'contoso-fake-names'\n}}\n\n\
+         resource busRootKey 'Microsoft.ServiceBus/namespaces/AuthorizationRules@2022-10-01-preview' existing = {{\n  parent: bus\n  name: 'RootManageSharedAccessKey'\n}}\n\n\
+         resource ordersApp 'Microsoft.Web/sites@2023-12-01' = {{\n  name: {name}\n  location: 'westeurope'\n  properties: {{\n    siteConfig: {{\n      appSettings: [\n        {{\n          name: 'ServiceBusConnection'\n          value: busRootKey.listKeys().primaryConnectionString\n        }}\n      ]\n    }}\n  }}\n}}\n"
+    )
+}
+
+/// A computed resource name reads as its Bicep symbol or its expression, never as the
+/// resource's index in the template (`Runs on: \`0\``).
+// See: issue #27, part 5.
+#[test]
+fn computed_compute_names_are_readable() {
+    let directory = tempfile::tempdir().unwrap();
+    let root = directory.path();
+    let long = "[concat(parameters('prefix'), '-orders-func-', uniqueString(resourceGroup().id))]";
+    let apps: [(&str, &str, String); 6] = [
+        (
+            "arm-parameter",
+            "infra/azuredeploy.json",
+            arm_site("[parameters('siteName')]", ""),
+        ),
+        ("arm-concat", "infra/azuredeploy.json", arm_site(long, "")),
+        (
+            "arm-variable",
+            "infra/azuredeploy.json",
+            arm_site(
+                "[variables('siteName')]",
+                &format!("\"siteName\": \"{long}\""),
+            ),
+        ),
+        (
+            "arm-literal-variable",
+            "infra/azuredeploy.json",
+            arm_site(
+                "[variables('siteName')]",
+                "\"siteName\": \"func-fake-names\"",
+            ),
+        ),
+        ("bicep-parameter", "infra/main.bicep", bicep_site("appName")),
+        (
+            "bicep-interpolated",
+            "infra/main.bicep",
+            bicep_site("'${prefix}-app'"),
+        ),
+    ];
+    for (app, template, text) in &apps {
+        std::fs::create_dir_all(root.join(app).join("infra")).unwrap();
+        std::fs::write(root.join(app).join("host.json"), "{}\n").unwrap();
+        std::fs::write(root.join(app).join(template), text).unwrap();
+    }
+    let findings = keyless::scan(
+        &common::registry(),
+        &common::scan_options(root),
+        &Default::default(),
+    )
+    .unwrap()
+    .findings;
+    let registry = common::registry();
+    let plan = keyless::fix::plan_with_fixes(root, &findings, registry.knowledge());
+    let computes: Vec<(&str, &str, bool)> = plan
+        .workloads
+        .iter()
+        .map(|workload| {
+            let compute = workload.compute.as_ref().unwrap();
+            (
+                workload.directory.as_str(),
+                compute.name.as_str(),
+                compute.computed_name,
+            )
+        })
+        .collect();
+    assert_eq!(
+        computes,
+        [
+            (
+                "arm-concat",
+                "concat(parameters('prefix'), '-orders-func-', u…",
+                true
+            ),
+            ("arm-literal-variable", "func-fake-names", true),
+            ("arm-parameter", "parameters('siteName')", true),
+            ("arm-variable", "variables('siteName')", true),
+            ("bicep-interpolated", "ordersApp", true),
+            ("bicep-parameter", "ordersApp", true),
+        ]
+    );
+    let markdown = render::markdown(&plan);
+    let runs_on: Vec<&str> = markdown
+        .lines()
+        .filter(|line| line.starts_with("Runs on:"))
+        .collect();
+    assert_eq!(runs_on.len(), apps.len(), "{markdown}");
+    for line in runs_on {
+        assert!(
+            !line.contains("`0`") && line.contains("(Microsoft.Web/sites)"),
+            "{line}"
+        );
+    }
+    // Expressions never become principals or shell words: the az script stays valid.
+    let script = root.join("plan.sh");
+    std::fs::write(&script, iac::az(&plan)).unwrap();
+    let status = std::process::Command::new("bash")
+        .arg("-n")
+        .arg(&script)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    // Alone, an app gets a system-assigned identity: the script asks for its principal id
+    // rather than updating a resource by a name that is only a label.
+    let alone = root.join("bicep-parameter");
+    let findings = keyless::scan(
+        &common::registry(),
+        &common::scan_options(&alone),
+        &Default::default(),
+    )
+    .unwrap()
+    .findings;
+    let plan_alone = keyless::fix::plan_with_fixes(&alone, &findings, registry.knowledge());
+    assert_eq!(
+        plan_alone.workloads[0].identity.principal,
+        "ordersApp (system-assigned)"
+    );
+    let script = iac::az(&plan_alone);
+    assert!(!script.contains("set identity.type"), "{script}");
+    assert!(script.contains("${ORDERSAPP_PRINCIPAL_ID:?"), "{script}");
+    for workload in &plan.workloads {
+        let principal = &workload.identity.principal;
+        assert!(!principal.contains(['\'', '{', '[']), "{principal}");
+    }
 }

@@ -1,9 +1,57 @@
-//! Config settings to their identity-based forms: the mechanical part of the remediation data's
-//! `settings` (rules/remediation.yaml), computed from the setting's name and the names in its
-//! connection string. Never carries the key: only account, namespace and endpoint names.
+//! The rewrite primitives that the plan shows and `keyless fix` applies: config settings to their
+//! identity-based forms (the mechanical part of the remediation data's `settings`,
+//! rules/remediation.yaml, computed from the setting's name and the names in its connection
+//! string; never the key, only account, namespace and endpoint names), and [`AppliedEdit`], the
+//! record of one change the fix made, which the plan marks.
+//!
+//! Below both: the plan reads these, `crate::fix` builds on them, and nothing here imports the fix.
 
-use crate::finding::Service;
-use crate::plan::targets;
+use super::targets;
+use crate::service::Service;
+
+/// One change `keyless fix` makes, located by the finding it resolves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedEdit {
+    /// File relative to the root.
+    pub path: String,
+    /// 1-based line of the finding.
+    pub line: usize,
+    /// The new text, in words (`AzureWebJobsStorage__accountName = contosofake`).
+    pub after: String,
+    /// What else it did or needs.
+    pub note: String,
+}
+
+impl AppliedEdit {
+    /// An app setting now read through `who`'s system-assigned identity, which gets the roles
+    /// that `workload`'s plan assigns on the target called `target`.
+    pub(crate) fn identity_setting(
+        path: &str,
+        line: usize,
+        after: String,
+        who: &str,
+        workload: &super::Workload,
+        target: &str,
+    ) -> Self {
+        let roles: Vec<&str> = workload
+            .role_assignments
+            .iter()
+            .filter(|assignment| assignment.scope.name == target)
+            .map(|assignment| assignment.role.as_str())
+            .collect();
+        let roles = if roles.is_empty() {
+            "no role (none needed)".to_owned()
+        } else {
+            roles.join(" and ")
+        };
+        Self {
+            path: path.to_owned(),
+            line,
+            after,
+            note: format!("{who} gets a system-assigned identity and {roles} on `{target}`"),
+        }
+    }
+}
 
 /// A setting rewritten to its identity-based form.
 #[derive(Debug, Clone, PartialEq, Eq)]
