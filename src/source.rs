@@ -193,9 +193,20 @@ pub fn decode(bytes: &[u8]) -> Decoded {
 
 /// [`decode`], taking the bytes: valid UTF-8 without a BOM (most files) becomes the text without
 /// a copy.
-pub fn decode_owned(bytes: Vec<u8>) -> Decoded {
-    if bytes.starts_with(&[0xEF, 0xBB, 0xBF])
-        || bytes.starts_with(&[0xFF, 0xFE])
+pub fn decode_owned(mut bytes: Vec<u8>) -> Decoded {
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        // UTF-8 with a BOM (most C# files Visual Studio wrote): validated in place, which is
+        // several times faster than the lossy decoder, and copied only when it is not UTF-8.
+        bytes.drain(..3);
+        return match String::from_utf8(bytes) {
+            Ok(text) => Decoded::Text(SourceText::new(text, Encoding::Utf8Bom, false)),
+            Err(error) => {
+                let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
+                Decoded::Text(SourceText::new(text, Encoding::Utf8Bom, true))
+            }
+        };
+    }
+    if bytes.starts_with(&[0xFF, 0xFE])
         || bytes.starts_with(&[0xFE, 0xFF])
         || bytes[..bytes.len().min(BINARY_SNIFF_LEN)].contains(&0)
     {
