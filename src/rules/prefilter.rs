@@ -219,13 +219,7 @@ mod tests {
 
     #[test]
     fn the_interleaved_dfa_search_finds_every_keyword_the_nfa_finds() {
-        let keywords = vec![
-            "accountkey".to_owned(),
-            "key".to_owned(),
-            "sharedaccesskey".to_owned(),
-            "sig=".to_owned(),
-            "ey".to_owned(),
-        ];
+        let keywords = ["accountkey", "key", "sharedaccesskey", "sig=", "ey"].map(str::to_owned);
         let prefilter = Prefilter::new([(0, &keywords[..])]).expect("builds");
         let dfa = aho_corasick::dfa::Builder::new()
             .ascii_case_insensitive(true)
