@@ -11,8 +11,8 @@ use super::settings::{self, PathIndex};
 use super::spec::{FilterTarget, Within};
 use super::validators::{self, Verdict};
 use super::{CompiledArgumentTest, Context, Matcher, Registry, Rule};
-use crate::finding::Level;
 use crate::finding::{Finding, Snippet, hash_secret, mask};
+use crate::finding::{Level, Service};
 use crate::parse::code::{Argument, Call, CodeView, Language, StringValue};
 use crate::parse::{self, Document, Format};
 use crate::source::SourceText;
@@ -1016,9 +1016,12 @@ fn evaluate<'r>(
             }
         }
     }
+    // Setting hints refine the profile once the service is settled (below); the others decide
+    // the service as they always did: the first that holds wins.
     let hint = rule
         .hints
         .iter()
+        .filter(|(_, context)| context.within != Within::Setting)
         .find(|(_, context)| context_found(context, located, &spans))
         .map(|(hint, _)| hint);
     if let Some(known) = known_service {
@@ -1036,6 +1039,7 @@ fn evaluate<'r>(
         .remediation
         .clone()
         .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
+        .or_else(|| setting_profile(registry, rule, located, &spans, service))
         .unwrap_or_else(|| service.as_str().to_owned());
     let setting = rule
         .spec
@@ -1068,6 +1072,30 @@ fn evaluate<'r>(
         checksum_verified,
         claims,
     })
+}
+
+/// The profile of the first `within: setting` hint that holds, when that profile is about the
+/// finding's service (the setting `AzureWebJobsStorage` makes a storage key the Functions host's;
+/// it never turns a Service Bus finding into a storage one).
+fn setting_profile(
+    registry: &Registry,
+    rule: &Rule,
+    located: &Located<'_>,
+    spans: &Spans<'_>,
+    service: Service,
+) -> Option<String> {
+    rule.hints
+        .iter()
+        .filter(|(hint, context)| context.within == Within::Setting && hint.service.is_none())
+        .filter_map(|(hint, context)| hint.remediation.as_ref().map(|profile| (profile, context)))
+        .filter(|(profile, _)| {
+            registry
+                .knowledge()
+                .profile(profile)
+                .is_some_and(|found| found.service == service)
+        })
+        .find(|(_, context)| context_found(context, located, spans))
+        .map(|(profile, _)| profile.clone())
 }
 
 /// True when the value at `secret` cannot be code: it is quoted, or it sits in a data file
@@ -1218,6 +1246,18 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
             return located
                 .enclosing_key(spans.whole.start)
                 .is_some_and(|key| context.regex.is_match(&key));
+        }
+        Within::Setting => {
+            return located.document().is_some_and(|document| {
+                // The match's last byte is inside the value even when the match starts at its
+                // key; a match that covers whole entries (a resource's evidence) names each
+                // setting inside it.
+                document
+                    .setting_name_at(text, spans.whole.end.saturating_sub(1))
+                    .into_iter()
+                    .chain(document.setting_names_within(text, spans.whole.clone()))
+                    .any(|name| context.regex.is_match(&name))
+            });
         }
         Within::Secret => spans.secret.clone(),
         Within::Match => spans.whole.clone(),
