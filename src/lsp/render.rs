@@ -2,7 +2,8 @@
 //! hovers (the full remediation).
 //!
 //! The words come from the same remediation knowledge as the human, JSON and SARIF reports
-//! ([`crate::report::advice_for`] and friends); nothing here is rule-specific text.
+//! ([`crate::remediation::advice::Advice`], the one model every reporter prints); nothing here is
+//! rule-specific text.
 
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticSeverity, Hover, HoverContents, MarkupContent,
