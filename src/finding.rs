@@ -212,6 +212,9 @@ pub struct Finding {
     /// Roles inferred from what the code in this file does with the client, narrowest first;
     /// empty when nothing was inferred (reporters then show the profile's roles).
     pub roles: Vec<crate::remediation::InferredRole>,
+    /// The template resource whose body holds the finding (the workload that uses the key), when
+    /// the file declares one of a known host's resource types.
+    pub workload: Option<crate::remediation::WorkloadResource>,
     /// The secret's embedded checksum was verified (an identifiable key, an Entra `8Q~` secret,
     /// a CASK key): no look-alike can fire. False for matches by pattern and context.
     pub checksum_verified: bool,

@@ -12,7 +12,7 @@
 use super::template::{self, Grant, SnippetSpec, TemplateLanguage, Workload};
 use super::{
     Knowledge, NO_IDENTITY_OPENING, Profile, Role, RolesNeeded, SdkAdvice, TemplateTarget,
-    WorkloadHost,
+    WorkloadHost, WorkloadResource,
 };
 use crate::finding::{Finding, Service};
 
@@ -70,6 +70,9 @@ pub struct Advice<'k> {
     pub role_set: RoleSet,
     /// The identity-based code in the file's language, when the profile has it.
     pub sdk: Option<(&'k str, &'k SdkAdvice)>,
+    /// The ARM or Terraform type of the resource that holds the finding, when it is one of the
+    /// host's: the snippet puts the identity on that very type.
+    pub workload_type: Option<String>,
     /// The snippet for an infrastructure-as-code finding.
     pub template: Option<TemplateSnippet>,
 }
@@ -117,7 +120,7 @@ impl<'k> Advice<'k> {
             knowledge,
             profile,
             &inferred,
-            Some(&finding.path),
+            Some((&finding.path, finding.workload.as_ref())),
             template,
         ))
     }
@@ -126,16 +129,31 @@ impl<'k> Advice<'k> {
         knowledge: &'k Knowledge,
         profile: &'k Profile,
         inferred: &[(&'k Role, String)],
-        path: Option<&str>,
+        file: Option<(&str, Option<&WorkloadResource>)>,
         template: Option<TemplateLanguage>,
     ) -> Self {
         let target = profile.service;
+        let path = file.map(|(path, _)| path);
+        let workload = file.and_then(|(_, workload)| workload);
+        // The profile's host first (host storage belongs to the Functions host whatever the
+        // resource), then the resource that holds the finding, its path, and a web app.
         let host = profile
             .host
             .as_deref()
             .and_then(|id| knowledge.host(id))
+            .or_else(|| workload.and_then(|workload| knowledge.host(&workload.host)))
             .or_else(|| path.and_then(|path| knowledge.host_of_path(path)))
             .or_else(|| knowledge.host(DEFAULT_HOST));
+        // The finding's own resource type, when it is one of the chosen host's.
+        let workload_type = workload
+            .filter(|workload| {
+                host.is_some_and(|host| {
+                    host.resource_types
+                        .iter()
+                        .any(|known| known.eq_ignore_ascii_case(&workload.resource_type))
+                })
+            })
+            .map(|workload| workload.resource_type.clone());
         let (roles, role_set) = if inferred.is_empty() {
             let role_set = match profile.roles_needed {
                 RolesNeeded::All => RoleSet::AllTogether,
@@ -184,6 +202,7 @@ impl<'k> Advice<'k> {
             roles,
             role_set,
             sdk,
+            workload_type,
             template: None,
         };
         advice.template = template.and_then(|language| advice.snippet(knowledge, language));
@@ -369,6 +388,23 @@ impl<'k> Advice<'k> {
         lines
     }
 
+    /// The resource that carries the identity in snippets: the host's workload type, or the
+    /// finding's own resource type when it is one of the host's.
+    pub fn workload(&self) -> Workload<'_> {
+        let mut workload = self
+            .host
+            .and_then(Workload::of_host)
+            .unwrap_or(template::DEFAULT_WORKLOAD);
+        if let Some(resource_type) = &self.workload_type {
+            if resource_type.starts_with("azurerm_") {
+                workload.terraform_type = resource_type;
+            } else if !resource_type.ends_with("/slots") {
+                workload.arm_type = resource_type;
+            }
+        }
+        workload
+    }
+
     /// The snippet in `language`: the identity on the host's workload resource and one role
     /// assignment per granted role, each on its own target resource.
     fn snippet(
@@ -377,10 +413,7 @@ impl<'k> Advice<'k> {
         language: TemplateLanguage,
     ) -> Option<TemplateSnippet> {
         let target = self.target_resource?;
-        let workload = self
-            .host
-            .and_then(Workload::of_host)
-            .unwrap_or(template::DEFAULT_WORKLOAD);
+        let workload = self.workload();
         let grants = self
             .granted()
             .filter_map(|role| {

@@ -55,6 +55,15 @@ pub enum RoleKind {
     Database,
 }
 
+/// The template resource whose body holds a finding: the workload that uses the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadResource {
+    /// The host it belongs to (`hosts:` in `rules/remediation.yaml`).
+    pub host: String,
+    /// Its ARM or Terraform type (`azurerm_windows_function_app`, `Microsoft.Web/sites`).
+    pub resource_type: String,
+}
+
 /// Guidance that holds for every service.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -124,6 +133,10 @@ pub struct WorkloadHost {
     pub identity_setup: String,
     /// Where the running code gets its token in this host.
     pub token_source: String,
+    /// The ARM and Terraform resource types whose bodies are this host's workloads (a finding
+    /// inside one is the workload's own); with `arm_kind`, an ARM resource must have that kind.
+    #[serde(default)]
+    pub resource_types: Vec<String>,
     /// Regex over a finding's path that says the workload runs on this host (Kubernetes
     /// manifests: AKS); hosts without one are chosen only by a profile's `host:`.
     #[serde(default)]
@@ -510,6 +523,22 @@ impl Knowledge {
     /// Every workload host, in file order.
     pub fn hosts(&self) -> impl Iterator<Item = &WorkloadHost> {
         self.hosts.iter().map(|(host, _)| host)
+    }
+
+    /// The host whose workloads are resources of `resource_type` (ARM or Terraform) with ARM
+    /// `kind` (empty when the resource has none).
+    pub fn host_of_resource(&self, resource_type: &str, kind: &str) -> Option<&WorkloadHost> {
+        let kind = kind.to_ascii_lowercase();
+        self.hosts().find(|host| {
+            host.resource_types
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(resource_type))
+                && (resource_type.starts_with("azurerm_")
+                    || host
+                        .arm_kind
+                        .as_deref()
+                        .is_none_or(|wanted| kind.contains(wanted)))
+        })
     }
 
     /// The host a file's path says its workload runs on (a Kubernetes manifest: AKS).

@@ -243,7 +243,7 @@ fn bicep(spec: &SnippetSpec<'_>) -> String {
         .map(|kind| format!("  kind: '{kind}'\n"))
         .unwrap_or_default();
     text.push_str(&format!(
-        "resource app '{arm}@{api}' = {{\n  name: '<app-name>'\n  location: resourceGroup().location\n{kind}  identity: {{\n    type: 'SystemAssigned'\n  }}\n  // ...the app's other properties, with identity-based settings instead of keys\n}}\n",
+        "resource app '{arm}@{api}' = {{\n  name: '<app-name>'\n  location: resourceGroup().location\n{kind}  // An identity the app already has (system- or user-assigned) is kept: grant the roles to it.\n  identity: {{\n    type: 'SystemAssigned'\n  }}\n  // ...the app's other properties, with identity-based settings instead of keys\n}}\n",
         arm = spec.workload.arm_type,
         api = spec.workload.api_version,
     ));
@@ -366,7 +366,7 @@ fn terraform(spec: &SnippetSpec<'_>) -> String {
     let workload = spec.workload.terraform_type;
     let mut text = format!(
         "# `app` used a key of `target`; give it an identity and a data role on `target` instead.\n\
-         resource \"{workload}\" \"app\" {{\n  # ...the app's other arguments, with identity-based settings instead of keys\n  identity {{\n    type = \"SystemAssigned\"\n  }}\n}}\n",
+         resource \"{workload}\" \"app\" {{\n  # ...the app's other arguments, with identity-based settings instead of keys\n  # An identity the app already has (system- or user-assigned) is kept: grant the roles to it.\n  identity {{\n    type = \"SystemAssigned\"\n  }}\n}}\n",
     );
     let principal = format!("{workload}.app.identity[0].principal_id");
     for grant in &spec.grants {

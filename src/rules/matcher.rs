@@ -43,6 +43,8 @@ struct Candidate<'r> {
     /// For a call reported at its name: the text that carries its credential (the argument, or
     /// the whole call when the shape names none). A secret reported inside it is that credential.
     claims: Option<Range<usize>>,
+    /// The template resource whose body holds the match, when it is a known host's workload.
+    workload: Option<crate::remediation::WorkloadResource>,
 }
 
 /// Named values a message template can use: a regex's capture groups, or a setting's key path,
@@ -1059,6 +1061,7 @@ fn evaluate<'r>(
         is_secret,
     );
     let level = level.unwrap_or(rule.spec.level);
+    let workload = enclosing_workload(registry, located, whole.start);
     Some(Candidate {
         rule,
         secret: at.unwrap_or(secret),
@@ -1071,6 +1074,60 @@ fn evaluate<'r>(
         message,
         checksum_verified,
         claims,
+        workload,
+    })
+}
+
+/// The innermost template resource whose body holds byte `offset`, when its type (and ARM
+/// `kind`) is a known host's workload: the app that uses the key found there.
+fn enclosing_workload(
+    registry: &Registry,
+    located: &Located<'_>,
+    offset: usize,
+) -> Option<crate::remediation::WorkloadResource> {
+    // Only templates declare resources; their documents are parsed for setting rules anyway.
+    if !matches!(
+        located.format,
+        Some(Format::Bicep | Format::Terraform | Format::Json)
+    ) {
+        return None;
+    }
+    let document = located.document()?;
+    if document.resources.is_empty() {
+        return None;
+    }
+    let text = located.source.text();
+    // One pass over the entries: the deepest resource body that holds the offset.
+    let body = document
+        .entries
+        .iter()
+        .filter(|entry| entry.value.contains(&offset))
+        .filter(|entry| {
+            document
+                .resources
+                .iter()
+                .any(|resource| resource.path == entry.path)
+        })
+        .max_by_key(|entry| entry.path.len())?;
+    let resource = document
+        .resources
+        .iter()
+        .find(|resource| resource.path == body.path)?;
+    let kind = document
+        .entries
+        .iter()
+        .find(|entry| {
+            entry.path.len() == body.path.len() + 1
+                && entry.path.starts_with(&body.path)
+                && entry.name() == "kind"
+        })
+        .map_or("", |entry| entry.text(text));
+    let host = registry
+        .knowledge()
+        .host_of_resource(&resource.type_name, kind)?;
+    Some(crate::remediation::WorkloadResource {
+        host: host.id.clone(),
+        resource_type: resource.type_name.clone(),
     })
 }
 
@@ -1384,6 +1441,7 @@ fn to_finding(
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
         roles: Vec::new(),
+        workload: candidate.workload,
         checksum_verified: candidate.checksum_verified,
         origin: None,
     }

@@ -52,6 +52,25 @@ fn audit_finding(knowledge: &Knowledge, finding: &Finding) -> Vec<String> {
             .into_iter()
             .map(|problem| format!("{name}: {problem}")),
     );
+    // The identity goes on the very resource that used the key, when the file declares it.
+    if let Some(resource) = &finding.workload
+        && advice.host.is_some_and(|host| host.id == resource.host)
+    {
+        let workload = advice.workload();
+        let wanted = if resource.resource_type.starts_with("azurerm_") {
+            workload.terraform_type
+        } else {
+            workload.arm_type
+        };
+        if !resource.resource_type.ends_with("/slots")
+            && !wanted.eq_ignore_ascii_case(&resource.resource_type)
+        {
+            problems.push(format!(
+                "{name}: the identity goes on {wanted}, but the key is used by {}",
+                resource.resource_type
+            ));
+        }
+    }
     for (language, _) in LANGUAGES {
         let Some(advice) = Advice::for_finding(knowledge, finding, Some(language)) else {
             continue;
@@ -69,17 +88,14 @@ fn audit_finding(knowledge: &Knowledge, finding: &Finding) -> Vec<String> {
     problems
 }
 
-fn expected_of<'k>(knowledge: &'k Knowledge, advice: &Advice<'k>) -> Expected<'k> {
+fn expected_of<'a>(knowledge: &'a Knowledge, advice: &'a Advice<'a>) -> Expected<'a> {
     let targets = std::iter::once(advice.target)
         .chain(advice.roles.iter().map(|role| role.on))
         .filter_map(|service| knowledge.template_target(service))
         .collect();
     Expected {
         targets,
-        workload: advice
-            .host
-            .and_then(Workload::of_host)
-            .unwrap_or(keyless::remediation::template::DEFAULT_WORKLOAD),
+        workload: advice.workload(),
     }
 }
 
