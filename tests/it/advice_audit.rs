@@ -134,6 +134,11 @@ fn audit_advice(knowledge: &Knowledge, advice: &Advice<'_>) -> Vec<String> {
                 "setting `{setting}` exists only for the Functions host, not `{host}`"
             ));
         }
+        if setting.starts_with("MicrosoftAppType") && host != "bot-service" {
+            problems.push(format!(
+                "setting `{setting}` exists only for a bot's host, not `{host}`"
+            ));
+        }
         if setting.starts_with("WEBSITE_CONTENT") && host != "functions" {
             problems.push(format!(
                 "setting `{setting}` exists only for the Functions host, not `{host}`"
