@@ -249,8 +249,8 @@ impl<'k> Advice<'k> {
     /// child), never the app, its resource group or subscription.
     pub fn scope_of(&self, service: Service, knowledge: &Knowledge) -> String {
         let resource = knowledge.template_target(service).map_or_else(
-            || format!("the {service} resource"),
-            |target| format!("the {} resource ({})", service, target.arm_type),
+            || format!("the {service} resource itself"),
+            |target| format!("the {} resource itself", target.arm_type),
         );
         match (&self.profile.narrower_scope, service == self.target) {
             (Some(narrower), true) => format!("{resource} or, narrower, {narrower}"),
@@ -258,13 +258,19 @@ impl<'k> Advice<'k> {
         }
     }
 
-    /// The managed-identity way out as numbered steps: the identity (or, where none helps, the
-    /// note that says so), what must be true first, the roles, the setting or SDK call, key auth
+    /// The managed-identity way out as numbered steps: the identity (or, where none helps, what
+    /// to do instead; the [`Advice::headline`] says that none helps), what must be true first, the roles, the setting or SDK call, key auth
     /// off, rotation.
     pub fn steps(&self, knowledge: &Knowledge) -> Vec<String> {
         let mut steps = Vec::new();
         if let Some(no_identity) = &self.profile.no_identity {
-            steps.push(no_identity.trim().to_owned());
+            // The headline already says that no identity helps; the steps start with what to
+            // do instead.
+            let note = no_identity.trim();
+            let instead = note
+                .split_once(". ")
+                .map_or(note, |(_, rest)| rest.trim_start());
+            steps.push(instead.to_owned());
         } else {
             steps.push(self.host.map_or_else(
                 || {

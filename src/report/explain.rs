@@ -195,7 +195,12 @@ fn write_profile_text(
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let advice = Advice::for_profile(knowledge, profile);
-    writeln!(out, "\nTHE IDENTITY WAY OUT ({})", profile.title)?;
+    let heading = if advice.no_identity() {
+        "NO IDENTITY WAY OUT: WHAT TO DO INSTEAD"
+    } else {
+        "THE IDENTITY WAY OUT"
+    };
+    writeln!(out, "\n{heading} ({})", profile.title)?;
     writeln!(out, "{}\n", wrap(advice.headline(), 4))?;
     for (number, step) in advice.steps(knowledge).iter().enumerate() {
         let wrapped = wrap(step, 7);

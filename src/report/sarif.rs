@@ -84,8 +84,13 @@ pub(crate) fn help_markdown(rule: &Rule, knowledge: &Knowledge) -> String {
 
 fn profile_markdown(profile: &Profile, knowledge: &Knowledge) -> String {
     let advice = Advice::for_profile(knowledge, profile);
+    let heading = if advice.no_identity() {
+        "What to do instead"
+    } else {
+        "Use a managed identity"
+    };
     let mut text = format!(
-        "\n**Use a managed identity ({}).** {}\n\n",
+        "\n**{heading} ({}).** {}\n\n",
         profile.title,
         advice.headline()
     );

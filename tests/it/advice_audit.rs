@@ -160,10 +160,16 @@ fn audit_advice(knowledge: &Knowledge, advice: &Advice<'_>) -> Vec<String> {
         }
         if advice
             .steps(knowledge)
-            .first()
-            .is_none_or(|step| !step.starts_with(NO_IDENTITY_OPENING))
+            .iter()
+            .any(|step| recommends_identity(step))
+            || advice.host.is_some_and(|host| {
+                advice
+                    .steps(knowledge)
+                    .iter()
+                    .any(|step| step == host.identity_setup.trim())
+            })
         {
-            problems.push("no-identity steps do not open by saying so".to_owned());
+            problems.push("no-identity steps tell the reader to turn an identity on".to_owned());
         }
     }
     problems
