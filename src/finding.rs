@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::fmt;
 
-use crate::service::{InferredRole, Service};
+use crate::service::{InferredRole, Service, WorkloadResource};
 use crate::source::Position;
 
 /// How serious a finding is. Ordered: `Note < Warning < Error`.
@@ -69,6 +69,9 @@ pub struct Finding {
     /// Roles inferred from what the code in this file does with the client, narrowest first;
     /// empty when nothing was inferred (reporters then show the profile's roles).
     pub roles: Vec<InferredRole>,
+    /// The template resource whose body holds the finding (the workload that uses the key), when
+    /// the file declares one of a known host's resource types.
+    pub workload: Option<WorkloadResource>,
     /// The secret's embedded checksum was verified (an identifiable key, an Entra `8Q~` secret,
     /// a CASK key): no look-alike can fire. False for matches by pattern and context.
     pub checksum_verified: bool,

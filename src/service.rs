@@ -161,3 +161,12 @@ pub struct InferredRole {
     /// The call that needs it (the first one seen).
     pub because: String,
 }
+
+/// The template resource whose body holds a finding: the workload that uses the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkloadResource {
+    /// The host it belongs to (`hosts:` in `rules/remediation.yaml`).
+    pub host: String,
+    /// Its ARM or Terraform type (`azurerm_windows_function_app`, `Microsoft.Web/sites`).
+    pub resource_type: String,
+}

@@ -2,7 +2,8 @@
 //! hovers (the full remediation).
 //!
 //! The words come from the same remediation knowledge as the human, JSON and SARIF reports
-//! ([`crate::report::advice_for`] and friends); nothing here is rule-specific text.
+//! ([`crate::remediation::advice::Advice`], the one model every reporter prints); nothing here is
+//! rule-specific text.
 
 use lsp_types::{
     CodeDescription, Diagnostic, DiagnosticSeverity, Hover, HoverContents, MarkupContent,
@@ -13,9 +14,9 @@ use std::str::FromStr;
 
 use super::text::LineIndex;
 use crate::finding::{Finding, Level};
-use crate::report::{advice_for, identity_steps, rule_help_uri, template_snippet};
+use crate::report::advice_for;
+use crate::report::rule_help_uri;
 use crate::rules::Registry;
-use crate::source::language_of;
 
 /// The `source` of every diagnostic.
 pub const SOURCE: &str = "keyless";
@@ -59,22 +60,24 @@ pub fn diagnostic(
 /// One line: what was found, the service, and the identity and role that replace it.
 pub fn message(registry: &Registry, finding: &Finding) -> String {
     let mut text = format!("{} [{}]", finding.message, finding.service);
-    if let Some(advice) = advice_for(registry.knowledge(), finding) {
-        match (advice.roles.first(), &advice.profile.no_identity) {
-            (_, Some(_)) => {
-                text.push_str(": no managed identity replaces this key (hover for the next best)")
-            }
-            (Some((role, _)), None) => {
-                let _ = write!(
-                    text,
-                    ": use a managed identity with {} ({})",
-                    role.name,
-                    role.output_id()
-                );
-            }
-            (None, None) => {
-                let _ = write!(text, ": {}", advice.profile.summary.trim());
-            }
+    if let Some(advice) = advice_for(registry, finding) {
+        let granted: Vec<String> = advice
+            .granted()
+            .map(|role| format!("{} ({})", role.role.name, role.role.output_id()))
+            .collect();
+        if advice.no_identity() {
+            text.push_str(
+                ": no managed identity can replace this key (hover for what to do instead)",
+            );
+        } else if granted.is_empty() {
+            let _ = write!(text, ": {}", advice.headline());
+        } else {
+            let _ = write!(
+                text,
+                ": use {} with {}",
+                advice.principal(),
+                granted.join(" and ")
+            );
         }
     }
     text
@@ -104,41 +107,45 @@ pub fn hover_markdown(registry: &Registry, finding: &Finding) -> String {
         finding.message,
         finding.masked
     );
-    let Some(advice) = advice_for(knowledge, finding) else {
+    let Some(advice) = advice_for(registry, finding) else {
         return text;
     };
     let profile = advice.profile;
+    let heading = if advice.no_identity() {
+        "No managed identity can replace this key"
+    } else {
+        "Use a managed identity"
+    };
     let _ = write!(
         text,
-        "\n**Use a managed identity ({}).** {}\n\n",
+        "\n**{heading} ({}).** {}\n\n",
         profile.title,
-        profile.summary.trim()
+        advice.headline()
     );
-    for (number, step) in identity_steps(profile, knowledge).iter().enumerate() {
+    for (number, step) in advice.steps(knowledge).iter().enumerate() {
         let _ = writeln!(text, "{}. {step}", number + 1);
     }
     if !advice.roles.is_empty() {
-        text.push_str("\n| Role | Id | When |\n|---|---|---|\n");
-        for (role, when) in &advice.roles {
+        text.push_str("\n| Role | Id | When | Granted |\n|---|---|---|---|\n");
+        for role in &advice.roles {
             let _ = writeln!(
                 text,
-                "| {} | `{}` | {} |",
-                role.name,
-                role.output_id(),
-                when
+                "| {} | `{}` | {} | {} |",
+                role.role.name,
+                role.role.output_id(),
+                role.when,
+                if role.granted { "yes" } else { "if it applies" }
             );
         }
     }
-    if !profile.settings.is_empty() {
+    if !advice.settings().is_empty() {
         text.push_str("\n**Identity-based settings**\n\n```\n");
-        for setting in &profile.settings {
+        for setting in advice.settings() {
             let _ = writeln!(text, "{setting}");
         }
         text.push_str("```\n");
     }
-    if let Some((language, sdk)) =
-        language_of(&finding.path).and_then(|language| profile.sdk.get_key_value(language))
-    {
+    if let Some((language, sdk)) = advice.sdk {
         let _ = write!(
             text,
             "\n**{language}** ({})\n\n```{language}\n{}\n```\n",
@@ -146,11 +153,12 @@ pub fn hover_markdown(registry: &Registry, finding: &Finding) -> String {
             sdk.code.trim_end()
         );
     }
-    if let Some((language, code)) = template_snippet(registry, finding, &advice) {
+    if let Some(snippet) = &advice.template {
+        let language = snippet.language.as_str();
         let _ = write!(
             text,
             "\n**{language}**\n\n```{language}\n{}\n```\n",
-            code.trim_end()
+            snippet.code.trim_end()
         );
     }
     if let Some(rule) = rule {

@@ -147,6 +147,55 @@ impl Document {
         })
     }
 
+    /// The name of the setting whose value holds byte `offset` of `text`: the innermost entry's
+    /// key or, for `{ name: X, value: ... }` items and `<add name="X" connectionString="..."/>`
+    /// elements, the nearest `name` (or `key`) before the value. `None` for array items without
+    /// a name and for offsets outside every value.
+    pub fn setting_name_at(&self, text: &str, offset: usize) -> Option<String> {
+        let entry = self
+            .entries
+            .iter()
+            .filter(|entry| entry.value.contains(&offset) || entry.value.start == offset)
+            .max_by_key(|entry| entry.path.len())?;
+        let name = entry.name();
+        if matches!(
+            name,
+            "value" | "Value" | "connectionString" | "connectionstring"
+        ) {
+            let parent = entry.path.get(..entry.path.len().saturating_sub(1))?;
+            let sibling = self
+                .entries
+                .iter()
+                .filter(|candidate| {
+                    candidate.path.len() == entry.path.len()
+                        && candidate.path.starts_with(parent)
+                        && matches!(candidate.name(), "name" | "key" | "Name" | "Key")
+                        && candidate.value.start < offset
+                })
+                .max_by_key(|candidate| candidate.value.start);
+            if let Some(found) = sibling {
+                return Some(found.text(text).to_owned());
+            }
+        }
+        let numeric = name.chars().all(|character| character.is_ascii_digit());
+        (!name.is_empty() && !numeric).then(|| name.to_owned())
+    }
+
+    /// The setting names ([`Document::setting_name_at`]) of the scalar values that lie wholly
+    /// inside `range`.
+    pub fn setting_names_within(&self, text: &str, range: Range<usize>) -> Vec<String> {
+        self.entries
+            .iter()
+            .filter(|entry| {
+                !matches!(entry.kind, ValueKind::Object | ValueKind::Array)
+                    && range.start <= entry.value.start
+                    && entry.value.end <= range.end
+                    && entry.value.start < entry.value.end
+            })
+            .filter_map(|entry| self.setting_name_at(text, entry.value.start))
+            .collect()
+    }
+
     /// Entries below `prefix` (not the prefix itself), with their path relative to it.
     pub fn below<'d>(
         &'d self,

@@ -2,16 +2,18 @@
 //!
 //! Loaded from `rules/roles.yaml` and `rules/remediation.yaml`. Rules refer to a profile by id
 //! (default: their service); profiles refer to roles by id. Reporters render this data; no rule
-//! carries remediation text of its own. [`template`] turns the same data into Bicep, ARM and
-//! Terraform snippets.
+//! carries remediation text of its own. [`advice`] turns a finding and this data into the one
+//! model of a fix every reporter prints; [`template`] writes its Bicep, ARM and Terraform
+//! snippets.
 
+pub mod advice;
 pub mod template;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-pub use crate::service::InferredRole;
 use crate::service::Service;
+pub use crate::service::{InferredRole, WorkloadResource};
 
 /// A built-in role the identity needs on the target resource.
 #[derive(Debug, Clone, Deserialize)]
@@ -23,6 +25,8 @@ pub struct Role {
     pub name: String,
     /// What kind of role this is, which decides how it is assigned.
     pub kind: RoleKind,
+    /// The services whose resources the role is granted on.
+    pub services: Vec<Service>,
     /// Role-definition GUID (Azure RBAC and Cosmos DB data-plane roles).
     #[serde(default)]
     pub guid: Option<String>,
@@ -72,6 +76,63 @@ pub struct RoleChoice {
     pub role: String,
     /// When this role is the right one.
     pub when: String,
+    /// The service whose resource the role is granted on, when it is not the profile's own
+    /// (Key Vault Secrets User on the vault that holds a key no identity can replace).
+    #[serde(default)]
+    pub on: Option<Service>,
+    /// In a profile whose roles are all needed together (`roles_needed: all`): this one is
+    /// granted only when `when` holds (host storage's table role for Durable Functions), so
+    /// snippets name it without granting it.
+    #[serde(default)]
+    pub conditional: bool,
+}
+
+/// How a profile's roles combine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RolesNeeded {
+    /// The roles are alternatives, least privilege first: grant the one that fits.
+    #[default]
+    Least,
+    /// Every listed role (but the `conditional` ones) is needed at once, as the Functions host
+    /// needs both blob and queue roles on its storage account.
+    All,
+}
+
+/// Where a workload runs, as far as the identity is concerned: which resource carries the
+/// `identity` block, and where the running code gets its token (`hosts:` in
+/// `rules/remediation.yaml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WorkloadHost {
+    /// Kebab-case id that profiles name in `host:`.
+    pub id: String,
+    /// What the workload is called in advice (`the function app`).
+    pub workload: String,
+    /// ARM type of the resource that carries the identity, when templates can declare one.
+    #[serde(default)]
+    pub arm_type: Option<String>,
+    /// `kind` of that ARM resource (`functionapp`), when the type is shared.
+    #[serde(default)]
+    pub arm_kind: Option<String>,
+    /// API version used in snippets.
+    #[serde(default)]
+    pub api_version: Option<String>,
+    /// Terraform type of the same resource.
+    #[serde(default)]
+    pub terraform_type: Option<String>,
+    /// How to turn the identity on in this host: the first step of the advice.
+    pub identity_setup: String,
+    /// Where the running code gets its token in this host.
+    pub token_source: String,
+    /// The ARM and Terraform resource types whose bodies are this host's workloads (a finding
+    /// inside one is the workload's own); with `arm_kind`, an ARM resource must have that kind.
+    #[serde(default)]
+    pub resource_types: Vec<String>,
+    /// Regex over a finding's path that says the workload runs on this host (Kubernetes
+    /// manifests: AKS); hosts without one are chosen only by a profile's `host:`.
+    #[serde(default)]
+    pub paths: Option<String>,
 }
 
 /// SDK advice for one language.
@@ -106,9 +167,25 @@ pub struct Profile {
     /// Least-privilege roles first; empty where the role depends on what the credential was
     /// used for (an Entra client secret: the target resource's data role).
     pub roles: Vec<RoleChoice>,
-    /// Set where no managed identity can replace the key: says so and offers the next best.
+    /// Set where no managed identity can replace the key: its first sentence says so plainly,
+    /// the rest says what to do instead. Advice then never recommends an identity for the key.
     #[serde(default)]
     pub no_identity: Option<String>,
+    /// What must be true before an identity can replace the key (an Entra admin on the
+    /// database server, a cache tier with Entra authentication), and what to do until then.
+    #[serde(default)]
+    pub precondition: Option<String>,
+    /// Whether the roles are alternatives (the least that fits) or all needed together.
+    #[serde(default)]
+    pub roles_needed: RolesNeeded,
+    /// The host whose identity replaces the key, when the profile is about one (the Functions
+    /// host's storage); otherwise the finding's path, then `app-service`, decide.
+    #[serde(default)]
+    pub host: Option<String>,
+    /// What the role assignment's scope can be narrowed to inside the target resource
+    /// (`the state container`); the scope is never wider than the target resource.
+    #[serde(default)]
+    pub narrower_scope: Option<String>,
     /// Identity-based code per language (`csharp`, `python`, `javascript`, `java`, `go`,
     /// `powershell`, `rust`).
     #[serde(default)]
@@ -126,6 +203,9 @@ pub struct RemediationFile {
     pub common: CommonGuidance,
     /// One profile per service, plus narrower ones.
     pub profiles: Vec<Profile>,
+    /// Where workloads run: the resource that carries the identity and where tokens come from.
+    #[serde(default)]
+    pub hosts: Vec<WorkloadHost>,
 }
 
 /// `rules/operations.yaml`: which SDK calls need which role, and which roles include others.
@@ -205,6 +285,7 @@ pub struct Knowledge {
     operations: Vec<(Service, crate::rules::lazy::LazyRegex, String)>,
     covers: BTreeMap<String, Vec<String>>,
     templates: BTreeMap<Service, TemplateTarget>,
+    hosts: Vec<(WorkloadHost, Option<crate::rules::lazy::LazyRegex>)>,
 }
 
 /// A remediation problem found while loading: a dangling reference or a missing service.
@@ -243,7 +324,31 @@ pub enum KnowledgeError {
     /// An RBAC or Cosmos role has no GUID.
     #[error("role `{0}` needs a guid")]
     MissingGuid(String),
+    /// A profile names a host that `hosts:` does not have.
+    #[error("profile `{profile}` names unknown host `{host}`")]
+    UnknownHost {
+        /// The profile.
+        profile: String,
+        /// The missing host id.
+        host: String,
+    },
+    /// A host's `paths` pattern does not compile.
+    #[error("host `{host}`: bad paths pattern: {message}")]
+    BadHostPattern {
+        /// The host.
+        host: String,
+        /// The regex error.
+        message: String,
+    },
+    /// A profile with `no_identity` whose note does not start by saying so.
+    #[error(
+        "profile `{0}`: a no_identity note must start with \"No managed identity can replace\""
+    )]
+    UnclearNoIdentity(String),
 }
+
+/// The words a `no_identity` note starts with: the reader learns first that no identity helps.
+pub const NO_IDENTITY_OPENING: &str = "No managed identity can replace";
 
 impl Knowledge {
     /// Indexes the loaded files and checks every reference.
@@ -268,8 +373,42 @@ impl Knowledge {
                 });
             }
         }
+        let mut host_index = Vec::new();
+        for host in file.hosts {
+            let pattern = match host
+                .paths
+                .as_deref()
+                .map(crate::rules::lazy::LazyRegex::new)
+            {
+                None => None,
+                Some(Ok(regex)) => Some(regex),
+                Some(Err(message)) => {
+                    errors.push(KnowledgeError::BadHostPattern {
+                        host: host.id.clone(),
+                        message,
+                    });
+                    None
+                }
+            };
+            host_index.push((host, pattern));
+        }
         let mut profile_index = BTreeMap::new();
         for profile in file.profiles {
+            if let Some(host) = &profile.host
+                && !host_index.iter().any(|(known, _)| &known.id == host)
+            {
+                errors.push(KnowledgeError::UnknownHost {
+                    profile: profile.id.clone(),
+                    host: host.clone(),
+                });
+            }
+            if profile
+                .no_identity
+                .as_deref()
+                .is_some_and(|note| !note.trim_start().starts_with(NO_IDENTITY_OPENING))
+            {
+                errors.push(KnowledgeError::UnclearNoIdentity(profile.id.clone()));
+            }
             for choice in &profile.roles {
                 if !role_index.contains_key(&choice.role) {
                     errors.push(KnowledgeError::UnknownRole {
@@ -325,6 +464,7 @@ impl Knowledge {
                     .into_iter()
                     .map(|target| (target.service, target))
                     .collect(),
+                hosts: host_index,
             })
         } else {
             Err(errors)
@@ -353,6 +493,43 @@ impl Knowledge {
     /// The resource types template snippets use for a service.
     pub fn template_target(&self, service: Service) -> Option<&TemplateTarget> {
         self.templates.get(&service)
+    }
+
+    /// A workload host by id.
+    pub fn host(&self, id: &str) -> Option<&WorkloadHost> {
+        self.hosts
+            .iter()
+            .find(|(host, _)| host.id == id)
+            .map(|(host, _)| host)
+    }
+
+    /// Every workload host, in file order.
+    pub fn hosts(&self) -> impl Iterator<Item = &WorkloadHost> {
+        self.hosts.iter().map(|(host, _)| host)
+    }
+
+    /// The host whose workloads are resources of `resource_type` (ARM or Terraform) with ARM
+    /// `kind` (empty when the resource has none).
+    pub fn host_of_resource(&self, resource_type: &str, kind: &str) -> Option<&WorkloadHost> {
+        let kind = kind.to_ascii_lowercase();
+        self.hosts().find(|host| {
+            host.resource_types
+                .iter()
+                .any(|known| known.eq_ignore_ascii_case(resource_type))
+                && (resource_type.starts_with("azurerm_")
+                    || host
+                        .arm_kind
+                        .as_deref()
+                        .is_none_or(|wanted| kind.contains(wanted)))
+        })
+    }
+
+    /// The host a file's path says its workload runs on (a Kubernetes manifest: AKS).
+    pub fn host_of_path(&self, path: &str) -> Option<&WorkloadHost> {
+        self.hosts
+            .iter()
+            .find(|(_, pattern)| pattern.as_ref().is_some_and(|regex| regex.is_match(path)))
+            .map(|(host, _)| host)
     }
 
     /// A role by id.

@@ -7,9 +7,9 @@
 use serde_json::json;
 use std::io::{self, Write};
 
-use super::identity_steps;
 use super::sarif::help_markdown;
 use crate::finding::Finding;
+use crate::remediation::advice::Advice;
 use crate::remediation::{Knowledge, Profile};
 use crate::rules::{Registry, Rule};
 use crate::scan::scan_text;
@@ -194,19 +194,28 @@ fn write_profile_text(
     knowledge: &Knowledge,
     out: &mut dyn Write,
 ) -> io::Result<()> {
-    writeln!(out, "\nTHE IDENTITY WAY OUT ({})", profile.title)?;
-    writeln!(out, "{}\n", wrap(&profile.summary, 4))?;
-    for (number, step) in identity_steps(profile, knowledge).iter().enumerate() {
+    let advice = Advice::for_profile(knowledge, profile);
+    let heading = if advice.no_identity() {
+        "NO IDENTITY WAY OUT: WHAT TO DO INSTEAD"
+    } else {
+        "THE IDENTITY WAY OUT"
+    };
+    writeln!(out, "\n{heading} ({})", profile.title)?;
+    writeln!(out, "{}\n", wrap(advice.headline(), 4))?;
+    for (number, step) in advice.steps(knowledge).iter().enumerate() {
         let wrapped = wrap(step, 7);
         let body = wrapped.get(7..).unwrap_or(&wrapped);
         writeln!(out, "    {}. {body}", number + 1)?;
     }
-    let roles: Vec<_> = knowledge.roles_of(profile).collect();
-    if !roles.is_empty() {
-        writeln!(out, "\nROLES (least privilege first)")?;
-        for (role, when) in roles {
-            writeln!(out, "    {}  {}", role.name, role.output_id())?;
-            writeln!(out, "{}", wrap(&format!("when {when}"), 8))?;
+    if !advice.roles.is_empty() {
+        let heading = match advice.role_set {
+            crate::remediation::advice::RoleSet::AllTogether => "ROLES (needed together)",
+            _ => "ROLES (least privilege first)",
+        };
+        writeln!(out, "\n{heading}")?;
+        for role in &advice.roles {
+            writeln!(out, "    {}  {}", role.role.name, role.role.output_id())?;
+            writeln!(out, "{}", wrap(&format!("when {}", role.when), 8))?;
         }
     }
     Ok(())
@@ -245,20 +254,25 @@ fn write_json(rule: &Rule, registry: &Registry, out: &mut dyn Write) -> io::Resu
     let knowledge = registry.knowledge();
     let profile = knowledge.profile(rule.remediation_id());
     let remediation = profile.map(|profile| {
+        let advice = Advice::for_profile(knowledge, profile);
         json!({
             "profile": profile.id,
             "title": profile.title,
             "summary": profile.summary,
-            "steps": identity_steps(profile, knowledge),
-            "roles": knowledge.roles_of(profile).map(|(role, when)| json!({
-                "name": role.name,
-                "id": role.output_id(),
-                "kind": role.kind,
-                "when": when,
+            "steps": advice.steps(knowledge),
+            "roles": advice.roles.iter().map(|role| json!({
+                "name": role.role.name,
+                "id": role.role.output_id(),
+                "kind": role.role.kind,
+                "when": role.when,
+                "granted": role.granted,
             })).collect::<Vec<_>>(),
             "settings": profile.settings,
             "disable_key_auth": profile.disable_key_auth,
             "no_identity": profile.no_identity,
+            "precondition": profile.precondition,
+            "target": advice.target,
+            "principal": advice.principal(),
             "sdk": profile.sdk,
         })
     });

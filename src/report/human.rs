@@ -8,8 +8,10 @@ use miette::{
 use std::fmt::Write as _;
 use std::io::{self, Write};
 
-use super::{ReportContext, advice_for, template_snippet};
+use super::ReportContext;
+use super::advice_for;
 use crate::finding::{Finding, Level, Origin};
+use crate::remediation::advice::RoleSet;
 use crate::rules::Registry;
 use crate::scan::ScanReport;
 
@@ -58,27 +60,31 @@ fn severity(level: Level) -> Severity {
 }
 
 fn help(finding: &Finding, registry: &Registry) -> Option<String> {
-    let advice = advice_for(registry.knowledge(), finding)?;
-    let profile = advice.profile;
+    let advice = advice_for(registry, finding)?;
     let mut help = String::new();
-    if let Some(no_identity) = &profile.no_identity {
-        let _ = writeln!(help, "{no_identity}");
-    } else {
-        let _ = writeln!(help, "{}", profile.summary);
+    let _ = writeln!(help, "{}", advice.headline());
+    if let Some(precondition) = &advice.profile.precondition {
+        let _ = writeln!(help, "first: {}", precondition.trim());
     }
-    for (role, when) in &advice.roles {
+    let together = advice.role_set == RoleSet::AllTogether;
+    for role in &advice.roles {
+        let label = match (together, role.granted) {
+            (true, true) => "role (needed together)",
+            (true, false) => "role, also",
+            _ => "role",
+        };
         let _ = writeln!(
             help,
-            "role: {} ({}) when {}",
-            role.name,
-            role.output_id(),
-            when
+            "{label}: {} ({}) when {}",
+            role.role.name,
+            role.role.output_id(),
+            role.when
         );
     }
-    if let Some(setting) = profile.settings.first() {
+    if let Some(setting) = advice.settings().first() {
         let _ = writeln!(help, "setting: {setting}");
     }
-    let _ = write!(help, "then: {}", profile.disable_key_auth);
+    let _ = write!(help, "then: {}", advice.disable_key_auth());
     Some(help)
 }
 
@@ -231,13 +237,22 @@ pub(super) fn write(
         writeln!(out, "{rendered}")?;
         // The identity block and role assignment, as JSON's `remediation` carries it, after
         // the box (code keeps its own line breaks and indentation).
-        let advice = advice_for(registry.knowledge(), finding);
-        if let Some((language, code)) = advice
-            .as_ref()
-            .and_then(|advice| template_snippet(registry, finding, advice))
-        {
-            writeln!(out, "  {language}: the identity and its role assignment")?;
-            for line in code.trim_end().lines() {
+        let advice = advice_for(registry, finding);
+        if let Some(snippet) = advice.as_ref().and_then(|advice| advice.template.as_ref()) {
+            let assignments = if advice
+                .as_ref()
+                .is_some_and(|advice| advice.granted().count() > 1)
+            {
+                "assignments"
+            } else {
+                "assignment"
+            };
+            writeln!(
+                out,
+                "  {}: the identity and its role {assignments}",
+                snippet.language.as_str()
+            )?;
+            for line in snippet.code.trim_end().lines() {
                 if line.trim().is_empty() {
                     writeln!(out)?;
                 } else {

@@ -8,12 +8,12 @@
 use serde::Serialize;
 use std::io::{self, Write};
 
-use super::{Advice, advice_for};
+use super::advice_for;
 use crate::finding::{Finding, Level};
+use crate::remediation::advice::{Advice, RoleSet};
 use crate::remediation::{CommonGuidance, RoleKind};
 use crate::rules::Registry;
 use crate::scan::ScanReport;
-use crate::source::language_of;
 
 #[derive(Serialize)]
 struct Document<'a> {
@@ -106,6 +106,16 @@ pub(crate) struct JsonRemediation<'a> {
     disable_key_auth: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
     no_identity: Option<&'a str>,
+    /// What must be true before an identity can replace the key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    precondition: Option<&'a str>,
+    /// The service whose resource the roles are granted on (the profile's, never the app's).
+    target: &'a str,
+    /// Who gets the roles: the workload's managed identity.
+    principal: String,
+    /// `least` (alternatives, least privilege first), `all` (granted together) or `inferred`
+    /// (what the calls in the file need).
+    roles_needed: &'static str,
     roles: Vec<JsonRole<'a>>,
     /// The identity-based code in the finding's language, when the file is source code.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -129,6 +139,8 @@ struct JsonRole<'a> {
     id: &'a str,
     kind: RoleKind,
     when: String,
+    /// True for the roles the template snippet grants.
+    granted: bool,
 }
 
 /// The identity block and role assignment to add, in the template's own language.
@@ -158,43 +170,44 @@ struct Summary {
     dropped: Dropped,
 }
 
-pub(crate) fn remediation_json<'a>(
-    advice: &Advice<'a>,
-    finding: &Finding,
-    registry: &Registry,
-) -> JsonRemediation<'a> {
-    let path = finding.path.as_str();
+pub(crate) fn remediation_json<'a>(advice: &Advice<'a>) -> JsonRemediation<'a> {
     let profile = advice.profile;
     JsonRemediation {
         profile: &profile.id,
         title: &profile.title,
         summary: &profile.summary,
         replacement: &profile.replacement,
-        settings: &profile.settings,
+        settings: advice.settings(),
         disable_key_auth: &profile.disable_key_auth,
         no_identity: profile.no_identity.as_deref(),
+        precondition: profile.precondition.as_deref(),
+        target: advice.target.as_str(),
+        principal: advice.principal(),
+        roles_needed: match advice.role_set {
+            RoleSet::LeastOf => "least",
+            RoleSet::AllTogether => "all",
+            RoleSet::InferredFromCode => "inferred",
+        },
         roles: advice
             .roles
             .iter()
-            .map(|(role, when)| JsonRole {
-                name: &role.name,
-                id: role.output_id(),
-                kind: role.kind,
-                when: when.clone(),
+            .map(|role| JsonRole {
+                name: &role.role.name,
+                id: role.role.output_id(),
+                kind: role.role.kind,
+                when: role.when.clone(),
+                granted: role.granted,
             })
             .collect(),
-        sdk: language_of(path).and_then(|language| {
-            profile
-                .sdk
-                .get_key_value(language)
-                .map(|(language, advice)| JsonSdk {
-                    language,
-                    package: &advice.package,
-                    code: &advice.code,
-                })
+        sdk: advice.sdk.map(|(language, sdk)| JsonSdk {
+            language,
+            package: &sdk.package,
+            code: &sdk.code,
         }),
-        template: super::template_snippet(registry, finding, advice)
-            .map(|(language, code)| JsonTemplate { language, code }),
+        template: advice.template.as_ref().map(|snippet| JsonTemplate {
+            language: snippet.language.as_str(),
+            code: snippet.code.clone(),
+        }),
         references: &profile.references,
     }
 }
@@ -212,8 +225,7 @@ fn finding_json<'a>(finding: &'a Finding, registry: &'a Registry) -> JsonFinding
         message: &finding.message,
         secret: &finding.masked,
         fingerprint: &finding.secret_hash,
-        remediation: advice_for(registry.knowledge(), finding)
-            .map(|advice| remediation_json(&advice, finding, registry)),
+        remediation: advice_for(registry, finding).map(|advice| remediation_json(&advice)),
         commit: finding.origin.as_deref().map(JsonCommit::of),
     }
 }

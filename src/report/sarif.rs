@@ -13,8 +13,9 @@ use std::io::{self, Write};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
-use super::{ReportContext, advice_for, identity_steps};
+use super::ReportContext;
 use crate::finding::{Finding, Level};
+use crate::remediation::advice::Advice;
 use crate::remediation::{Knowledge, Profile};
 use crate::rules::{Registry, Rule};
 use crate::scan::ScanReport;
@@ -82,22 +83,28 @@ pub(crate) fn help_markdown(rule: &Rule, knowledge: &Knowledge) -> String {
 }
 
 fn profile_markdown(profile: &Profile, knowledge: &Knowledge) -> String {
+    let advice = Advice::for_profile(knowledge, profile);
+    let heading = if advice.no_identity() {
+        "What to do instead"
+    } else {
+        "Use a managed identity"
+    };
     let mut text = format!(
-        "\n**Use a managed identity ({}).** {}\n\n",
-        profile.title, profile.summary
+        "\n**{heading} ({}).** {}\n\n",
+        profile.title,
+        advice.headline()
     );
-    for (number, step) in identity_steps(profile, knowledge).iter().enumerate() {
+    for (number, step) in advice.steps(knowledge).iter().enumerate() {
         text.push_str(&format!("{}. {step}\n", number + 1));
     }
-    let roles: Vec<_> = knowledge.roles_of(profile).collect();
-    if !roles.is_empty() {
+    if !advice.roles.is_empty() {
         text.push_str("\n| Role | Id | When |\n|---|---|---|\n");
-        for (role, when) in roles {
+        for role in &advice.roles {
             text.push_str(&format!(
                 "| {} | `{}` | {} |\n",
-                role.name,
-                role.output_id(),
-                when
+                role.role.name,
+                role.role.output_id(),
+                role.when
             ));
         }
     }
@@ -235,16 +242,13 @@ fn result(
     occurrence: usize,
     knowledge: &Knowledge,
 ) -> Value {
-    let help = advice_for(knowledge, finding).map(|advice| {
-        let roles: Vec<String> = advice
-            .roles
-            .iter()
-            .map(|(role, _)| format!("{} ({})", role.name, role.output_id()))
-            .collect();
-        let mut help = format!(" Instead: {}", advice.profile.summary);
+    let advice = Advice::for_finding(knowledge, super::facts(finding), None);
+    let help = advice.map(|advice| {
+        let mut help = format!(" Instead: {}", advice.headline());
         // Some profiles name no role (the role depends on what the credential was used for).
-        if !roles.is_empty() {
-            help.push_str(&format!(" Role: {}.", roles.join(" or ")));
+        if let Some(roles) = advice.role_line() {
+            help.push(' ');
+            help.push_str(&roles);
         }
         help
     });

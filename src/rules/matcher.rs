@@ -15,6 +15,7 @@ use crate::finding::Level;
 use crate::finding::{Finding, Snippet, hash_secret, mask};
 use crate::parse::code::{Argument, Call, CodeView, Language, StringValue};
 use crate::parse::{self, Document, Format};
+use crate::service::Service;
 use crate::source::SourceText;
 use std::cell::{OnceCell, RefCell};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -43,6 +44,8 @@ struct Candidate<'r> {
     /// For a call reported at its name: the text that carries its credential (the argument, or
     /// the whole call when the shape names none). A secret reported inside it is that credential.
     claims: Option<Range<usize>>,
+    /// The template resource whose body holds the match, when it is a known host's workload.
+    workload: Option<crate::remediation::WorkloadResource>,
 }
 
 /// Named values a message template can use: a regex's capture groups, or a setting's key path,
@@ -1022,9 +1025,12 @@ fn evaluate<'r>(
             }
         }
     }
+    // Setting hints refine the profile once the service is settled (below); the others decide
+    // the service as they always did: the first that holds wins.
     let hint = rule
         .hints
         .iter()
+        .filter(|(_, context)| context.within != Within::Setting)
         .find(|(_, context)| context_found(context, located, &spans))
         .map(|(hint, _)| hint);
     if let Some(known) = known_service {
@@ -1042,6 +1048,7 @@ fn evaluate<'r>(
         .remediation
         .clone()
         .or_else(|| hint.and_then(|hint| hint.remediation.clone()))
+        .or_else(|| setting_profile(registry, rule, located, &spans, service))
         .unwrap_or_else(|| service.as_str().to_owned());
     let setting = rule
         .spec
@@ -1061,6 +1068,7 @@ fn evaluate<'r>(
         is_secret,
     );
     let level = level.unwrap_or(rule.spec.level);
+    let workload = enclosing_workload(registry, located, whole.start);
     Some(Candidate {
         rule,
         secret: at.unwrap_or(secret),
@@ -1073,7 +1081,85 @@ fn evaluate<'r>(
         message,
         checksum_verified,
         claims,
+        workload,
     })
+}
+
+/// The innermost template resource whose body holds byte `offset`, when its type (and ARM
+/// `kind`) is a known host's workload: the app that uses the key found there.
+fn enclosing_workload(
+    registry: &Registry,
+    located: &Located<'_>,
+    offset: usize,
+) -> Option<crate::remediation::WorkloadResource> {
+    // Only templates declare resources; their documents are parsed for setting rules anyway.
+    if !matches!(
+        located.format,
+        Some(Format::Bicep | Format::Terraform | Format::Json)
+    ) {
+        return None;
+    }
+    let document = located.document()?;
+    if document.resources.is_empty() {
+        return None;
+    }
+    let text = located.source.text();
+    // One pass over the entries: the deepest resource body that holds the offset.
+    let body = document
+        .entries
+        .iter()
+        .filter(|entry| entry.value.contains(&offset))
+        .filter(|entry| {
+            document
+                .resources
+                .iter()
+                .any(|resource| resource.path == entry.path)
+        })
+        .max_by_key(|entry| entry.path.len())?;
+    let resource = document
+        .resources
+        .iter()
+        .find(|resource| resource.path == body.path)?;
+    let kind = document
+        .entries
+        .iter()
+        .find(|entry| {
+            entry.path.len() == body.path.len() + 1
+                && entry.path.starts_with(&body.path)
+                && entry.name() == "kind"
+        })
+        .map_or("", |entry| entry.text(text));
+    let host = registry
+        .knowledge()
+        .host_of_resource(&resource.type_name, kind)?;
+    Some(crate::remediation::WorkloadResource {
+        host: host.id.clone(),
+        resource_type: resource.type_name.clone(),
+    })
+}
+
+/// The profile of the first `within: setting` hint that holds, when that profile is about the
+/// finding's service (the setting `AzureWebJobsStorage` makes a storage key the Functions host's;
+/// it never turns a Service Bus finding into a storage one).
+fn setting_profile(
+    registry: &Registry,
+    rule: &Rule,
+    located: &Located<'_>,
+    spans: &Spans<'_>,
+    service: Service,
+) -> Option<String> {
+    rule.hints
+        .iter()
+        .filter(|(hint, context)| context.within == Within::Setting && hint.service.is_none())
+        .filter_map(|(hint, context)| hint.remediation.as_ref().map(|profile| (profile, context)))
+        .filter(|(profile, _)| {
+            registry
+                .knowledge()
+                .profile(profile)
+                .is_some_and(|found| found.service == service)
+        })
+        .find(|(_, context)| context_found(context, located, spans))
+        .map(|(profile, _)| profile.clone())
 }
 
 /// True when the value at `secret` cannot be code: it is quoted, or it sits in a data file
@@ -1225,6 +1311,18 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
                 .enclosing_key(spans.whole.start)
                 .is_some_and(|key| context.regex.is_match(&key));
         }
+        Within::Setting => {
+            return located.document().is_some_and(|document| {
+                // The match's last byte is inside the value even when the match starts at its
+                // key; a match that covers whole entries (a resource's evidence) names each
+                // setting inside it.
+                document
+                    .setting_name_at(text, spans.whole.end.saturating_sub(1))
+                    .into_iter()
+                    .chain(document.setting_names_within(text, spans.whole.clone()))
+                    .any(|name| context.regex.is_match(&name))
+            });
+        }
         Within::Secret => spans.secret.clone(),
         Within::Match => spans.whole.clone(),
         Within::Token => token_around(text, spans.whole),
@@ -1350,6 +1448,7 @@ fn to_finding(
         secret_hash: hash_secret(secret_text),
         snippet: snippet(source, &candidate.secret, secrets),
         roles: Vec::new(),
+        workload: candidate.workload,
         checksum_verified: candidate.checksum_verified,
         origin: None,
     }

@@ -291,6 +291,11 @@ pub enum Within {
     /// `ConnectionStrings.Blobs` in appsettings.json, `spring.datasource.password`, `stringData.x`.
     /// Nothing matches in files keyless does not parse.
     Key,
+    /// The name of the setting whose value holds the match: the entry's own key, or the `name`
+    /// beside the value of a `{ name: X, value: ... }` app setting or an `<add name="X" .../>`
+    /// element (`AzureWebJobsStorage` in a template's appSettings). Nothing matches in files
+    /// keyless does not parse.
+    Setting,
 }
 
 /// A regex looked for around a match.

@@ -28,7 +28,9 @@ fn explain_works_for_every_rule() {
             format!("{id}: {}", rule.spec.name),
             "WHAT IT FINDS".to_owned(),
             "WHY IT MATTERS".to_owned(),
-            "THE IDENTITY WAY OUT".to_owned(),
+            // "THE IDENTITY WAY OUT", or "NO IDENTITY WAY OUT: WHAT TO DO INSTEAD" where no
+            // managed identity can replace the key.
+            "WAY OUT".to_owned(),
             "EXAMPLE".to_owned(),
             "Flagged in".to_owned(),
         ];

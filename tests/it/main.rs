@@ -9,6 +9,7 @@ mod parse_code_support;
 mod parse_support;
 mod workflow_common;
 
+mod advice_audit;
 mod bad_inputs;
 mod baseline;
 mod catalogue;
