@@ -1,5 +1,6 @@
-//! The advice audit: every finding the fixtures, the rule examples and (when it is there) the
-//! bench corpus produce gets advice a reviewer can apply as written. For each one:
+//! The advice audit: every finding the fixtures, the rule examples, the real templates of
+//! `../shared/corpus` and (when it is there) the bench corpus produce gets advice a reviewer can
+//! apply as written. For each one:
 //! - each role is one of the target service's (or of the service its profile names in `on:`);
 //! - each role assignment in the Bicep, ARM and Terraform snippets is scoped to a resource of
 //!   that service's type, never to the app (parsed with keyless's own parsers);
@@ -434,6 +435,17 @@ fn every_finding_gets_advice_a_reviewer_can_apply() {
     let knowledge = registry.knowledge();
     let mut findings = fixture_findings();
     findings.extend(example_findings(&registry));
+    // Real templates nobody on the team wrote: ../shared/corpus everywhere, the bench set where
+    // it has been exported.
+    if let Some(shared) = common::shared_dir("every_finding_gets_advice_a_reviewer_can_apply")
+        && let Ok(report) = keyless::scan(
+            &registry,
+            &common::scan_options(&shared.join("corpus")),
+            &Default::default(),
+        )
+    {
+        findings.extend(report.findings);
+    }
     if let Some(corpus) = bench_corpus()
         && let Ok(report) = keyless::scan(
             &registry,
