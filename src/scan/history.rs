@@ -70,25 +70,56 @@ pub fn scan_history(
     // keyless.toml's excludes, matched from its own directory as in a tree scan, on each blob
     // where the work tree would hold it.
     let anchored = settings.policy.config_excludes();
+    let is_excluded = |path: &str| {
+        (!excludes.is_empty() && excludes.is_match(path))
+            || anchored.is_some_and(|anchored| anchored.excludes(&root.join(path)))
+    };
     let mut excluded = 0;
-    // The walk feeds the workers as it goes: reading starts with the first commit's tree.
-    let (planned, (mut collected, blob_of)) = run_workers(
+    // The walk must read every commit before it can name each blob's first commit, and the
+    // workers would wait for it. A whole-history scan holds every blob of HEAD's tree, so those
+    // go to the workers first, under their HEAD paths; the walk then skips each one it finds at
+    // the same path, and one it first finds elsewhere is read again there (its early findings
+    // are dropped), so every blob is still matched under the path of its first commit.
+    let head_first = scan.range.branches.is_empty() && scan.range.since.is_none();
+    let mut early: HashMap<ObjectId, String> = HashMap::new();
+    let mut void: HashSet<ObjectId> = HashSet::new();
+    let (planned, (mut collected, scanned)) = run_workers(
         &repository,
         &context,
         threads(options),
         progress,
         |sender| {
+            if let Some(head) = repository.head().filter(|_| head_first) {
+                let (blobs, _) = repository.tree_blobs(head);
+                early = blobs
+                    .into_iter()
+                    .filter(|(_, path)| !is_excluded(path))
+                    .collect();
+                send_chunks(
+                    sender,
+                    early.iter().map(|(id, path)| Job {
+                        index: None,
+                        id: *id,
+                        path: path.clone(),
+                        commit: Some(head),
+                    }),
+                );
+            }
             repository.plan_with(&scan.range, &mut |blobs, first, commit| {
                 let jobs = blobs.iter().enumerate().filter_map(|(offset, blob)| {
-                    let from_config = || {
-                        anchored.is_some_and(|anchored| anchored.excludes(&root.join(&blob.path)))
-                    };
-                    if (!excludes.is_empty() && excludes.is_match(&blob.path)) || from_config() {
+                    match early.get(&blob.id) {
+                        Some(path) if *path == blob.path => return None,
+                        Some(_) => {
+                            void.insert(blob.id);
+                        }
+                        None => {}
+                    }
+                    if is_excluded(&blob.path) {
                         excluded += 1;
                         return None;
                     }
                     Some(Job {
-                        index: first + offset,
+                        index: Some(first + offset),
                         id: blob.id,
                         path: blob.path.clone(),
                         commit: Some(commit),
@@ -99,6 +130,34 @@ pub fn scan_history(
         },
     );
     let plan = planned?;
+    // Each finding's blob as an index into the plan; early findings of a blob read again, or
+    // (which a whole-history walk never gives) of one the plan lacks, are dropped.
+    let index_of: HashMap<ObjectId, usize> = if early.is_empty() {
+        HashMap::new()
+    } else {
+        plan.blobs
+            .iter()
+            .enumerate()
+            .map(|(index, blob)| (blob.id, index))
+            .collect()
+    };
+    let mut blob_of = Vec::with_capacity(scanned.len());
+    let mut kept = Vec::with_capacity(scanned.len());
+    for (finding, blob) in std::mem::take(&mut collected.findings)
+        .into_iter()
+        .zip(scanned)
+    {
+        let index = match blob {
+            Scanned::Planned(index) => Some(index),
+            Scanned::Early(id) if !void.contains(&id) => index_of.get(&id).copied(),
+            Scanned::Early(_) => None,
+        };
+        if let Some(index) = index {
+            blob_of.push(index);
+            kept.push(finding);
+        }
+    }
+    collected.findings = kept;
     for problem in &plan.problems {
         context.unreadable(
             format!("{} {}", problem.role, problem.object),
@@ -125,9 +184,17 @@ pub fn scan_history(
     Ok(report)
 }
 
-/// A blob to read, its index in the plan, and where to say it was.
+/// Which blob a finding came from: a place in the plan, or a HEAD blob read before the plan.
+#[derive(Debug, Clone, Copy)]
+enum Scanned {
+    Planned(usize),
+    Early(ObjectId),
+}
+
+/// A blob to read, its index in the plan (none for a HEAD blob sent before the plan was
+/// made), and where to say it was.
 struct Job {
-    index: usize,
+    index: Option<usize>,
     id: ObjectId,
     path: String,
     commit: Option<ObjectId>,
@@ -163,7 +230,7 @@ fn run_workers<T>(
     threads: usize,
     progress: &AtomicUsize,
     feed: impl FnOnce(&Sender<Vec<Job>>) -> T,
-) -> (T, (Collected, Vec<usize>)) {
+) -> (T, (Collected, Vec<Scanned>)) {
     let (sender, receiver) = crossbeam_channel::bounded::<Vec<Job>>(256);
     let merged = Mutex::new((Collected::default(), Vec::new()));
     let fed = std::thread::scope(|scope| {
@@ -198,7 +265,7 @@ fn work(
     context: &FileContext<'_>,
     receiver: &Receiver<Vec<Job>>,
     progress: &AtomicUsize,
-) -> (Collected, Vec<usize>) {
+) -> (Collected, Vec<Scanned>) {
     let repo = repository.local();
     let max_size = context.options.max_file_size;
     // keyless.toml's override globs see each blob where the work tree would hold it.
@@ -210,7 +277,7 @@ fn work(
         .cloned()
         .unwrap_or_else(|| ".".into());
     let mut collected = Collected::default();
-    let mut blob_of: Vec<usize> = Vec::new();
+    let mut blob_of: Vec<Scanned> = Vec::new();
     for chunk in receiver {
         for job in chunk {
             progress.fetch_add(1, Ordering::Relaxed);
@@ -234,7 +301,8 @@ fn work(
                     &mut collected,
                 ),
             }
-            blob_of.resize(collected.findings.len(), job.index);
+            let scanned = job.index.map_or(Scanned::Early(job.id), Scanned::Planned);
+            blob_of.resize(collected.findings.len(), scanned);
         }
     }
     (collected, blob_of)
@@ -282,7 +350,7 @@ fn secrets_at_head(
         .into_iter()
         .filter(|(id, _)| !planned.contains(id))
         .map(|(id, path)| Job {
-            index: usize::MAX,
+            index: None,
             id,
             path,
             commit: Some(head),
@@ -394,7 +462,7 @@ mod tests {
     fn a_blob_is_named_by_id_path_and_commit() {
         let id = ObjectId::null(gix::hash::Kind::Sha1);
         let job = Job {
-            index: 0,
+            index: Some(0),
             id,
             path: "a/b.json".into(),
             commit: Some(id),
