@@ -296,10 +296,10 @@ impl Repository {
 /// length fields), which the tree scan's sniff would skip as binary: their blobs are skipped
 /// unread, which spares inflating them and touching half the pack of a typical repository.
 const BINARY_EXTENSIONS: &[&str] = &[
-    "7z", "a", "aar", "avi", "bmp", "class", "dll", "dylib", "eot", "exe", "gif", "gz", "ico",
-    "jar", "jpeg", "jpg", "lib", "mov", "mp3", "mp4", "nupkg", "o", "obj", "otf", "pdb", "png",
-    "pyc", "so", "tgz", "tif", "tiff", "ttf", "vsix", "war", "wav", "webm", "webp", "whl", "woff",
-    "woff2", "xz", "zip",
+    "7z", "a", "aar", "avi", "bmp", "class", "dll", "docx", "dylib", "eot", "exe", "gif", "gz",
+    "ico", "jar", "jpeg", "jpg", "lib", "mov", "mp3", "mp4", "nupkg", "o", "obj", "otf", "pbit",
+    "pbix", "pdb", "png", "pptx", "pyc", "so", "tgz", "tif", "tiff", "ttf", "vsix", "war", "wav",
+    "webm", "webp", "whl", "woff", "woff2", "xlsx", "xz", "zip",
 ];
 
 /// True when `path` names a format that is always binary (see [`BINARY_EXTENSIONS`]).
