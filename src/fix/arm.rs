@@ -157,7 +157,7 @@ pub(super) fn rewrite(
         else {
             continue;
         };
-        let Some(setting) = plan::setting_at(&document, text, offset) else {
+        let Some(setting) = document.setting_name_at(text, offset) else {
             continue;
         };
         let Some(value_entry) = document
@@ -387,20 +387,9 @@ fn settled_switches(
     let text = source.text();
     let mut switches: Vec<SwitchProposal> = Vec::new();
     for finding in findings {
-        let matched = text.get(finding.byte_range.clone()).unwrap_or("");
-        if !targets::is_key_auth_setting(matched) {
-            continue;
-        }
-        let Some(resource) = targets::resource_at(document, text, finding.byte_range.start) else {
-            continue;
-        };
-        let (Some(service), Some(name)) = (
-            plan::service_of_type(knowledge, &resource.type_name),
-            resource.name.clone(),
-        ) else {
-            continue;
-        };
-        let Some(setting) = targets::key_auth_of(service) else {
+        let Some((resource, service, name, setting)) =
+            super::switch_finding(document, text, finding, knowledge)
+        else {
             continue;
         };
         let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();

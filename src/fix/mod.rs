@@ -146,6 +146,30 @@ pub(crate) struct Edit {
     pub(crate) text: String,
 }
 
+/// A finding that is a resource's own key-auth switch left on: the resource, its service, its
+/// name as the template spells it and the switch. `None` for every other finding.
+pub(crate) fn switch_finding(
+    document: &parse::Document,
+    text: &str,
+    finding: &Finding,
+    knowledge: &Knowledge,
+) -> Option<(
+    targets::TemplateResource,
+    Service,
+    String,
+    &'static targets::KeyAuthSetting,
+)> {
+    let matched = text.get(finding.byte_range.clone()).unwrap_or("");
+    if !targets::is_key_auth_setting(matched) {
+        return None;
+    }
+    let resource = targets::resource_at(document, text, finding.byte_range.start)?;
+    let service = plan::service_of_type(knowledge, &resource.type_name)?;
+    let name = resource.name.clone()?;
+    let setting = targets::key_auth_of(service)?;
+    Some((resource, service, name, setting))
+}
+
 /// Applies non-overlapping edits (any order); `None` when two overlap.
 pub(crate) fn apply_edits(text: &str, edits: &[Edit]) -> Option<String> {
     let mut sorted: Vec<&Edit> = edits.iter().collect();

@@ -92,7 +92,7 @@ pub(super) fn rewrite(
         else {
             continue;
         };
-        let Some(setting) = plan::setting_at(&document, text, offset) else {
+        let Some(setting) = document.setting_name_at(text, offset) else {
             continue;
         };
         let direct_type_segments = line_reference_segments(&document, line, bicep);
@@ -359,17 +359,9 @@ fn settled_switches(
     let text = source.text();
     let mut switches: Vec<SwitchProposal> = Vec::new();
     for finding in findings {
-        let matched = text.get(finding.byte_range.clone()).unwrap_or("");
-        if !targets::is_key_auth_setting(matched) {
-            continue;
-        }
-        let Some(resource) = targets::resource_at(document, text, finding.byte_range.start) else {
-            continue;
-        };
-        let (Some(service), Some(name)) = (
-            plan::service_of_type(knowledge, &resource.type_name),
-            resource.name.as_deref(),
-        ) else {
+        let Some((resource, service, name, _)) =
+            super::switch_finding(document, text, finding, knowledge)
+        else {
             continue;
         };
         let symbol = if bicep {
@@ -390,7 +382,7 @@ fn settled_switches(
             document,
             source,
             service,
-            name,
+            &name,
             &symbol,
             &resource.path,
             bicep,

@@ -517,7 +517,7 @@ fn analyse<'f>(
             }
             compute = compute_at(document, source, finding.byte_range.start, &finding.path);
         }
-        setting = setting_at(document, source, finding.byte_range.start);
+        setting = document.setting_name_at(source, finding.byte_range.start);
     }
     if target.is_none()
         && kind == FindingKind::Credential
@@ -573,40 +573,6 @@ pub fn service_of_type(knowledge: &Knowledge, type_name: &str) -> Option<Service
                 || lower.starts_with(&format!("{}_", target.terraform_type))
         })
     })
-}
-
-/// The setting a value belongs to: the entry's key, or for `{ name: X, value: ... }` items and
-/// `<add name="X" connectionString="..."/>` elements, the sibling name.
-pub fn setting_at(document: &Document, text: &str, offset: usize) -> Option<String> {
-    let entry = document
-        .entries
-        .iter()
-        .filter(|entry| entry.value.contains(&offset) || entry.value.start == offset)
-        .max_by_key(|entry| entry.path.len())?;
-    let name = entry.name();
-    if matches!(
-        name,
-        "value" | "connectionString" | "connectionstring" | "Value"
-    ) {
-        let parent = entry.path.get(..entry.path.len().saturating_sub(1))?;
-        // The sibling `name` nearest before the value: elements of one kind can share a path
-        // (XML `<add>` elements).
-        let sibling = document
-            .entries
-            .iter()
-            .filter(|candidate| {
-                candidate.path.len() == entry.path.len()
-                    && candidate.path.starts_with(parent)
-                    && matches!(candidate.name(), "name" | "key" | "Name" | "Key")
-                    && candidate.value.start < offset
-            })
-            .max_by_key(|candidate| candidate.value.start);
-        if let Some(found) = sibling {
-            return Some(found.text(text).to_owned());
-        }
-    }
-    let numeric = name.chars().all(|character| character.is_ascii_digit());
-    (!name.is_empty() && !numeric).then(|| name.to_owned())
 }
 
 /// The text of the innermost value that holds byte `offset`.
