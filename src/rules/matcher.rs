@@ -5,7 +5,7 @@
 
 use std::ops::Range;
 
-use super::enclosing::Innermost;
+use super::enclosing::{Innermost, ResourceBodies, SettingNames};
 use super::gate::GateMemo;
 use super::settings::{self, PathIndex};
 use super::spec::{FilterTarget, Within};
@@ -141,6 +141,8 @@ pub fn scan_source_scoped(
         format,
         document: OnceCell::new(),
         innermost: OnceCell::new(),
+        setting_names: OnceCell::new(),
+        resource_bodies: OnceCell::new(),
         paths: OnceCell::new(),
         region_checks: RefCell::default(),
     };
@@ -614,6 +616,8 @@ fn derived_view_candidates<'r>(
         format: None,
         document: OnceCell::new(),
         innermost: OnceCell::new(),
+        setting_names: OnceCell::new(),
+        resource_bodies: OnceCell::new(),
         paths: OnceCell::new(),
         region_checks: RefCell::default(),
     };
@@ -902,6 +906,10 @@ struct Located<'a> {
     document: OnceCell<Option<Document>>,
     /// Built on the first `within: key` check or `{setting}` message.
     innermost: OnceCell<Innermost>,
+    /// Built on the first `within: setting` check.
+    setting_names: OnceCell<SettingNames>,
+    /// Built for the first finding in a template.
+    resource_bodies: OnceCell<ResourceBodies>,
     /// Built for the first setting rule.
     paths: OnceCell<PathIndex>,
     /// Results of context and filter checks by (check, region): many matches on one line (or in
@@ -1104,30 +1112,14 @@ fn enclosing_workload(
         return None;
     }
     let text = located.source.text();
-    // One pass over the entries: the deepest resource body that holds the offset.
-    let body = document
-        .entries
-        .iter()
-        .filter(|entry| entry.value.contains(&offset))
-        .filter(|entry| {
-            document
-                .resources
-                .iter()
-                .any(|resource| resource.path == entry.path)
-        })
-        .max_by_key(|entry| entry.path.len())?;
-    let resource = document
-        .resources
-        .iter()
-        .find(|resource| resource.path == body.path)?;
-    let kind = document
-        .entries
-        .iter()
-        .find(|entry| {
-            entry.path.len() == body.path.len() + 1
-                && entry.path.starts_with(&body.path)
-                && entry.name() == "kind"
-        })
+    // The deepest resource body that holds the offset, from an index built once per file.
+    let (resource, kind) = located
+        .resource_bodies
+        .get_or_init(|| ResourceBodies::new(document))
+        .at(offset)?;
+    let resource = document.resources.get(resource)?;
+    let kind = kind
+        .and_then(|index| document.entries.get(index))
         .map_or("", |entry| entry.text(text));
     let host = registry
         .knowledge()
@@ -1313,13 +1305,16 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
         }
         Within::Setting => {
             return located.document().is_some_and(|document| {
+                let names = located
+                    .setting_names
+                    .get_or_init(|| SettingNames::new(document));
                 // The match's last byte is inside the value even when the match starts at its
                 // key; a match that covers whole entries (a resource's evidence) names each
                 // setting inside it.
-                document
-                    .setting_name_at(text, spans.whole.end.saturating_sub(1))
+                names
+                    .at(document, text, spans.whole.end.saturating_sub(1))
                     .into_iter()
-                    .chain(document.setting_names_within(text, spans.whole.clone()))
+                    .chain(names.within(document, text, spans.whole.clone()))
                     .any(|name| context.regex.is_match(&name))
             });
         }
