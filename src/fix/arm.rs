@@ -41,6 +41,13 @@ fn name_expression(entry: &Entry, text: &str) -> String {
     }
 }
 
+/// The [`name_expression`] of the resource whose body is at `path`.
+fn resource_name(document: &Document, text: &str, path: &[String]) -> Option<String> {
+    document
+        .child(path, "name")
+        .map(|entry| name_expression(entry, text))
+}
+
 /// A literal when the expression is one, else the bracketed template expression.
 fn as_value(expression: &str) -> String {
     match expression
@@ -149,12 +156,7 @@ pub(super) fn rewrite(
             skip("shown only: the key does not feed a site's app setting");
             continue;
         };
-        let mut app_name_path: Vec<&str> = app.path.iter().map(String::as_str).collect();
-        app_name_path.push("name");
-        let Some(app_name) = document
-            .get(&app_name_path)
-            .map(|entry| name_expression(entry, text))
-        else {
+        let Some(app_name) = resource_name(&document, text, &app.path) else {
             continue;
         };
         let Some(setting) = document.setting_name_at(text, offset) else {
@@ -331,13 +333,9 @@ pub(super) fn rewrite(
             continue;
         }
         let Some(resource) = document.resources.iter().find(|resource| {
-            resource.type_name.eq_ignore_ascii_case(&item.target_type) && {
-                let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
-                name_path.push("name");
-                document
-                    .get(&name_path)
-                    .is_some_and(|entry| name_expression(entry, text) == item.target_name)
-            }
+            resource.type_name.eq_ignore_ascii_case(&item.target_type)
+                && resource_name(&document, text, &resource.path).as_ref()
+                    == Some(&item.target_name)
         }) else {
             continue;
         };
@@ -392,12 +390,7 @@ fn settled_switches(
         else {
             continue;
         };
-        let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
-        name_path.push("name");
-        let Some(expression) = document
-            .get(&name_path)
-            .map(|entry| name_expression(entry, text))
-        else {
+        let Some(expression) = resource_name(document, text, &resource.path) else {
             continue;
         };
         let key = (resource.type_name.to_ascii_lowercase(), expression.clone());

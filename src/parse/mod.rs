@@ -147,6 +147,16 @@ impl Document {
         })
     }
 
+    /// The first entry whose path is `parent` followed by `name` (a resource's `name`).
+    pub fn child(&self, parent: &[String], name: &str) -> Option<&Entry> {
+        self.entries.iter().find(|entry| {
+            entry
+                .path
+                .split_last()
+                .is_some_and(|(last, rest)| last == name && rest == parent)
+        })
+    }
+
     /// The name of the setting whose value holds byte `offset` of `text`: the innermost entry's
     /// key or, for `{ name: X, value: ... }` items and `<add name="X" connectionString="..."/>`
     /// elements, the nearest `name` (or `key`) before the value. `None` for array items without

@@ -284,9 +284,7 @@ fn value_or_parameter_default(
 }
 
 fn terraform_name(document: &Document, text: &str, path: &[String]) -> Option<String> {
-    let mut name_path: Vec<&str> = path.iter().map(String::as_str).collect();
-    name_path.push("name");
-    let entry = document.get(&name_path)?;
+    let entry = document.child(path, "name")?;
     value_or_parameter_default(document, text, entry, "variable")
 }
 
@@ -309,9 +307,7 @@ fn resource_label(document: &Document, text: &str, path: &[String]) -> String {
     if !is_index {
         return last.to_owned();
     }
-    let mut name_path: Vec<&str> = path.iter().map(String::as_str).collect();
-    name_path.push("name");
-    let Some(entry) = document.get(&name_path) else {
+    let Some(entry) = document.child(path, "name") else {
         return "(unnamed resource)".to_owned();
     };
     let raw = entry.text(text).trim();
@@ -351,10 +347,8 @@ pub fn resource_at(document: &Document, text: &str, offset: usize) -> Option<Tem
     let name = if resource.path.first().map(String::as_str) == Some("resource") {
         terraform_name(document, text, &resource.path)
     } else {
-        let mut name_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
-        name_path.push("name");
         document
-            .get(&name_path)
+            .child(&resource.path, "name")
             .and_then(|entry| value_or_parameter_default(document, text, entry, "parameters"))
     };
     Some(TemplateResource {
