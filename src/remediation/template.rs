@@ -373,22 +373,20 @@ fn terraform(spec: &SnippetSpec<'_>) -> String {
         let role = grant.role;
         let guid = guid_of(role);
         let target_ref = format!("{}.target", grant.target.terraform_type);
+        let label = assignment_name("app", spec, role, NameStyle::Snake);
         let assignment = match role.kind {
             RoleKind::AzureRbac => format!(
                 "\n# {name}: {grants}\nresource \"azurerm_role_assignment\" \"{label}\" {{\n  scope              = {target_ref}.id\n  role_definition_id = \"/providers/Microsoft.Authorization/roleDefinitions/{guid}\"\n  principal_id       = {principal}\n  principal_type     = \"ServicePrincipal\"\n}}\n",
-                label = assignment_name("app", spec, role, NameStyle::Snake),
                 name = role.name,
                 grants = role.grants,
             ),
             RoleKind::CosmosDataPlane => format!(
                 "\n# {name} (Cosmos DB data plane): {grants}\nresource \"azurerm_cosmosdb_sql_role_assignment\" \"{label}\" {{\n  resource_group_name = {target_ref}.resource_group_name\n  account_name        = {target_ref}.name\n  role_definition_id  = \"${{{target_ref}.id}}/sqlRoleDefinitions/{guid}\"\n  principal_id        = {principal}\n  scope               = {target_ref}.id\n}}\n",
-                label = assignment_name("app", spec, role, NameStyle::Snake),
                 name = role.name,
                 grants = role.grants,
             ),
             RoleKind::RedisAccessPolicy => format!(
                 "\n# Access policy {name}: {grants}\nresource \"azurerm_redis_cache_access_policy_assignment\" \"{label}\" {{\n  name               = \"app\"\n  redis_cache_id     = {target_ref}.id\n  access_policy_name = \"{name}\"\n  object_id          = {principal}\n  object_id_alias    = \"app\"\n}}\n",
-                label = assignment_name("app", spec, role, NameStyle::Snake),
                 name = role.name,
                 grants = role.grants,
             ),
