@@ -236,9 +236,9 @@ pub struct LanguageCatalogue {
     case_insensitive: bool,
     /// Finds [`LanguageCatalogue::keywords`] in a text; built on first use.
     mentions: OnceLock<Option<aho_corasick::AhoCorasick>>,
-    /// Finds every name of the catalogue ([`LanguageCatalogue::any_name_in`]); built on first
-    /// use.
-    all_names: OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// Finds the names of the members that can take a key
+    /// ([`LanguageCatalogue::may_take_key_in`]); built on first use.
+    key_names: OnceLock<Option<aho_corasick::AhoCorasick>>,
 }
 
 /// A matcher of `names` (deduplicated; cmdlets ignore case, other names do not). `None` only if
@@ -308,26 +308,53 @@ impl LanguageCatalogue {
         names_any(matcher.as_ref(), text)
     }
 
-    /// True when `text` holds any name of this catalogue as a whole word, however short or
-    /// common (`exchange`, `Client`, a member's name): a call can resolve here only through one
-    /// of them. Weaker than [`LanguageCatalogue::mentioned_in`], and sure: a file without any
-    /// needs no parse for the catalogue's sake.
-    pub fn any_name_in(&self, text: &str) -> bool {
-        let matcher = self.all_names.get_or_init(|| {
-            let names = self.types.iter().flat_map(|entry| {
-                let own = (entry.name != "-").then_some(entry.name.as_str());
-                let members = entry
-                    .members
-                    .iter()
-                    .map(|member| member.name.as_str())
-                    .filter(|name| !matches!(*name, "new" | "default"));
-                own.into_iter()
-                    .chain(members)
-                    .chain(std::iter::once(entry.namespace.as_str()))
-            });
-            whole_names(names, self.case_insensitive)
-        });
+    /// True when a call in `text` could resolve to a key-based verdict: the file holds, as a
+    /// whole word, the name of a member that can take a key (a constructor counts by its type's
+    /// name), however short or common (`Client`, `exchange`). Sure, not a guess: a call resolves
+    /// only to a member named in the file (written at the call, or in the import that renamed
+    /// it), and only such members give a key verdict — through a key or credential parameter,
+    /// or an option type with a key field. The one other way, a client over a SAS URL with an
+    /// `AnonymousCredential`, can take any member: a file that names it qualifies.
+    pub fn may_take_key_in(&self, text: &str) -> bool {
+        if text.contains("AnonymousCredential") {
+            return true;
+        }
+        let matcher = self
+            .key_names
+            .get_or_init(|| whole_names(self.key_member_names(), self.case_insensitive));
         names_any(matcher.as_ref(), text)
+    }
+
+    /// The names of the members a key verdict can come from ([`LanguageCatalogue::may_take_key_in`]):
+    /// a member with a key or credential parameter, or with a parameter of an option type that
+    /// has a key field, and every member of a type that has one itself (Python's `**kwargs`).
+    fn key_member_names(&self) -> impl Iterator<Item = &str> {
+        let has_key_field = |type_name: &str| {
+            self.fields
+                .iter()
+                .any(|((owner, _), kind)| owner == type_name && kind.is_key())
+        };
+        let takes_key = move |member: &Member| {
+            member.params.iter().any(|param| {
+                param
+                    .kind
+                    .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
+                    || has_key_field(param.bare_type())
+            })
+        };
+        self.types.iter().flat_map(move |entry| {
+            let whole_type = has_key_field(&entry.name);
+            entry
+                .members
+                .iter()
+                .filter(move |member| member.kind != MemberKind::Field)
+                .filter(move |member| whole_type || takes_key(member))
+                .map(move |member| match member.kind {
+                    MemberKind::Ctor => entry.name.as_str(),
+                    _ => member.name.as_str(),
+                })
+                .filter(|name| *name != "-")
+        })
     }
 
     /// What the field at `path` of the option type `type_name` carries, when it is a credential.

@@ -274,10 +274,10 @@ pub fn scan_source_scoped(
                     continue;
                 };
                 // A parse costs more than everything else a file needs: only when a call could
-                // match, because a name of the catalogue or a shape's needed words are there.
+                // match, because a key-taking member of the catalogue or a shape's needed words
+                // are there.
                 let could_match = catalogue.is_some()
-                    && (catalogue_mentioned
-                        || crate::catalogue::for_language(language).any_name_in(text))
+                    && crate::catalogue::for_language(language).may_take_key_in(text)
                     || alternatives.iter().any(|shape| {
                         (shape.languages.is_empty() || shape.languages.contains(&language))
                             && shape.may_match_in(text)

@@ -463,3 +463,77 @@ fn generator_and_catalogue_agree() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+/// The parse gate of the catalogue rules (`LanguageCatalogue::may_take_key_in`) must let through
+/// every file where the catalogue resolves a key-based call: checked on every source fixture and
+/// on a generated call to every key- or credential-taking member (the bench corpus too, when
+/// `KEYLESS_GATE_CORPUS` names it).
+#[test]
+fn the_parse_gate_lets_through_every_file_with_a_key_based_call() {
+    let mut texts: Vec<(Language, String, String)> = Vec::new();
+    let mut roots = vec![common::repo_root().join("fixtures")];
+    roots.extend(std::env::var_os("KEYLESS_GATE_CORPUS").map(std::path::PathBuf::from));
+    for root in roots {
+        let walk = ignore::WalkBuilder::new(&root)
+            .standard_filters(false)
+            .build();
+        for entry in walk.flatten() {
+            let path = entry.path().to_string_lossy().into_owned();
+            let Some(language) = Language::of_path(&path) else {
+                continue;
+            };
+            if let Ok(text) = std::fs::read_to_string(entry.path()) {
+                texts.push((language, path, text));
+            }
+        }
+    }
+    for language in [
+        Language::Csharp,
+        Language::Python,
+        Language::Javascript,
+        Language::Java,
+        Language::Go,
+        Language::Powershell,
+        Language::Rust,
+    ] {
+        let catalogue = catalogue::for_language(language);
+        for entry in &catalogue.types {
+            for member in &entry.members {
+                for (target, param) in member.params.iter().enumerate() {
+                    let takes_key = param
+                        .kind
+                        .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential);
+                    if let Some((file, text)) = takes_key
+                        .then(|| example(language, entry, member, target, true))
+                        .flatten()
+                    {
+                        texts.push((language, file, text));
+                    }
+                }
+            }
+        }
+    }
+    let mut resolved = 0;
+    let mut shut_out = Vec::new();
+    for (language, path, text) in &texts {
+        let catalogue = catalogue::for_language(*language);
+        let view = keyless::parse::code::parse(*language, text);
+        let imports = keyless::parse::code::imports::scan(*language, text);
+        let (hits, _) = catalogue::resolve(catalogue, *language, &view, &imports, text);
+        if hits.is_empty() {
+            continue;
+        }
+        resolved += 1;
+        if !catalogue.may_take_key_in(text) {
+            shut_out.push(path.clone());
+        }
+    }
+    assert!(
+        resolved > 1000,
+        "only {resolved} texts with a key-based call"
+    );
+    assert!(
+        shut_out.is_empty(),
+        "gate shuts out key-based calls in: {shut_out:#?}"
+    );
+}
