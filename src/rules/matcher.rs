@@ -149,6 +149,9 @@ pub fn scan_source_scoped(
     let language = Language::of_path(path);
     let mut code: Option<CodeView> = None;
     let mut fixture_file: Option<bool> = None;
+    // Whether the file names a catalogue member that can take a key: one search serves every
+    // catalogue rule.
+    let mut may_take_key: Option<bool> = None;
     // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
@@ -277,7 +280,9 @@ pub fn scan_source_scoped(
                 // match, because a key-taking member of the catalogue or a shape's needed words
                 // are there.
                 let could_match = catalogue.is_some()
-                    && crate::catalogue::for_language(language).may_take_key_in(text)
+                    && *may_take_key.get_or_insert_with(|| {
+                        crate::catalogue::for_language(language).may_take_key_in(text)
+                    })
                     || alternatives.iter().any(|shape| {
                         (shape.languages.is_empty() || shape.languages.contains(&language))
                             && shape.may_match_in(text)
