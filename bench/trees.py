@@ -14,7 +14,8 @@ file type lands in the right kind without touching the bench:
   iac     Bicep and Terraform (ReadAs::Parsed(Bicep | Terraform)), and JSON files whose $schema is an
           ARM deployment template or parameter file
   config  every other parsed format: JSON, YAML, XML and key=value (.env, .properties, .ini, .cfg,
-          .conf: these get keyless's key=value parse, so they are not "plain text")
+          .conf: these get keyless's key=value parse, so they are not "plain text"), and the decoded
+          ones (ReadAs::Decoded: notebook cells, .http requests)
   other   text rules only: file types the table reads as Text (Markdown, shell, TOML, Dockerfile, ...)
           and every file it does not list (.txt, images, lock files, ...). This is the kind that needs
           no parser, the one the "within 3x of ripgrep" goal is about.
@@ -55,7 +56,7 @@ def file_types():
     for block in re.split(r"\bFileType\s*\{", table)[1:]:
         ext = re.search(r"extensions:\s*&\[(.*?)\]", block, re.S)
         names = re.search(r"file_names:\s*&\[(.*?)\]", block, re.S)
-        read_as = re.search(r"read_as:\s*ReadAs::(Parsed\(Format::\w+\)|Code\(Language::\w+\)|Text)", block)
+        read_as = re.search(r"read_as:\s*ReadAs::(Parsed\(Format::\w+\)|Code\(Language::\w+\)|Decoded\(Decoder::\w+\)|Text)", block)
         if not (ext and names and read_as):
             sys.exit(f"trees.py: cannot read a FileType in {FILETYPES}:\n{block[:300]}")
         types.append((strings(ext.group(1)), strings(names.group(1)), read_as.group(1)))
