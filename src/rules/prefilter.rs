@@ -1,9 +1,9 @@
 //! The keyword prefilter: which rules' keywords occur in a text, in one pass.
 //!
 //! The automaton starts as a contiguous NFA, which builds in a fraction of a millisecond; once
-//! the process has searched [`DFA_AFTER`] bytes it builds the DFA (some 5 ms for the embedded
-//! keywords) and uses that. A pre-commit hook on one file never pays for the DFA; a scan of a
-//! tree pays once. Both give the same matches.
+//! the process has searched [`DFA_AFTER`] bytes (the text at hand included) it builds the DFA
+//! (some 5 ms for the embedded keywords) and uses that. A pre-commit hook on a few files never
+//! pays for the DFA; a scan of a tree pays once. Both give the same matches.
 //!
 //! A DFA step waits for the step before it (the next state is a table load indexed by the
 //! current one), so one search runs at the latency of a load per byte. A longer text is cut into
@@ -17,8 +17,10 @@ use aho_corasick::automaton::Automaton;
 use aho_corasick::dfa::DFA;
 use aho_corasick::{AhoCorasick, AhoCorasickKind, Anchored, MatchKind};
 
-/// Bytes searched with the NFA before the DFA is built.
-const DFA_AFTER: usize = 2 << 20;
+/// Bytes searched with the NFA before the DFA is built: the NFA's overlapping search costs
+/// several nanoseconds a byte more than the DFA, so by about this many bytes it has cost what
+/// building the DFA does.
+const DFA_AFTER: usize = 512 << 10;
 
 /// Parts a long text is cut into for the DFA search.
 const STREAMS: usize = 4;
@@ -108,7 +110,7 @@ impl Prefilter {
             return dfa.as_ref();
         }
         let searched = self.searched.fetch_add(len, Ordering::Relaxed);
-        if searched < DFA_AFTER {
+        if searched.saturating_add(len) < DFA_AFTER {
             return None;
         }
         self.dfa
