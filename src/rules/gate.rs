@@ -202,21 +202,26 @@ fn ceil_boundary(text: &str, mut at: usize) -> usize {
 }
 
 /// The bytes that can occur in a match of a character class.
+///
+/// A class with a few non-ASCII members (case folding adds `K` and `ſ` to `(?i)[A-Za-z]`) marks
+/// the bytes of their UTF-8 encodings; one with many marks every non-ASCII byte. Either way a
+/// run of class characters is a run of marked bytes at least as long, so the gate stays sure;
+/// the first way keeps text in other scripts (a Cyrillic or Chinese document) from counting as
+/// one long run that opens the gate everywhere.
 fn class_bytes(hir: &Hir) -> Option<[bool; 256]> {
     let HirKind::Class(class) = hir.kind() else {
         return None;
     };
     let mut bytes = [false; 256];
+    let mut non_ascii: Vec<(u32, u32)> = Vec::new();
     let mut mark = |start: u32, end: u32| {
-        for byte in start.min(0x100)..=end.min(0xFF) {
+        for byte in start.min(0x80)..=end.min(0x7F) {
             if let Some(slot) = bytes.get_mut(byte as usize) {
                 *slot = true;
             }
         }
         if end > 0x7F {
-            for slot in bytes.iter_mut().skip(0x80) {
-                *slot = true;
-            }
+            non_ascii.push((start.max(0x80), end));
         }
     };
     match class {
@@ -231,8 +236,32 @@ fn class_bytes(hir: &Hir) -> Option<[bool; 256]> {
             }
         }
     }
+    let members: u32 = non_ascii.iter().map(|(start, end)| end - start + 1).sum();
+    let encoded = non_ascii
+        .iter()
+        .flat_map(|&(start, end)| start..=end)
+        .map(char::from_u32);
+    if members <= FEW_NON_ASCII && matches!(class, Class::Unicode(_)) {
+        for member in encoded {
+            let mut buffer = [0; 4];
+            // Surrogates are not characters: no text holds them.
+            let Some(member) = member else { continue };
+            for &byte in member.encode_utf8(&mut buffer).as_bytes() {
+                if let Some(slot) = bytes.get_mut(usize::from(byte)) {
+                    *slot = true;
+                }
+            }
+        }
+    } else if members > 0 {
+        for slot in bytes.iter_mut().skip(0x80) {
+            *slot = true;
+        }
+    }
     Some(bytes)
 }
+
+/// Most non-ASCII members a class may have for their bytes to be marked one by one.
+const FEW_NON_ASCII: u32 = 64;
 
 /// Which gates were found open or closed in one text, and their windows: rules with the same
 /// run (most key rules share `[A-Za-z0-9+/]{86}`) look at the text once.
@@ -343,6 +372,8 @@ mod tests {
             " ",
             "\n",
             "\u{e9}",
+            "\u{212A}\u{212A}\u{212A}\u{212A}\u{212A}\u{212A}\u{212A}\u{212A}",
+            "д",
             "012345678901234567",
             "x",
             "--",
@@ -407,5 +438,17 @@ mod tests {
         // Under (?i), [a-z] holds U+212A KELVIN SIGN; a key of such characters still opens it.
         let gate = gate(r"(?i)(?P<secret>[a-z]{20})");
         assert!(gate.is_open(&"\u{212A}".repeat(20)));
+        assert!(gate.is_open(&"k\u{17F}".repeat(10)));
+    }
+
+    #[test]
+    fn text_in_other_scripts_is_no_run_of_a_case_folded_ascii_class() {
+        // Only K and ſ join [a-z] under (?i): a Cyrillic or Chinese paragraph opens no gate...
+        let folded = gate(r"(?i)(?P<secret>[a-z0-9]{20})");
+        assert!(!folded.is_open(&"Проверка доступности веб-приложения ".repeat(20)));
+        assert!(!folded.is_open(&"监视任何 Web 应用的可用性和响应能力".repeat(20)));
+        // ...while a class with many non-ASCII members still counts every non-ASCII byte.
+        let wide = gate(r"(?P<secret>\w{20})");
+        assert!(wide.is_open(&"Проверка".repeat(5)));
     }
 }
