@@ -319,42 +319,47 @@ impl LanguageCatalogue {
         if text.contains("AnonymousCredential") {
             return true;
         }
-        let matcher = self
-            .key_names
-            .get_or_init(|| whole_names(self.key_member_names(), self.case_insensitive));
+        let matcher = self.key_names.get_or_init(|| {
+            whole_names(self.key_member_names().into_iter(), self.case_insensitive)
+        });
         names_any(matcher.as_ref(), text)
     }
 
     /// The names of the members a key verdict can come from ([`LanguageCatalogue::may_take_key_in`]):
     /// a member with a key or credential parameter, or with a parameter of an option type that
     /// has a key field, and every member of a type that has one itself (Python's `**kwargs`).
-    fn key_member_names(&self) -> impl Iterator<Item = &str> {
-        let has_key_field = |type_name: &str| {
-            self.fields
-                .iter()
-                .any(|((owner, _), kind)| owner == type_name && kind.is_key())
-        };
-        let takes_key = move |member: &Member| {
+    fn key_member_names(&self) -> Vec<&str> {
+        let with_key_field: std::collections::HashSet<&str> = self
+            .fields
+            .iter()
+            .filter(|(_, kind)| kind.is_key())
+            .map(|((owner, _), _)| owner.as_str())
+            .collect();
+        let takes_key = |member: &Member| {
             member.params.iter().any(|param| {
                 param
                     .kind
                     .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
-                    || has_key_field(param.bare_type())
+                    || with_key_field.contains(param.bare_type())
             })
         };
-        self.types.iter().flat_map(move |entry| {
-            let whole_type = has_key_field(&entry.name);
-            entry
-                .members
-                .iter()
-                .filter(move |member| member.kind != MemberKind::Field)
-                .filter(move |member| whole_type || takes_key(member))
-                .map(move |member| match member.kind {
+        let mut names = Vec::new();
+        for entry in &self.types {
+            let whole_type = with_key_field.contains(entry.name.as_str());
+            for member in &entry.members {
+                if member.kind == MemberKind::Field || !(whole_type || takes_key(member)) {
+                    continue;
+                }
+                let name = match member.kind {
                     MemberKind::Ctor => entry.name.as_str(),
                     _ => member.name.as_str(),
-                })
-                .filter(|name| *name != "-")
-        })
+                };
+                if name != "-" {
+                    names.push(name);
+                }
+            }
+        }
+        names
     }
 
     /// What the field at `path` of the option type `type_name` carries, when it is a credential.
