@@ -11,6 +11,17 @@ use keyless::parse::code::Language;
 
 use crate::common;
 
+/// Every language the catalogue covers.
+const LANGUAGES: [Language; 7] = [
+    Language::Csharp,
+    Language::Python,
+    Language::Javascript,
+    Language::Java,
+    Language::Go,
+    Language::Powershell,
+    Language::Rust,
+];
+
 /// (file, line, rule, service): every shape the issue lists, in `fixtures/catalogue`.
 const SHAPES: &[(&str, usize, &str, &str)] = &[
     (
@@ -358,15 +369,7 @@ fn every_catalogue_family_has_generated_positive_and_negative_examples() {
     let mut families: BTreeMap<(String, String), (usize, usize)> = BTreeMap::new();
     let mut first_miss: BTreeMap<(String, String), String> = BTreeMap::new();
     let mut loud_negatives = Vec::new();
-    for language in [
-        Language::Csharp,
-        Language::Python,
-        Language::Javascript,
-        Language::Java,
-        Language::Go,
-        Language::Powershell,
-        Language::Rust,
-    ] {
+    for language in LANGUAGES {
         let catalogue = catalogue::for_language(language);
         for entry in &catalogue.types {
             let Some(package) = catalogue.package_of(entry) else {
@@ -487,15 +490,7 @@ fn the_parse_gate_lets_through_every_file_with_a_key_based_call() {
             }
         }
     }
-    for language in [
-        Language::Csharp,
-        Language::Python,
-        Language::Javascript,
-        Language::Java,
-        Language::Go,
-        Language::Powershell,
-        Language::Rust,
-    ] {
+    for language in LANGUAGES {
         let catalogue = catalogue::for_language(language);
         for entry in &catalogue.types {
             for member in &entry.members {
