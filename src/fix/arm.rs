@@ -339,26 +339,16 @@ pub(super) fn rewrite(
         }) else {
             continue;
         };
-        let mut setting_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
-        setting_path.extend(["properties", setting.arm_property]);
-        if let Some(entry) = document.get(&setting_path)
-            && entry.kind == ValueKind::Bool
-            && entry.text(text) != setting.arm_off.to_string()
-            && !switches
-                .iter()
-                .any(|switch: &SwitchProposal| switch.edit.range == entry.value)
-        {
+        let found = switch_off(&document, source, &resource.path, setting, &switches);
+        if let Some((line, edit)) = found {
             switches.push(SwitchProposal {
                 service: item.service,
                 name: item.name.clone(),
                 symbol: None,
                 setting: setting.arm_property,
                 off: setting.arm_off,
-                line: source.position(entry.value.start).line,
-                edit: Edit {
-                    range: entry.value.clone(),
-                    text: setting.arm_off.to_string(),
-                },
+                line,
+                edit,
                 standalone: false,
             });
         }
@@ -399,14 +389,7 @@ fn settled_switches(
         {
             continue;
         }
-        let mut setting_path: Vec<&str> = resource.path.iter().map(String::as_str).collect();
-        setting_path.extend(["properties", setting.arm_property]);
-        if let Some(entry) = document.get(&setting_path)
-            && entry.kind == ValueKind::Bool
-            && entry.text(text) != setting.arm_off.to_string()
-            && !switches
-                .iter()
-                .any(|switch| switch.edit.range == entry.value)
+        if let Some((line, edit)) = switch_off(document, source, &resource.path, setting, &switches)
         {
             switches.push(SwitchProposal {
                 service,
@@ -414,16 +397,39 @@ fn settled_switches(
                 symbol: None,
                 setting: setting.arm_property,
                 off: setting.arm_off,
-                line: source.position(entry.value.start).line,
-                edit: Edit {
-                    range: entry.value.clone(),
-                    text: setting.arm_off.to_string(),
-                },
+                line,
+                edit,
                 standalone: true,
             });
         }
     }
     switches
+}
+
+/// The edit that turns key auth off on the resource at `path`: its `properties.<setting>` is a
+/// boolean still on and no proposal in `switches` edits it yet. With the setting's 1-based line.
+fn switch_off(
+    document: &Document,
+    source: &SourceText,
+    path: &[String],
+    setting: &targets::KeyAuthSetting,
+    switches: &[SwitchProposal],
+) -> Option<(usize, Edit)> {
+    let mut setting_path: Vec<&str> = path.iter().map(String::as_str).collect();
+    setting_path.extend(["properties", setting.arm_property]);
+    let entry = document.get(&setting_path)?;
+    let still_on = entry.kind == ValueKind::Bool
+        && entry.text(source.text()) != setting.arm_off.to_string()
+        && !switches
+            .iter()
+            .any(|switch| switch.edit.range == entry.value);
+    still_on.then(|| {
+        let edit = Edit {
+            range: entry.value.clone(),
+            text: setting.arm_off.to_string(),
+        };
+        (source.position(entry.value.start).line, edit)
+    })
 }
 
 /// True when a role (or Cosmos DB SQL role) assignment of the template names the resource of
