@@ -12,6 +12,7 @@
 //! count, names and evident types, and the verdict says whether the call authenticates with a
 //! key (and which argument carries it) or with an identity.
 
+mod key_gate;
 mod resolve;
 
 pub use resolve::{Hit, resolve};
@@ -232,13 +233,15 @@ pub struct LanguageCatalogue {
     /// (option type, field path) → what the field carries (`("Configuration",
     /// "auth.clientSecret")` → secret).
     fields: HashMap<(String, String), CredentialKind>,
+    /// The language the catalogue was written for (JavaScript's serves TypeScript too).
+    language: Option<Language>,
     /// PowerShell's names ignore case.
     case_insensitive: bool,
     /// Finds [`LanguageCatalogue::keywords`] in a text; built on first use.
     mentions: OnceLock<Option<aho_corasick::AhoCorasick>>,
-    /// Finds the names of the members that can take a key
-    /// ([`LanguageCatalogue::may_take_key_in`]); built on first use.
-    key_names: OnceLock<Option<aho_corasick::AhoCorasick>>,
+    /// The words a key verdict needs ([`LanguageCatalogue::may_take_key_in`]); built on first
+    /// use.
+    key_gate: OnceLock<key_gate::KeyGate>,
 }
 
 /// A matcher of `names` (deduplicated; cmdlets ignore case, other names do not). `None` only if
@@ -308,58 +311,18 @@ impl LanguageCatalogue {
         names_any(matcher.as_ref(), text)
     }
 
-    /// True when a call in `text` could resolve to a key-based verdict: the file holds, as a
-    /// whole word, the name of a member that can take a key (a constructor counts by its type's
-    /// name), however short or common (`Client`, `exchange`). Sure, not a guess: a call resolves
-    /// only to a member named in the file (written at the call, or in the import that renamed
-    /// it), and only such members give a key verdict — through a key or credential parameter,
-    /// or an option type with a key field. The one other way, a client over a SAS URL with an
-    /// `AnonymousCredential`, can take any member: a file that names it qualifies.
+    /// True when a call in `text` could resolve to a key-based verdict: sure, not a guess. The
+    /// file holds every word the resolver needs to reach a member that takes a key (see
+    /// [`key_gate`]): the member's name, its type's name, and its namespace's first segment,
+    /// however short or common they are (`Client`, `create`, `Azure`). The one other way, a
+    /// client over a SAS URL with an `AnonymousCredential`, can take any member: a file that
+    /// names it qualifies.
     pub fn may_take_key_in(&self, text: &str) -> bool {
-        if text.contains("AnonymousCredential") {
-            return true;
-        }
-        let matcher = self.key_names.get_or_init(|| {
-            whole_names(self.key_member_names().into_iter(), self.case_insensitive)
-        });
-        names_any(matcher.as_ref(), text)
-    }
-
-    /// The names of the members a key verdict can come from ([`LanguageCatalogue::may_take_key_in`]):
-    /// a member with a key or credential parameter, or with a parameter of an option type that
-    /// has a key field, and every member of a type that has one itself (Python's `**kwargs`).
-    fn key_member_names(&self) -> Vec<&str> {
-        let with_key_field: std::collections::HashSet<&str> = self
-            .fields
-            .iter()
-            .filter(|(_, kind)| kind.is_key())
-            .map(|((owner, _), _)| owner.as_str())
-            .collect();
-        let takes_key = |member: &Member| {
-            member.params.iter().any(|param| {
-                param
-                    .kind
-                    .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
-                    || with_key_field.contains(param.bare_type())
-            })
-        };
-        let mut names = Vec::new();
-        for entry in &self.types {
-            let whole_type = with_key_field.contains(entry.name.as_str());
-            for member in &entry.members {
-                if member.kind == MemberKind::Field || !(whole_type || takes_key(member)) {
-                    continue;
-                }
-                let name = match member.kind {
-                    MemberKind::Ctor => entry.name.as_str(),
-                    _ => member.name.as_str(),
-                };
-                if name != "-" {
-                    names.push(name);
-                }
-            }
-        }
-        names
+        text.contains("AnonymousCredential")
+            || self
+                .key_gate
+                .get_or_init(|| key_gate::KeyGate::new(self))
+                .admits(text)
     }
 
     /// What the field at `path` of the option type `type_name` carries, when it is a credential.
@@ -421,6 +384,7 @@ impl LanguageCatalogue {
 
     fn from_file(file: CatalogueFile) -> Self {
         let mut catalogue = LanguageCatalogue {
+            language: Some(file.language),
             case_insensitive: file.language == Language::Powershell,
             ..LanguageCatalogue::default()
         };

@@ -430,12 +430,14 @@ fn separator(language: Language) -> &'static str {
     }
 }
 
-/// Whether the file's imports (or the qualifier as written) bring `namespace`.
+/// Whether the file's imports (or the qualifier as written) bring `namespace` for the name
+/// `written` at the call, which the catalogue knows as `real` (they differ for an import under
+/// another local name).
 fn imported(
     language: Language,
     imports: &Imports,
     qualifier: &[&str],
-    name: &str,
+    (name, real): (&str, &str),
     namespace: &str,
 ) -> bool {
     if let Some((first, rest)) = qualifier.split_first() {
@@ -474,7 +476,10 @@ fn imported(
         // that does not resolve says nothing either way, so fall through to the imports.
     }
     if let Some((module, imported_name)) = imports.name(name)
-        && (imported_name == name || imported_name == "default" || imported_name == "*")
+        && (imported_name == name
+            || imported_name == real
+            || imported_name == "default"
+            || imported_name == "*")
     {
         return namespace_matches(language, module, namespace);
     }
@@ -650,10 +655,13 @@ fn candidates<'c>(
     imports: &Imports,
     target: &Target<'_>,
 ) -> Vec<&'c TypeEntry> {
-    let (indexes, name): (&[usize], &str) = match target.type_name {
-        None if language == Language::Csharp && !target.qualifier.is_empty() => {
-            (catalogue.extensions_named(target.member), target.member)
-        }
+    // `real` is the name the catalogue knows, `name` the one written at the call.
+    let (indexes, name, real): (&[usize], &str, &str) = match target.type_name {
+        None if language == Language::Csharp && !target.qualifier.is_empty() => (
+            catalogue.extensions_named(target.member),
+            target.member,
+            target.member,
+        ),
         Some(name) => {
             // A name imported under another local name (`{ Client as DeviceClient }`).
             let real = imports
@@ -661,7 +669,7 @@ fn candidates<'c>(
                 .map(|(_, imported)| imported)
                 .filter(|imported| !catalogue.types_named(imported).is_empty())
                 .unwrap_or(name);
-            (catalogue.types_named(real), name)
+            (catalogue.types_named(real), name, real)
         }
         None => {
             // A function imported under a local name: `import createClient from
@@ -670,12 +678,20 @@ fn candidates<'c>(
                 Some((_, imported)) if target.qualifier.is_empty() => {
                     let found = catalogue.functions_named(imported);
                     if found.is_empty() {
-                        (catalogue.functions_named(target.member), target.member)
+                        (
+                            catalogue.functions_named(target.member),
+                            target.member,
+                            target.member,
+                        )
                     } else {
-                        (found, target.member)
+                        (found, target.member, imported)
                     }
                 }
-                _ => (catalogue.functions_named(target.member), target.member),
+                _ => (
+                    catalogue.functions_named(target.member),
+                    target.member,
+                    target.member,
+                ),
             }
         }
     };
@@ -686,7 +702,15 @@ fn candidates<'c>(
     let mut entries: Vec<&TypeEntry> = all
         .iter()
         .copied()
-        .filter(|entry| imported(language, imports, &target.qualifier, name, &entry.namespace))
+        .filter(|entry| {
+            imported(
+                language,
+                imports,
+                &target.qualifier,
+                (name, real),
+                &entry.namespace,
+            )
+        })
         .collect();
     // A builder chain: follow the members' return types (`X.builder().credential(...)`).
     if !target.chain.is_empty() {
@@ -727,7 +751,9 @@ fn candidates<'c>(
             .filter_map(|entry| catalogue.package_of(entry))
             .map(|package| format!("{:?}", package.service))
             .collect();
-        if services.len() == 1 && name.len() >= 12 && language != Language::Go {
+        // The name the catalogue knows must be long: a long local alias (`{ Client as
+        // IotHubDeviceClient }` from a file of the project's own) says nothing of the SDK.
+        if services.len() == 1 && name.len() >= 12 && real.len() >= 12 && language != Language::Go {
             return all;
         }
     }

@@ -84,6 +84,14 @@ const SHAPES: &[(&str, usize, &str, &str)] = &[
         "webpubsub",
     ),
     ("cognitive.js", 11, "sdk-client-secret-credential", "entra"),
+    // A module's default export, imported under a local name: the file need not say `default`.
+    ("translate.ts", 3, "sdk-key-credential", "cognitiveservices"),
+    (
+        "device_alias.ts",
+        3,
+        "sdk-connection-string-client",
+        "iothub",
+    ),
     (
         "Sender.java",
         7,
