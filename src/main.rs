@@ -21,7 +21,27 @@ use commands::{EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS};
 #[global_allocator]
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
+/// Hands tree-sitter's C core (trees, parse stacks) to jemalloc as well.
+#[cfg(all(unix, not(target_env = "musl")))]
+#[allow(unsafe_code)]
+fn use_jemalloc_in_parsers() {
+    let allocator = tree_sitter::Allocator {
+        malloc: tikv_jemalloc_sys::malloc,
+        calloc: tikv_jemalloc_sys::calloc,
+        realloc: tikv_jemalloc_sys::realloc,
+        free: tikv_jemalloc_sys::free,
+    };
+    // SAFETY: one allocator family for all four functions, none of which returns null for a
+    // non-zero size (jemalloc aborts the process rather), with malloc's alignment; installed
+    // first thing in `main`, before any thread starts or any tree-sitter object exists.
+    unsafe { tree_sitter::set_allocator(Some(allocator)) };
+}
+
+#[cfg(not(all(unix, not(target_env = "musl"))))]
+fn use_jemalloc_in_parsers() {}
+
 fn main() -> ExitCode {
+    use_jemalloc_in_parsers();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(error) => {
