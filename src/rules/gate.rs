@@ -28,6 +28,11 @@ pub struct Gate {
     /// The longest match the pattern can have, when it is bounded: every match then lies within
     /// this many bytes of one of the text's runs, and only those windows need a search.
     reach: Option<usize>,
+    /// When set, `reach` leaves out what the pattern's unbounded runs of white space (`\s*`,
+    /// `[ \t]*`) match, and these are the bytes such runs can hold (ASCII white space and the
+    /// UTF-8 bytes of `\s`'s few other members): a match then holds at most `reach` other bytes
+    /// besides its run, and a window is widened by that many plus any of these between them.
+    spaces: Option<[bool; 256]>,
 }
 
 /// Bytes added on each side of a window: a match can then neither start at a window's first
@@ -46,6 +51,11 @@ impl Gate {
     fn of_hir(hir: &Hir) -> Option<Gate> {
         let mut gate = required_run(hir).filter(|gate| gate.min_run >= MIN_RUN)?;
         gate.reach = hir.properties().maximum_len();
+        if gate.reach.is_none() {
+            let mut spaces = [false; 256];
+            gate.reach = reach_beside_spaces(hir, &mut spaces);
+            gate.spaces = gate.reach.map(|_| spaces);
+        }
         Some(gate)
     }
 
@@ -60,21 +70,27 @@ impl Gate {
         let bytes = text.as_bytes();
         let mut windows: Vec<Range<usize>> = Vec::new();
         let mut covered = 0;
-        let mut at = 0;
-        while at < bytes.len() {
-            if !self.bytes[usize::from(bytes[at])] {
-                at += 1;
-                continue;
-            }
-            let start = at;
-            while at < bytes.len() && self.bytes[usize::from(bytes[at])] {
-                at += 1;
-            }
-            if at - start < self.min_run as usize {
-                continue;
-            }
-            let low = floor_boundary(text, start.saturating_sub(reach));
-            let high = ceil_boundary(text, at.saturating_add(reach).min(bytes.len()));
+        // Bytes stepped over while widening windows across spaces: past one pass over the text
+        // (long stretches of spaces between many runs), a single search is cheaper.
+        let mut walked = 0usize;
+        for Range { start, end: at } in self.runs(bytes) {
+            let (low, high) = if let Some(spaces) = &self.spaces {
+                let floor = windows.last().map_or(0, |last| last.end);
+                let back = |at| (at > floor).then(|| at - 1);
+                let low = floor_boundary(text, widen(bytes, spaces, start, reach, back));
+                let ahead = |at| (at < bytes.len()).then_some(at + 1);
+                let high = ceil_boundary(text, widen(bytes, spaces, at, reach, ahead));
+                walked += start.saturating_sub(low) + high.saturating_sub(at);
+                if walked > bytes.len() {
+                    return None;
+                }
+                (low, high)
+            } else {
+                (
+                    floor_boundary(text, start.saturating_sub(reach)),
+                    ceil_boundary(text, at.saturating_add(reach).min(bytes.len())),
+                )
+            };
             match windows.last_mut() {
                 Some(last) if low <= last.end => {
                     covered += high.saturating_sub(last.end);
@@ -93,41 +109,48 @@ impl Gate {
         Some(windows)
     }
 
-    /// True when `text` has a long enough run of the class.
+    /// The runs of the class in `bytes` at least `min_run` long, each whole, in order.
     ///
-    /// Every run of `min_run` bytes covers one of the probes `min_run - 1`, `2 * min_run - 1`,
-    /// …, so only the probes are tested, and a run is measured only around a probe in the class:
-    /// most of the text is never looked at (a key's 86-byte run is probed every 86 bytes).
-    pub fn is_open(&self, text: &str) -> bool {
-        let bytes = text.as_bytes();
+    /// Every such run covers one of the probes `min_run - 1`, `2 * min_run - 1`, … (counted
+    /// from the end of the last run looked at), so only the probes are tested and a run is
+    /// measured only around a probe in the class: most of the text is never looked at.
+    fn runs<'t>(&self, bytes: &'t [u8]) -> impl Iterator<Item = Range<usize>> + use<'t, '_> {
         let run = self.min_run.max(1) as usize;
-        let in_class = |index: usize| {
+        let in_class = move |index: usize| {
             bytes
                 .get(index)
                 .is_some_and(|&byte| self.bytes[usize::from(byte)])
         };
         let mut probe = run - 1;
-        while probe < bytes.len() {
-            if !in_class(probe) {
-                probe += run;
-                continue;
+        std::iter::from_fn(move || {
+            while probe < bytes.len() {
+                if !in_class(probe) {
+                    probe += run;
+                    continue;
+                }
+                // The left edge is bounded: the byte before the previous probe window failed.
+                let mut start = probe;
+                while start > 0 && in_class(start - 1) {
+                    start -= 1;
+                }
+                let mut end = probe + 1;
+                while in_class(end) {
+                    end += 1;
+                }
+                // `end` is outside the class: a long enough run starts after it.
+                probe = end + run;
+                if end - start >= run {
+                    return Some(start..end);
+                }
             }
-            // The left edge is bounded: the byte before the previous probe window failed.
-            let mut start = probe;
-            while start > 0 && in_class(start - 1) {
-                start -= 1;
-            }
-            let mut end = probe + 1;
-            while end - start < run && in_class(end) {
-                end += 1;
-            }
-            if end - start >= run {
-                return true;
-            }
-            // `end` is outside the class: a long enough run starts after it.
-            probe = end + run;
-        }
-        false
+            None
+        })
+    }
+
+    /// True when `text` has a long enough run of the class (probed: a key's 86-byte run is
+    /// looked for every 86 bytes, see [`Gate::runs`]).
+    pub fn is_open(&self, text: &str) -> bool {
+        self.runs(text.as_bytes()).next().is_some()
     }
 
     /// [`Gate::is_open`], byte by byte: the reference the probing version is tested against.
@@ -162,6 +185,7 @@ fn required_run(hir: &Hir) -> Option<Gate> {
                     bytes,
                     min_run: repetition.min,
                     reach: None,
+                    spaces: None,
                 }),
                 _ => required_run(&repetition.sub),
             }
@@ -182,6 +206,68 @@ fn required_run(hir: &Hir) -> Option<Gate> {
         }
         // An optional part, a lone class or a literal holds no run.
         _ => None,
+    }
+}
+
+/// The edge of a window widened from `from`, one byte at a time (`step` gives the next edge,
+/// `None` at the end of the text or of the room left): `spaces` are free, and `budget` other
+/// bytes may be taken. It stops before the first other byte it cannot take, which may sit
+/// inside a character: the caller rounds the edge out to a character boundary.
+fn widen(
+    bytes: &[u8],
+    spaces: &[bool; 256],
+    from: usize,
+    mut budget: usize,
+    step: impl Fn(usize) -> Option<usize>,
+) -> usize {
+    let mut edge = from;
+    while let Some(next) = step(edge) {
+        // The byte taken by the step: before `edge` going back, at `edge` going forward.
+        let byte = bytes.get(next.min(edge)).copied().unwrap_or(b' ');
+        if !spaces[usize::from(byte)] {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+        }
+        edge = next;
+    }
+    edge
+}
+
+/// The longest a match of `hir` can be when the unbounded runs of white space in it
+/// (`\s*`, `[ \t]+`) are left out, with the bytes those runs can hold marked in `spaces`;
+/// `None` when it has another unbounded part.
+fn reach_beside_spaces(hir: &Hir, spaces: &mut [bool; 256]) -> Option<usize> {
+    match hir.kind() {
+        HirKind::Empty | HirKind::Look(_) => Some(0),
+        HirKind::Literal(literal) => Some(literal.0.len()),
+        HirKind::Class(_) => hir.properties().maximum_len(),
+        HirKind::Capture(capture) => reach_beside_spaces(&capture.sub, spaces),
+        HirKind::Repetition(repetition) => match repetition.max {
+            Some(max) => reach_beside_spaces(&repetition.sub, spaces)?.checked_mul(max as usize),
+            None => {
+                let bytes = class_bytes(&repetition.sub)?;
+                // White space only: its ASCII members are spaces, tabs and line ends.
+                let ascii_spaces = (0..0x80u8).all(|byte| {
+                    !bytes[usize::from(byte)]
+                        || matches!(byte, b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ')
+                });
+                if !ascii_spaces {
+                    return None;
+                }
+                for (slot, member) in spaces.iter_mut().zip(bytes) {
+                    *slot |= member;
+                }
+                Some(0)
+            }
+        },
+        HirKind::Concat(parts) => parts.iter().try_fold(0usize, |sum, part| {
+            sum.checked_add(reach_beside_spaces(part, spaces)?)
+        }),
+        HirKind::Alternation(branches) => branches.iter().try_fold(0usize, |longest, branch| {
+            Some(longest.max(reach_beside_spaces(branch, spaces)?))
+        }),
     }
 }
 
@@ -340,6 +426,26 @@ mod tests {
         }
         for text in &texts {
             assert_eq!(gate.is_open(text), gate.is_open_naive(text), "{text:?}");
+            // Every maximal run long enough, found byte by byte.
+            let bytes = text.as_bytes();
+            let mut naive = Vec::new();
+            let mut start = None;
+            for at in 0..=bytes.len() {
+                let in_class = bytes
+                    .get(at)
+                    .is_some_and(|&byte| gate.bytes[usize::from(byte)]);
+                match (in_class, start) {
+                    (true, None) => start = Some(at),
+                    (false, Some(from)) => {
+                        if at - from >= gate.min_run as usize {
+                            naive.push(from..at);
+                        }
+                        start = None;
+                    }
+                    _ => {}
+                }
+            }
+            assert_eq!(gate.runs(bytes).collect::<Vec<_>>(), naive, "{text:?}");
         }
     }
 
@@ -359,6 +465,11 @@ mod tests {
             r"(?i)key\s{0,3}[=:]\s{0,3}(?P<secret>[A-Za-z0-9+/]{20}=)(?:$|[^A-Za-z0-9+/=])",
             r"(?m)(?:^|[^a-z0-9])(?P<secret>[a-f0-9]{16})(?:$|[^a-z0-9])",
             r"(?-u:\b)k[ \t]{1,2}(?P<secret>[a-z]{16}|[0-9]{18})(?-u:\b)",
+            // Unbounded only in white space: windows widen across any spaces.
+            r"(?i)key\s*[=:]\s*(?P<secret>[A-Za-z0-9+/]{20}=)(?:$|[^A-Za-z0-9+/=])",
+            r"(?m)(?:^|[^a-z0-9])k[ \t]*,\s*(?P<secret>[a-f0-9]{16})\s*(?:$|[^a-z0-9])",
+            r"\bk\s+(?P<secret>[a-z]{16}|[0-9]{18})\b",
+            r"(?i)[a-z_.]{0,12}key\s*[=:]\s*(?P<secret>[A-Za-z0-9+/]{20}=)",
         ];
         let pieces = [
             "key=",
@@ -377,6 +488,11 @@ mod tests {
             "012345678901234567",
             "x",
             "--",
+            "k ,",
+            "my_long.name_key",
+            "   \n\t ",
+            "\u{3000}",
+            "\u{a0}",
         ];
         let mut texts = vec![String::new()];
         for round in 0..4 {
@@ -392,11 +508,29 @@ mod tests {
         }
         // Long texts too, so that windows are a small part of them.
         let filler = "lorem ipsum; ".repeat(40);
-        let long: Vec<String> = texts
+        let mut long: Vec<String> = texts
             .iter()
             .take(400)
             .map(|text| format!("{filler}{text}{filler}{text}{filler}"))
             .collect();
+        // Settings whose name, separator and value lie apart across runs of spaces.
+        for name in ["my_long.name_key", "key", "k", "k ,"] {
+            for gap in ["", " ", "\n\n\t  ", "\u{3000}\u{a0} \n"] {
+                for value in [
+                    "AAAAAAAAAAAAAAAAAAAA=",
+                    "0123456789abcdef",
+                    "012345678901234567",
+                ] {
+                    long.push(format!("{filler}{name}{gap}={gap}{value}{gap};{filler}"));
+                    long.push(format!("{filler}{name}{gap}{value} x{filler}"));
+                    // Text in another script around it: window edges fall inside characters.
+                    let cyrillic = "\u{434}\u{436}".repeat(40);
+                    long.push(format!(
+                        "{filler}{cyrillic}{name}{gap}={value}{cyrillic}{filler}"
+                    ));
+                }
+            }
+        }
         for pattern in patterns {
             let regex = regex::Regex::new(pattern).expect("pattern compiles");
             let gate = gate(pattern);
@@ -428,9 +562,31 @@ mod tests {
 
     #[test]
     fn unbounded_patterns_are_searched_whole() {
-        let gate = gate(r"key\s*=\s*(?P<secret>[a-f0-9]{32})");
+        let gate = gate(r"key.*=\s*(?P<secret>[a-f0-9]{32})");
         let text = format!("{}key = {}", "x ".repeat(500), "a".repeat(32));
         assert_eq!(gate.windows(&text), None);
+    }
+
+    #[test]
+    fn unbounded_white_space_widens_windows_across_spaces() {
+        let gate = gate(r"key\s*=\s*(?P<secret>[a-f0-9]{32})");
+        assert!(gate.spaces.is_some());
+        // The window reaches back over any spaces, and over the bounded part's bytes.
+        let spaces = " \n".repeat(300);
+        let text = format!(
+            "{}key{spaces}={spaces}{}{}",
+            "x".repeat(2000),
+            "a".repeat(32),
+            "y".repeat(2000)
+        );
+        let windows = gate.windows(&text).expect("a small part of the text");
+        let key = text.find("key").expect("has key");
+        assert!(
+            windows
+                .iter()
+                .any(|window| window.start <= key && window.end >= key + 3 + 2 * spaces.len() + 33)
+        );
+        assert!(windows.iter().map(|window| window.len()).sum::<usize>() < text.len() / 2);
     }
 
     #[test]
