@@ -152,6 +152,8 @@ pub fn scan_source_scoped(
     // Whether the file names a catalogue member that can take a key: one search serves every
     // catalogue rule.
     let mut may_take_key: Option<bool> = None;
+    // Whether the file may spell keys through escapes (then every setting rule parses it).
+    let mut keys_escaped: Option<bool> = None;
     // The catalogue's verdicts on the file's calls: (key-based hits, indexes of known calls).
     let mut resolved: Option<(Vec<crate::catalogue::Hit>, Vec<usize>)> = None;
     let mut candidates = Vec::new();
@@ -216,6 +218,19 @@ pub fn scan_source_scoped(
                 let Some(format) = format.filter(|format| applies_to(alternatives, *format)) else {
                     continue;
                 };
+                // Nor when no alternative's key or resource type is written in the file. JSON
+                // and HCL paths are the keys, block types and labels as written (and item
+                // numbers); Bicep's and the others' add segments of their own (`outputs`).
+                let paths_as_written = matches!(format, Format::Json | Format::Terraform)
+                    && !*keys_escaped.get_or_insert_with(|| super::keys_may_be_escaped(text));
+                if paths_as_written
+                    && !alternatives.iter().any(|alternative| {
+                        (alternative.formats.is_empty() || alternative.formats.contains(&format))
+                            && alternative.may_match_in(text)
+                    })
+                {
+                    continue;
+                }
                 // Parsed once per file, and only when a rule needs the structure.
                 let Some(document) = located.document() else {
                     continue;

@@ -112,6 +112,36 @@ pub struct CompiledSetting {
     pub missing: Option<LazyRegex>,
     /// Fire only when another resource of the document passes this.
     pub another_resource: Option<CompiledResourceTest>,
+    /// The words a file needs for this alternative to match one of its entries; worked out on
+    /// first use.
+    pub needs: OnceLock<needs::CallNeeds>,
+}
+
+impl CompiledSetting {
+    /// Whether `text` could hold an entry this alternative matches: false only when it lacks
+    /// every word the key pattern needs, or every resource type the alternative names, as the
+    /// document would spell them. Keys spelled with escapes ([`keys_may_be_escaped`]) are not
+    /// in the text as the document reads them: the caller asks this only of texts without.
+    pub fn may_match_in(&self, text: &str) -> bool {
+        self.needs
+            .get_or_init(|| needs::CallNeeds::of_setting(self.key.as_str(), &self.resources))
+            .met_by(text)
+    }
+}
+
+/// True when `text` may spell a letter of a key or resource type through an escape, a line
+/// continuation or a character reference (JSON and YAML `\u`, `\x`, Bicep `\u{..}`,
+/// `.properties` `\` at a line's end, XML `&#..;`): its parsed keys may then hold words its
+/// bytes do not.
+pub fn keys_may_be_escaped(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    memchr::memchr2_iter(b'\\', b'&', bytes).any(|at| {
+        let next = bytes.get(at + 1).copied();
+        match bytes.get(at) {
+            Some(b'&') => next == Some(b'#'),
+            _ => matches!(next, Some(b'u' | b'U' | b'x' | b'\n' | b'\r')),
+        }
+    })
 }
 
 /// A compiled [`spec::ResourceTest`].
@@ -928,6 +958,7 @@ fn compile_matcher(
                 }),
                 None => None,
             },
+            needs: OnceLock::new(),
         });
     }
     Some(Matcher::Settings(compiled))
@@ -936,6 +967,26 @@ fn compile_matcher(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn keys_spelled_through_escapes_or_references_are_noticed() {
+        for text in [
+            r#"{"\u0061llowSharedKeyAccess": true}"#,
+            r#"key: "\x61ccountKey""#,
+            "storage.\\\naccount.key = x",
+            "storage.\\\r\naccount.key = x",
+            r#"<add key="&#65;ccountKey" />"#,
+        ] {
+            assert!(keys_may_be_escaped(text), "{text}");
+        }
+        for text in [
+            r#"{"path": "C:\\temp\\new", "a": "b & c", "t": "\t"}"#,
+            "",
+            "\\",
+        ] {
+            assert!(!keys_may_be_escaped(text), "{text}");
+        }
+    }
 
     /// The build's JSON must say exactly what the YAML says: the binary loads the JSON.
     #[test]

@@ -39,6 +39,30 @@ impl CallNeeds {
         )
     }
 
+    /// The needs of a setting alternative: a word of its key path pattern (every segment of a
+    /// path is a key written in the file) and, when it names resource types, the last segment
+    /// of one of them (`storageAccounts` of `Microsoft.Storage/storageAccounts`: an ARM child
+    /// resource may spell only that part, and `\/` may stand for the slash in JSON).
+    pub fn of_setting(key: &str, resources: &[String]) -> Self {
+        let mut needs = Self::of_patterns([key]);
+        let words: Vec<&str> = resources
+            .iter()
+            .map(|resource| {
+                let last = resource.rsplit('/').next().unwrap_or(resource);
+                last.split('@').next().unwrap_or(last)
+            })
+            .collect();
+        if !words.is_empty()
+            && words.iter().all(|word| word.len() >= MIN_WORD)
+            && let Ok(matcher) = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&words)
+        {
+            needs.0.push(matcher);
+        }
+        needs
+    }
+
     /// Whether `text` has one word of each needed set (in any case).
     pub fn met_by(&self, text: &str) -> bool {
         self.0.iter().all(|words| words.find(text).is_some())
@@ -220,6 +244,27 @@ mod tests {
     fn words(pattern: &str) -> Option<Vec<String>> {
         let hir = regex_syntax::Parser::new().parse(pattern).expect("pattern");
         required_words(&hir)
+    }
+
+    #[test]
+    fn a_setting_needs_a_word_of_its_key_and_the_last_segment_of_a_resource_type() {
+        let needs = CallNeeds::of_setting(
+            r"^properties\.allowSharedKeyAccess$",
+            &["Microsoft.Storage/storageAccounts".into()],
+        );
+        // ARM JSON may write the slash as `\/`, and a child resource only its own segment.
+        assert!(needs.met_by(
+            r#"{"type": "Microsoft.Storage\/storageAccounts", "allowsharedkeyaccess": true}"#
+        ));
+        assert!(!needs.met_by(r#"{"type": "Microsoft.Storage/storageAccounts"}"#));
+        assert!(!needs.met_by(r#"{"allowSharedKeyAccess": true}"#));
+        let child = CallNeeds::of_setting(
+            r"^properties\.(?:AzureWebJobsStorage)$",
+            &["Microsoft.Web/sites/config@2022-03-01".into()],
+        );
+        assert!(child.met_by(r#"{"type": "config", "properties": {"AzureWebJobsStorage": "x"}}"#));
+        // A key pattern without a telling word and no resource types: every file may match.
+        assert!(CallNeeds::of_setting(r"^[a-z]+$", &[]).met_by(""));
     }
 
     #[test]

@@ -364,6 +364,7 @@ mod tests {
                 key: regex(r"^identity\.type$"),
                 value: value_matching("(?i)assigned"),
             }),
+            needs: std::sync::OnceLock::new(),
         }
     }
 
