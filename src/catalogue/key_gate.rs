@@ -22,7 +22,8 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use aho_corasick::AhoCorasick;
 
-use super::{CredentialKind, LanguageCatalogue, Member, MemberKind, bare_type};
+use super::resolve::separator;
+use super::{CredentialKind, LanguageCatalogue, Member, MemberKind, bare_type, stands_alone};
 use crate::parse::code::Language;
 
 /// The words a key verdict needs, and the ways they combine.
@@ -36,6 +37,9 @@ pub(super) struct KeyGate {
     whole: Vec<bool>,
     /// Per word: the ways whose member it names.
     ways_of: Vec<Vec<usize>>,
+    /// Per word: it names a member that needs no other word (a cmdlet), so finding it settles
+    /// the answer.
+    settles: Vec<bool>,
     /// Every way a key verdict can come.
     ways: Vec<Way>,
     /// The ways that need no member name (a default export).
@@ -107,13 +111,22 @@ impl KeyGate {
         let mut gate = KeyGate {
             whole: words.whole,
             ways_of: vec![Vec::new(); words.list.len()],
+            settles: vec![false; words.list.len()],
             ..KeyGate::default()
         };
         for (member_word, way) in ways {
             let id = gate.ways.len();
+            let bare = way.types.is_empty() && way.anchor.is_none();
             gate.ways.push(way);
-            match member_word.and_then(|word| gate.ways_of.get_mut(word)) {
-                Some(slot) => slot.push(id),
+            match member_word {
+                Some(word) => {
+                    if let Some(slot) = gate.ways_of.get_mut(word) {
+                        slot.push(id);
+                    }
+                    if let Some(settles) = gate.settles.get_mut(word) {
+                        *settles |= bare;
+                    }
+                }
                 None => gate.unnamed.push(id),
             }
         }
@@ -131,29 +144,18 @@ impl KeyGate {
         let Some(matcher) = &self.matcher else {
             return true;
         };
-        let bytes = text.as_bytes();
-        let part_of_name = |at: Option<usize>| {
-            at.and_then(|at| bytes.get(at))
-                .is_some_and(|&byte| byte.is_ascii_alphanumeric() || byte == b'_')
-        };
         let mut present = vec![false; self.whole.len()];
         for found in matcher.find_overlapping_iter(text) {
             let word = found.pattern().as_usize();
-            let whole = self.whole.get(word).copied().unwrap_or(true);
-            if whole
-                && (part_of_name(found.start().checked_sub(1)) || part_of_name(Some(found.end())))
+            if self.whole.get(word).copied().unwrap_or(true)
+                && !stands_alone(text, found.start(), found.end())
             {
                 continue;
             }
             if let Some(slot) = present.get_mut(word) {
                 *slot = true;
             }
-            // A member that needs no other word settles it at once (PowerShell's cmdlets).
-            let ways = self.ways_of.get(word).map_or(&[][..], Vec::as_slice);
-            if ways
-                .iter()
-                .any(|&way| self.ways.get(way).is_some_and(Way::is_bare))
-            {
+            if self.settles.get(word).copied().unwrap_or(false) {
                 return true;
             }
         }
@@ -169,12 +171,6 @@ impl KeyGate {
                 .iter()
                 .zip(&self.ways_of)
                 .any(|(&present, ways)| present && ways.iter().any(holds))
-    }
-}
-
-impl Way {
-    fn is_bare(&self) -> bool {
-        self.types.is_empty() && self.anchor.is_none()
     }
 }
 
@@ -235,13 +231,8 @@ fn reaching<'c>(sources: &HashMap<&'c str, HashSet<&'c str>>, type_name: &'c str
 /// The part of a namespace every import that brings it must contain, as the resolver compares
 /// modules with namespaces (`namespace_matches`): up to the first separator.
 fn first_segment(language: Option<Language>, namespace: &str) -> Option<&str> {
-    let separator = match language? {
-        Language::Javascript | Language::Typescript | Language::Go => "/",
-        Language::Rust => "::",
-        Language::Csharp | Language::Java | Language::Python | Language::Powershell => ".",
-    };
     namespace
-        .split(separator)
+        .split(separator(language?))
         .next()
         .filter(|segment| !segment.is_empty())
 }

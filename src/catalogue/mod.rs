@@ -265,19 +265,19 @@ fn names_any(matcher: Option<&aho_corasick::AhoCorasick>, text: &str) -> bool {
     let Some(matcher) = matcher else {
         return true;
     };
+    matcher
+        .find_overlapping_iter(text)
+        .any(|found| stands_alone(text, found.start(), found.end()))
+}
+
+/// Whether `text[start..end]` is a whole name: no letter, digit or `_` right before or after.
+fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
-    let part_of_name = |byte: u8| byte.is_ascii_alphanumeric() || byte == b'_';
-    matcher.find_overlapping_iter(text).any(|found| {
-        let before = found
-            .start()
-            .checked_sub(1)
-            .and_then(|at| bytes.get(at))
-            .is_some_and(|&byte| part_of_name(byte));
-        let after = bytes
-            .get(found.end())
-            .is_some_and(|&byte| part_of_name(byte));
-        !before && !after
-    })
+    let part_of_name = |at: Option<usize>| {
+        at.and_then(|at| bytes.get(at))
+            .is_some_and(|&byte| byte.is_ascii_alphanumeric() || byte == b'_')
+    };
+    !part_of_name(start.checked_sub(1)) && !part_of_name(Some(end))
 }
 
 impl LanguageCatalogue {

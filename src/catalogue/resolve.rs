@@ -422,7 +422,7 @@ fn strip_major(path: &str) -> &str {
 }
 
 /// The separator a language writes between namespace segments.
-fn separator(language: Language) -> &'static str {
+pub(super) fn separator(language: Language) -> &'static str {
     match language {
         Language::Rust => "::",
         Language::Go | Language::Javascript | Language::Typescript => "/",

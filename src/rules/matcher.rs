@@ -225,8 +225,7 @@ pub fn scan_source_scoped(
                     && !*keys_escaped.get_or_insert_with(|| super::keys_may_be_escaped(text));
                 if paths_as_written
                     && !alternatives.iter().any(|alternative| {
-                        (alternative.formats.is_empty() || alternative.formats.contains(&format))
-                            && alternative.may_match_in(text)
+                        alternative.applies_to(format) && alternative.may_match_in(text)
                     })
                 {
                     continue;
@@ -844,7 +843,7 @@ fn argument_matching<'c>(
 fn applies_to(alternatives: &[super::CompiledSetting], format: Format) -> bool {
     alternatives
         .iter()
-        .any(|alternative| alternative.formats.is_empty() || alternative.formats.contains(&format))
+        .any(|alternative| alternative.applies_to(format))
 }
 
 /// Where a call's finding is reported, when not at the callee's name: the argument that carries

@@ -118,6 +118,11 @@ pub struct CompiledSetting {
 }
 
 impl CompiledSetting {
+    /// Whether this alternative reads files of `format`.
+    pub fn applies_to(&self, format: crate::parse::Format) -> bool {
+        self.formats.is_empty() || self.formats.contains(&format)
+    }
+
     /// Whether `text` could hold an entry this alternative matches: false only when it lacks
     /// every word the key pattern needs, or every resource type the alternative names, as the
     /// document would spell them. Keys spelled with escapes ([`keys_may_be_escaped`]) are not

@@ -41,7 +41,7 @@ pub fn find<'d>(
         index: paths,
     };
     for alternative in alternatives {
-        if !alternative.formats.is_empty() && !alternative.formats.contains(&format) {
+        if !alternative.applies_to(format) {
             continue;
         }
         let mut siblings = SiblingTests::new(alternative, &index, text);

@@ -484,18 +484,13 @@ fn the_parse_gate_lets_through_every_file_with_a_key_based_call() {
     let mut texts: Vec<(Language, String, String)> = Vec::new();
     let mut roots = vec![common::repo_root().join("fixtures")];
     roots.extend(std::env::var_os("KEYLESS_GATE_CORPUS").map(std::path::PathBuf::from));
-    for root in roots {
-        let walk = ignore::WalkBuilder::new(&root)
-            .standard_filters(false)
-            .build();
-        for entry in walk.flatten() {
-            let path = entry.path().to_string_lossy().into_owned();
-            let Some(language) = Language::of_path(&path) else {
-                continue;
-            };
-            if let Ok(text) = std::fs::read_to_string(entry.path()) {
-                texts.push((language, path, text));
-            }
+    for file in common::files_under(roots) {
+        let path = file.to_string_lossy().into_owned();
+        let Some(language) = Language::of_path(&path) else {
+            continue;
+        };
+        if let Ok(text) = std::fs::read_to_string(&file) {
+            texts.push((language, path, text));
         }
     }
     for language in LANGUAGES {

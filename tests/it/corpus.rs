@@ -55,34 +55,29 @@ fn setting_gate_words_are_written() {
     );
     let mut checked = 0;
     let mut missing = Vec::new();
-    for root in roots {
-        let walk = ignore::WalkBuilder::new(&root)
-            .standard_filters(false)
-            .build();
-        for entry in walk.flatten() {
-            let path = entry.path().to_string_lossy().into_owned();
-            let Some(format @ (Format::Json | Format::Terraform)) = Format::of_path(&path) else {
-                continue;
-            };
-            let Ok(text) = std::fs::read_to_string(entry.path()) else {
-                continue;
-            };
-            if keyless::rules::keys_may_be_escaped(&text) {
-                continue;
-            }
-            let lower = text.to_ascii_lowercase();
-            let document = keyless::parse::parse(format, &text);
-            checked += 1;
-            for entry in &document.entries {
-                for segment in &entry.path {
-                    let words = segment
-                        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-                        // Item numbers (`resources.0`) are no word a gate asks for.
-                        .filter(|word| !word.bytes().all(|byte| byte.is_ascii_digit()));
-                    for word in words {
-                        if !lower.contains(&word.to_ascii_lowercase()) {
-                            missing.push(format!("{path}: {word} (in {:?})", entry.path));
-                        }
+    for file in common::files_under(roots) {
+        let path = file.to_string_lossy().into_owned();
+        let Some(format @ (Format::Json | Format::Terraform)) = Format::of_path(&path) else {
+            continue;
+        };
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        if keyless::rules::keys_may_be_escaped(&text) {
+            continue;
+        }
+        let lower = text.to_ascii_lowercase();
+        let document = keyless::parse::parse(format, &text);
+        checked += 1;
+        for entry in &document.entries {
+            for segment in &entry.path {
+                let words = segment
+                    .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    // Item numbers (`resources.0`) are no word a gate asks for.
+                    .filter(|word| !word.bytes().all(|byte| byte.is_ascii_digit()));
+                for word in words {
+                    if !lower.contains(&word.to_ascii_lowercase()) {
+                        missing.push(format!("{path}: {word} (in {:?})", entry.path));
                     }
                 }
             }

@@ -37,6 +37,19 @@ pub fn shared_dir(test: &str) -> Option<PathBuf> {
     None
 }
 
+/// Every file below `roots`, ignore files and hidden files included (a corpus walk for tests
+/// that check a property of each file).
+pub fn files_under(roots: Vec<PathBuf>) -> impl Iterator<Item = PathBuf> {
+    roots.into_iter().flat_map(|root| {
+        ignore::WalkBuilder::new(root)
+            .standard_filters(false)
+            .build()
+            .flatten()
+            .filter(|entry| entry.file_type().is_some_and(|kind| kind.is_file()))
+            .map(ignore::DirEntry::into_path)
+    })
+}
+
 /// Runs the keyless binary with `args` in `dir`.
 pub fn keyless(dir: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_keyless"))
