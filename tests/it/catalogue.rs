@@ -507,6 +507,21 @@ fn the_parse_gate_lets_through_every_file_with_a_key_based_call() {
                     {
                         texts.push((language, file, text));
                     }
+                    // A cmdlet's key can also come by position (the gate counts arguments).
+                    if takes_key && member.kind == MemberKind::Cmdlet {
+                        let positional: Vec<String> = member.params[..=target]
+                            .iter()
+                            .map(|param| argument(language, param, true))
+                            .collect();
+                        for layout in [" ", " `\n  ", "  `\r\n"] {
+                            let text = format!(
+                                "{} -WarningAction Continue {}\n",
+                                member.name,
+                                positional.join(layout)
+                            );
+                            texts.push((language, "probe.ps1".to_owned(), text));
+                        }
+                    }
                 }
             }
         }
