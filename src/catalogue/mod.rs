@@ -271,7 +271,7 @@ fn names_any(matcher: Option<&aho_corasick::AhoCorasick>, text: &str) -> bool {
 }
 
 /// Whether `text[start..end]` is a whole name: no letter, digit or `_` right before or after.
-fn stands_alone(text: &str, start: usize, end: usize) -> bool {
+pub(crate) fn stands_alone(text: &str, start: usize, end: usize) -> bool {
     let bytes = text.as_bytes();
     let part_of_name = |at: Option<usize>| {
         at.and_then(|at| bytes.get(at))

@@ -201,14 +201,15 @@ impl CompiledCall {
     pub fn may_match_in(&self, text: &str) -> bool {
         self.needs
             .get_or_init(|| {
-                let arguments = self.arguments.iter().flat_map(|test| {
-                    [test.name.as_ref(), test.matches.as_ref()]
-                        .into_iter()
-                        .flatten()
-                        .map(LazyRegex::as_str)
-                });
-                needs::CallNeeds::of_patterns(
-                    std::iter::once(self.callee.as_str()).chain(arguments),
+                let names = self.arguments.iter().filter_map(|test| test.name.as_ref());
+                let written = self
+                    .arguments
+                    .iter()
+                    .filter_map(|test| test.matches.as_ref());
+                needs::CallNeeds::of_call(
+                    self.callee.as_str(),
+                    names.map(LazyRegex::as_str),
+                    written.map(LazyRegex::as_str),
                 )
             })
             .met_by(text)

@@ -18,7 +18,16 @@ const MIN_WORD: usize = 4;
 /// Which words a file needs for a call shape to match one of its calls: one word of each set
 /// (the callee's, and each argument condition's).
 #[derive(Debug, Default)]
-pub struct CallNeeds(Vec<AhoCorasick>);
+pub struct CallNeeds(Vec<Need>);
+
+/// One set of words, one of which the file must hold.
+#[derive(Debug)]
+struct Need {
+    words: AhoCorasick,
+    /// The words are whole names, so only an occurrence with no letter, digit or `_` on either
+    /// side counts.
+    whole: bool,
+}
 
 impl CallNeeds {
     /// The needs of a shape whose patterns all have to match: the callee pattern and the
@@ -30,13 +39,35 @@ impl CallNeeds {
                 .into_iter()
                 .filter_map(|pattern| {
                     let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-                    AhoCorasick::builder()
-                        .ascii_case_insensitive(true)
-                        .build(required_words(&hir)?)
-                        .ok()
+                    need(required_words(&hir)?, false)
                 })
                 .collect(),
         )
+    }
+
+    /// The needs of a call shape: its callee pattern and the written text of its arguments
+    /// as [`CallNeeds::of_patterns`], and its argument name patterns, which when they spell a
+    /// few whole names (`(?i)^(ConnectionStrings?|StorageConnectionString)$`) need one of
+    /// them as a whole name: every argument name is a name token of the source (a parameter,
+    /// a keyword, an option key), which no letter, digit or `_` adjoins (`PSCredential` does
+    /// not name a `-Credential`).
+    pub fn of_call<'p>(
+        callee: &'p str,
+        names: impl IntoIterator<Item = &'p str>,
+        written: impl IntoIterator<Item = &'p str>,
+    ) -> Self {
+        let mut needs = Self::of_patterns(std::iter::once(callee).chain(written));
+        for pattern in names {
+            let Ok(hir) = regex_syntax::Parser::new().parse(pattern) else {
+                continue;
+            };
+            let found = match whole_names(&hir) {
+                Some(names) => need(names, true),
+                None => required_words(&hir).and_then(|words| need(words, false)),
+            };
+            needs.0.extend(found);
+        }
+        needs
     }
 
     /// The needs of a setting alternative: a word of its key path pattern (every segment of a
@@ -52,21 +83,62 @@ impl CallNeeds {
                 last.split('@').next().unwrap_or(last)
             })
             .collect();
-        if !words.is_empty()
-            && words.iter().all(|word| word.len() >= MIN_WORD)
-            && let Ok(matcher) = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .build(&words)
-        {
-            needs.0.push(matcher);
+        if !words.is_empty() && words.iter().all(|word| word.len() >= MIN_WORD) {
+            needs.0.extend(need(words, false));
         }
         needs
     }
 
     /// Whether `text` has one word of each needed set (in any case).
     pub fn met_by(&self, text: &str) -> bool {
-        self.0.iter().all(|words| words.find(text).is_some())
+        self.0.iter().all(|need| {
+            if need.whole {
+                // Overlapping: `ConnectionString` inside `ConnectionStrings` must not hide the
+                // whole `ConnectionStrings`.
+                need.words
+                    .find_overlapping_iter(text)
+                    .any(|found| crate::catalogue::stands_alone(text, found.start(), found.end()))
+            } else {
+                need.words.find(text).is_some()
+            }
+        })
     }
+}
+
+/// A need of one of `words` (in any case); `None` when they cannot be searched for.
+fn need<W: AsRef<[u8]>>(words: impl IntoIterator<Item = W>, whole: bool) -> Option<Need> {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(words)
+        .ok()
+        .map(|words| Need { words, whole })
+}
+
+/// The names a pattern anchored at both ends matches, when it matches only a few, each at
+/// least [`MIN_WORD`] long and made of letters, digits and `_` (compared ignoring ASCII case).
+fn whole_names(hir: &Hir) -> Option<Vec<String>> {
+    let HirKind::Concat(parts) = hir.kind() else {
+        return None;
+    };
+    let (first, rest) = parts.split_first()?;
+    let (last, middle) = rest.split_last()?;
+    let anchored = |part: &Hir, look: regex_syntax::hir::Look| matches!(part.kind(), HirKind::Look(found) if *found == look);
+    if !anchored(first, regex_syntax::hir::Look::Start)
+        || !anchored(last, regex_syntax::hir::Look::End)
+    {
+        return None;
+    }
+    let mut names = vec![String::new()];
+    for part in middle {
+        names = cross(&names, &spellings(part)?)?;
+    }
+    let fits = |name: &String| {
+        name.len() >= MIN_WORD && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    };
+    names
+        .iter()
+        .all(fits)
+        .then(|| names.iter().map(|name| name.to_ascii_lowercase()).collect())
 }
 
 /// Words, one of which every match of `hir` contains (compared ignoring ASCII case); `None`
@@ -317,6 +389,44 @@ mod tests {
                     .collect::<Vec<_>>()
             });
             assert_eq!(words(pattern), expected, "{pattern}");
+        }
+    }
+
+    #[test]
+    fn an_argument_name_that_spells_whole_names_needs_one_written_alone() {
+        let needs = CallNeeds::of_call(
+            r"(?i)^Connect-AzAccount$",
+            [r"(?i)^(ConnectionStrings?|Credential)$"],
+            [],
+        );
+        assert!(needs.met_by("Connect-AzAccount -Credential $c"));
+        assert!(needs.met_by("Connect-AzAccount @{ 'connectionstrings' = $c }"));
+        assert!(needs.met_by("connect-azaccount -ConnectionString:$c"));
+        assert!(!needs.met_by("Connect-AzAccount\n$c = [PSCredential]::new($u, $p)"));
+        assert!(!needs.met_by("Connect-AzAccount\n$myConnectionString = 'x'"));
+        // A name pattern that is not whole names needs its word anywhere.
+        let loose = CallNeeds::of_call(r"(?i)^Connect-AzAccount$", [r"(?i)credential"], []);
+        assert!(loose.met_by("Connect-AzAccount\n$c = [PSCredential]::new($u, $p)"));
+        let table: &[(&str, Option<&[&str]>)] = &[
+            (r"(?i)^Credential$", Some(&["credential"])),
+            (
+                r"(?i)^(ConnectionStrings?|StorageConnectionString)$",
+                Some(&[
+                    "connectionstrings",
+                    "connectionstring",
+                    "storageconnectionstring",
+                ]),
+            ),
+            // Not anchored at both ends, too short, or not a plain name: none.
+            (r"(?i)Credential$", None),
+            (r"(?i)^(Key|AccountKey)$", None),
+            (r"(?i)^Sas-Token$", None),
+            (r"(?i)^[a-z]+Key$", None),
+        ];
+        for (pattern, expected) in table {
+            let hir = regex_syntax::Parser::new().parse(pattern).expect("pattern");
+            let expected = expected.map(|list| list.iter().map(|w| (*w).to_owned()).collect());
+            assert_eq!(whole_names(&hir), expected, "{pattern}");
         }
     }
 
