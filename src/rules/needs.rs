@@ -9,7 +9,7 @@
 //! more common than the calls they look for.
 
 use aho_corasick::AhoCorasick;
-use regex_syntax::hir::{Class, Hir, HirKind};
+use regex_syntax::hir::{Class, Hir, HirKind, Look};
 
 /// Words shorter than this are too common to rule a file out; a pattern that needs nothing
 /// longer has no gate.
@@ -122,10 +122,8 @@ fn whole_names(hir: &Hir) -> Option<Vec<String>> {
     };
     let (first, rest) = parts.split_first()?;
     let (last, middle) = rest.split_last()?;
-    let anchored = |part: &Hir, look: regex_syntax::hir::Look| matches!(part.kind(), HirKind::Look(found) if *found == look);
-    if !anchored(first, regex_syntax::hir::Look::Start)
-        || !anchored(last, regex_syntax::hir::Look::End)
-    {
+    let is = |part: &Hir, look: Look| *part.kind() == HirKind::Look(look);
+    if !is(first, Look::Start) || !is(last, Look::End) {
         return None;
     }
     let mut names = vec![String::new()];
