@@ -10,9 +10,17 @@
 use std::cell::Cell;
 use std::fmt;
 use std::ops::Deref;
-use std::sync::{LazyLock, OnceLock};
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::{Arc, LazyLock, OnceLock};
 
 use regex::Regex;
+use regex_automata::Input;
+use regex_automata::hybrid::{
+    self,
+    dfa::{Cache, DFA},
+};
+use regex_automata::nfa::thompson;
+use regex_automata::util::pool::Pool;
 use regex_syntax::ast::{Ast, GroupKind};
 
 /// A regex whose syntax parsed and whose automaton is built on first use.
@@ -24,7 +32,7 @@ pub struct LazyRegex {
     names: Option<Vec<(String, usize)>>,
     compiled: OnceLock<Regex>,
     /// The automaton [`LazyRegex::is_match`] uses, built on first use.
-    tester: OnceLock<Option<regex_automata::meta::Regex>>,
+    tester: OnceLock<Option<Arc<Tester>>>,
 }
 
 /// Haystacks up to this many bytes are tested with the light automaton of
@@ -96,27 +104,19 @@ impl LazyRegex {
 
     /// Whether the pattern matches somewhere in `haystack`, as [`Regex::is_match`] says. Hints,
     /// contexts and filters mostly ask this of short regions (a match, a line) for the few
-    /// candidates a file has: there the automaton is built without capture groups, literal
-    /// prefilter or full DFA (a lazy DFA does), which cost most of the build and save little on
-    /// a few hundred bytes. A long haystack gets the full regex.
+    /// candidates a file has: there a forward lazy DFA answers ([`Tester`]), without the
+    /// reverse automaton, capture groups and literal prefilter that cost most of a regex's build
+    /// and save little on a few hundred bytes. A long haystack gets the full regex.
     pub fn is_match(&self, haystack: &str) -> bool {
         // A whole file is searched faster with the full regex's literal prefilter.
         if haystack.len() > LIGHT_HAYSTACK {
             return self.is_match_in_file(haystack);
         }
-        let tester = self.tester.get_or_init(|| {
-            regex_automata::meta::Regex::builder()
-                .configure(
-                    regex_automata::meta::Config::new()
-                        .auto_prefilter(false)
-                        .dfa(false)
-                        .which_captures(regex_automata::nfa::thompson::WhichCaptures::None),
-                )
-                .build(&self.pattern)
-                .ok()
-        });
-        match tester {
-            Some(tester) => tester.is_match(haystack),
+        let tester = self
+            .tester
+            .get_or_init(|| Tester::new(&self.pattern).map(Arc::new));
+        match tester.as_ref().and_then(|tester| tester.is_match(haystack)) {
+            Some(found) => found,
             None => self.compile().unwrap_or(&NEVER).is_match(haystack),
         }
     }
@@ -139,6 +139,54 @@ impl LazyRegex {
         }
         let regex = Regex::new(&self.pattern).map_err(|error| error.to_string())?;
         Ok(self.compiled.get_or_init(|| regex))
+    }
+}
+
+/// A forward lazy DFA without capture groups: all [`LazyRegex::is_match`] needs. A whole
+/// regex also builds a reverse automaton (to find where matches start), a literal prefilter and
+/// the capture groups, several times the work for a test of a few hundred bytes.
+struct Tester {
+    dfa: DFA,
+    /// One cache per thread that tests (the DFA's states are built in it).
+    caches: Pool<Cache, NewCache>,
+}
+
+/// The regex crate's default size limit: a pattern it cannot build, the tester does not
+/// build either.
+const NFA_SIZE_LIMIT: usize = 10 << 20;
+
+type NewCache = Box<dyn Fn() -> Cache + Send + Sync + RefUnwindSafe + UnwindSafe>;
+
+impl Tester {
+    fn new(pattern: &str) -> Option<Tester> {
+        let nfa = thompson::Compiler::new()
+            .configure(
+                thompson::Config::new()
+                    .which_captures(thompson::WhichCaptures::None)
+                    .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+            )
+            .build(pattern)
+            .ok()?;
+        // A Unicode word boundary is followed on ASCII text; next to another character the
+        // search gives up and the full regex answers.
+        let dfa = DFA::builder()
+            .configure(hybrid::dfa::Config::new().unicode_word_boundary(true))
+            .build_from_nfa(nfa)
+            .ok()?;
+        let template = dfa.clone();
+        Some(Tester {
+            dfa,
+            caches: Pool::new(Box::new(move || template.create_cache())),
+        })
+    }
+
+    /// Whether `haystack` holds a match; `None` when the DFA gives up (a Unicode word boundary
+    /// next to a non-ASCII character, or a cache cleared too often).
+    fn is_match(&self, haystack: &str) -> Option<bool> {
+        let mut cache = self.caches.get();
+        let input = Input::new(haystack).earliest(true);
+        let found = self.dfa.try_search_fwd(&mut cache, &input).ok()?;
+        Some(found.is_some())
     }
 }
 
@@ -201,6 +249,9 @@ mod tests {
             r"^\$[A-Za-z_][A-Za-z0-9_]*$",
             r"(?-u:\b)KEY(?-u:\b)",
             r"Ä+ö",
+            // A Unicode word boundary: next to `é` the tester gives up and the regex answers.
+            r"\bKEY\b",
+            r"(?m)^\s*KEY$",
         ];
         let haystacks = [
             "",
@@ -211,6 +262,9 @@ mod tests {
             "a KEY b",
             "KEYS",
             "ÄÄö",
+            "éKEY",
+            "é KEY",
+            "x\n  KEY\ny",
             // Past the light automaton's size, the full regex answers.
             &format!("{}UseDevelopmentStorage=true", "x".repeat(LIGHT_HAYSTACK)),
         ];
@@ -244,5 +298,6 @@ mod tests {
         let huge = LazyRegex::new(r"\w{1000}\w{1000}\w{1000}").expect("valid syntax");
         assert!(huge.compile().is_err());
         assert!(!huge.is_match(&"a".repeat(5000)));
+        assert!(!huge.is_match("a short haystack"));
     }
 }
