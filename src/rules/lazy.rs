@@ -8,10 +8,12 @@
 //! all (`Registry::compile_all`).
 
 use std::cell::Cell;
+use std::collections::HashMap;
 use std::fmt;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Deref;
 use std::panic::{RefUnwindSafe, UnwindSafe};
-use std::sync::{Arc, LazyLock, OnceLock};
+use std::sync::{Arc, LazyLock, Mutex, OnceLock, PoisonError};
 
 use regex::Regex;
 use regex_automata::Input;
@@ -26,13 +28,67 @@ use regex_syntax::ast::{Ast, GroupKind};
 /// A regex whose syntax parsed and whose automaton is built on first use.
 #[derive(Clone)]
 pub struct LazyRegex {
-    pattern: String,
     /// Named capture groups and their indexes, read from the syntax tree; `None` for a trusted
     /// pattern, whose names come from the built automaton.
     names: Option<Vec<(String, usize)>>,
+    /// Shared by every `LazyRegex` of the same pattern in the process: rules repeat contexts
+    /// (five name the same Key Vault file context), which are then built once, and a file's
+    /// answer for one serves them all (see [`LazyRegex::id`]).
+    automata: Arc<Automata>,
+}
+
+/// A pattern and its automata, each built on first use.
+struct Automata {
+    pattern: String,
     compiled: OnceLock<Regex>,
-    /// The automaton [`LazyRegex::is_match`] uses, built on first use.
-    tester: OnceLock<Option<Arc<Tester>>>,
+    /// The automaton [`LazyRegex::is_match`] uses.
+    tester: OnceLock<Option<Tester>>,
+}
+
+/// The automata of every pattern made so far, by pattern.
+static AUTOMATA: LazyLock<Mutex<ByPattern>> = LazyLock::new(Mutex::default);
+
+type ByPattern = HashMap<String, Arc<Automata>, BuildHasherDefault<WordHasher>>;
+
+/// A multiply-rotate hash over eight bytes at a time (as rustc's FxHash): the few hundred
+/// patterns a process loads come from rule files, not from an adversary, and SipHash over them
+/// was a twentieth of a one-file scan.
+#[derive(Default)]
+struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut add = |word: u64| {
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        };
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0; 8];
+            word.copy_from_slice(chunk);
+            add(u64::from_le_bytes(word));
+        }
+        let mut rest = [0; 8];
+        rest[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+        add(u64::from_le_bytes(rest) ^ bytes.len() as u64);
+    }
+}
+
+fn automata_of(pattern: &str) -> Arc<Automata> {
+    let mut known = AUTOMATA.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(automata) = known.get(pattern) {
+        return Arc::clone(automata);
+    }
+    let automata = Arc::new(Automata {
+        pattern: pattern.to_owned(),
+        compiled: OnceLock::new(),
+        tester: OnceLock::new(),
+    });
+    known.insert(pattern.to_owned(), Arc::clone(&automata));
+    automata
 }
 
 /// Haystacks up to this many bytes are tested with the light automaton of
@@ -79,11 +135,15 @@ impl LazyRegex {
             Some(regex_syntax::ast::visit(&ast, CaptureNames::default()).unwrap_or_default())
         };
         Ok(Self {
-            pattern: pattern.to_owned(),
             names,
-            compiled: OnceLock::new(),
-            tester: OnceLock::new(),
+            automata: automata_of(pattern),
         })
+    }
+
+    /// The same number for every `LazyRegex` of this pattern, and a different one for any
+    /// other: what a file's answers are remembered by.
+    pub fn id(&self) -> usize {
+        Arc::as_ptr(&self.automata) as usize
     }
 
     /// The index of the capture group called `name` (read from the syntax tree, or for a
@@ -113,8 +173,9 @@ impl LazyRegex {
             return self.is_match_in_file(haystack);
         }
         let tester = self
+            .automata
             .tester
-            .get_or_init(|| Tester::new(&self.pattern).map(Arc::new));
+            .get_or_init(|| Tester::new(&self.automata.pattern));
         match tester.as_ref().and_then(|tester| tester.is_match(haystack)) {
             Some(found) => found,
             None => self.compile().unwrap_or(&NEVER).is_match(haystack),
@@ -129,16 +190,17 @@ impl LazyRegex {
 
     /// The pattern as written.
     pub fn as_str(&self) -> &str {
-        &self.pattern
+        &self.automata.pattern
     }
 
     /// Builds the automaton now; the error says why it cannot be built.
     pub fn compile(&self) -> Result<&Regex, String> {
-        if let Some(regex) = self.compiled.get() {
+        let automata = &self.automata;
+        if let Some(regex) = automata.compiled.get() {
             return Ok(regex);
         }
-        let regex = Regex::new(&self.pattern).map_err(|error| error.to_string())?;
-        Ok(self.compiled.get_or_init(|| regex))
+        let regex = Regex::new(&automata.pattern).map_err(|error| error.to_string())?;
+        Ok(automata.compiled.get_or_init(|| regex))
     }
 }
 
@@ -224,7 +286,7 @@ impl fmt::Debug for LazyRegex {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         formatter
             .debug_tuple("LazyRegex")
-            .field(&self.pattern)
+            .field(&self.automata.pattern)
             .finish()
     }
 }
@@ -291,6 +353,18 @@ mod tests {
             assert_eq!(lazy.group_index(name), expected, "{name}");
         }
         assert_eq!(lazy.group_index("missing"), None);
+    }
+
+    #[test]
+    fn regexes_of_one_pattern_share_their_automata_and_their_id() {
+        let one = LazyRegex::new("(?i)shared-pattern-[0-9]+").expect("valid");
+        let two = LazyRegex::new("(?i)shared-pattern-[0-9]+").expect("valid");
+        let other = LazyRegex::new("(?i)shared-pattern-[a-z]+").expect("valid");
+        assert_eq!(one.id(), two.id());
+        assert_ne!(one.id(), other.id());
+        let built = one.compile().expect("builds");
+        assert!(std::ptr::eq(built, two.compile().expect("builds")));
+        assert!(two.is_match("SHARED-PATTERN-42") && !other.is_match("shared-pattern-42"));
     }
 
     #[test]

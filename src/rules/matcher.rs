@@ -193,7 +193,7 @@ pub fn scan_source_scoped(
                 }
                 _ => true,
             };
-            select(rule) && format_fits && file_admits(rule, path, text)
+            select(rule) && format_fits && file_admits(rule, path, &located)
         })
     });
     let mut gates = GateMemo::default();
@@ -655,7 +655,7 @@ fn derived_view_candidates<'r>(
             continue;
         };
         if rule.spec.level >= scope.min_level
-            && file_admits(rule, path, text)
+            && file_admits(rule, path, &located)
             && rule.gate_open(text, &mut gates)
         {
             text_rule_candidates(registry, rule, regex, &located, &mut gates, &mut candidates);
@@ -1297,10 +1297,14 @@ struct Spans<'a> {
 
 /// False when a `requires` on the path or the whole file fails, or such an `excludes` holds:
 /// then no match of `rule` in this file can be reported.
-fn file_admits(rule: &Rule, path: &str, text: &str) -> bool {
+fn file_admits(rule: &Rule, path: &str, located: &Located<'_>) -> bool {
+    let text = located.source.text();
     let found = |context: &Context| match context.within {
         Within::Path => Some(context.regex.is_match(path)),
-        Within::File => Some(context.regex.is_match_in_file(text)),
+        // Remembered, for the other rules with this condition and for the matches' checks.
+        Within::File => Some(located.checked(context.regex.id(), 0..text.len(), |text| {
+            context.regex.is_match_in_file(text)
+        })),
         _ => None,
     };
     rule.requires
@@ -1344,8 +1348,8 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
         Within::Nearby => lines_around(source, spans.whole, 3),
         Within::File => 0..text.len(),
     };
-    // Keyed by the context's address: contexts live in the registry for the whole scan.
-    let id = std::ptr::from_ref(context) as usize;
+    // Keyed by the pattern: rules that share a condition share its answer.
+    let id = context.regex.id();
     let whole_file = context.within == Within::File;
     located.checked(id, region, |haystack| {
         if whole_file {
