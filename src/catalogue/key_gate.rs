@@ -29,7 +29,9 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use aho_corasick::AhoCorasick;
 
 use super::resolve::separator;
-use super::{CredentialKind, LanguageCatalogue, Member, MemberKind, bare_type, stands_alone};
+use super::{
+    CredentialKind, LanguageCatalogue, Member, MemberKind, Param, bare_type, stands_alone,
+};
 use crate::parse::code::Language;
 
 /// The words a key verdict needs, and the ways they combine.
@@ -187,12 +189,10 @@ impl KeyGate {
             .map(|((owner, _), _)| owner.as_str())
             .collect();
         let takes_key = |member: &Member| {
-            member.params.iter().any(|param| {
-                param
-                    .kind
-                    .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
-                    || with_key_field.contains(param.bare_type())
-            })
+            member
+                .params
+                .iter()
+                .any(|param| carries_key(param) || with_key_field.contains(param.bare_type()))
         };
         let sources = chain_sources(catalogue);
         let mut words = Words::default();
@@ -229,7 +229,9 @@ impl KeyGate {
                     .filter(|_| !taken_without_import)
                     .map(|segment| words.intern(segment, false));
                 let member_word = (name != "default").then(|| words.intern(name, true));
-                if let (Some(word), Some(keys)) = (member_word, cmdlet_keys(catalogue, member)) {
+                if let (Some(word), Some(keys)) =
+                    (member_word, cmdlet_keys(catalogue, member, &with_key_field))
+                {
                     match cmdlets
                         .iter_mut()
                         .find(|(known, _)| *known == (word, anchor))
@@ -359,7 +361,11 @@ impl KeyGate {
 /// How `member`, a PowerShell cmdlet that takes a key, can be given one; `None` for any other
 /// member, and for a cmdlet whose key could also come through an option (a parameter whose type
 /// has a key field, which the resolver reads from splatted hashtables).
-fn cmdlet_keys(catalogue: &LanguageCatalogue, member: &Member) -> Option<CmdletKeys> {
+fn cmdlet_keys(
+    catalogue: &LanguageCatalogue,
+    member: &Member,
+    with_key_field: &HashSet<&str>,
+) -> Option<CmdletKeys> {
     if catalogue.language != Some(Language::Powershell) || member.kind != MemberKind::Cmdlet {
         return None;
     }
@@ -368,22 +374,23 @@ fn cmdlet_keys(catalogue: &LanguageCatalogue, member: &Member) -> Option<CmdletK
         reach: usize::MAX,
     };
     for (index, param) in member.params.iter().enumerate() {
-        if catalogue
-            .fields
-            .keys()
-            .any(|(owner, _)| owner == param.bare_type())
-        {
+        if with_key_field.contains(param.bare_type()) {
             return None;
         }
-        if param
-            .kind
-            .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
-        {
+        if carries_key(param) {
             keys.names.push(param.name.to_ascii_lowercase());
             keys.reach = keys.reach.min(index + 1);
         }
     }
     Some(keys)
+}
+
+/// Whether an argument bound to `param` can make a key verdict: a key parameter, or one whose
+/// verdict depends on its argument.
+fn carries_key(param: &Param) -> bool {
+    param
+        .kind
+        .is_some_and(|kind| kind.is_key() || kind == CredentialKind::Credential)
 }
 
 /// The words of a gate being built, each once (per kind of match).

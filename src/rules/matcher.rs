@@ -193,7 +193,7 @@ pub fn scan_source_scoped(
                 }
                 _ => true,
             };
-            select(rule) && format_fits && file_admits(rule, path, &located)
+            select(rule) && format_fits && file_admits(rule, &located)
         })
     });
     let mut gates = GateMemo::default();
@@ -655,7 +655,7 @@ fn derived_view_candidates<'r>(
             continue;
         };
         if rule.spec.level >= scope.min_level
-            && file_admits(rule, path, &located)
+            && file_admits(rule, &located)
             && rule.gate_open(text, &mut gates)
         {
             text_rule_candidates(registry, rule, regex, &located, &mut gates, &mut candidates);
@@ -1297,14 +1297,10 @@ struct Spans<'a> {
 
 /// False when a `requires` on the path or the whole file fails, or such an `excludes` holds:
 /// then no match of `rule` in this file can be reported.
-fn file_admits(rule: &Rule, path: &str, located: &Located<'_>) -> bool {
-    let text = located.source.text();
+fn file_admits(rule: &Rule, located: &Located<'_>) -> bool {
     let found = |context: &Context| match context.within {
-        Within::Path => Some(context.regex.is_match(path)),
-        // Remembered, for the other rules with this condition and for the matches' checks.
-        Within::File => Some(located.checked(context.regex.id(), 0..text.len(), |text| {
-            context.regex.is_match_in_file(text)
-        })),
+        Within::Path => Some(context.regex.is_match(located.path)),
+        Within::File => Some(file_holds(context, located)),
         _ => None,
     };
     rule.requires
@@ -1346,17 +1342,20 @@ fn context_found(context: &Context, located: &Located<'_>, spans: &Spans<'_>) ->
         Within::Token => token_around(text, spans.whole),
         Within::Line => lines_around(source, spans.whole, 0),
         Within::Nearby => lines_around(source, spans.whole, 3),
-        Within::File => 0..text.len(),
+        Within::File => return file_holds(context, located),
     };
     // Keyed by the pattern: rules that share a condition share its answer.
-    let id = context.regex.id();
-    let whole_file = context.within == Within::File;
-    located.checked(id, region, |haystack| {
-        if whole_file {
-            context.regex.is_match_in_file(haystack)
-        } else {
-            context.regex.is_match(haystack)
-        }
+    located.checked(context.regex.id(), region, |haystack| {
+        context.regex.is_match(haystack)
+    })
+}
+
+/// Whether `context`'s pattern is somewhere in the file, remembered by pattern: a file's rules
+/// that share the condition ask it once, before their search and for their matches.
+fn file_holds(context: &Context, located: &Located<'_>) -> bool {
+    let whole = 0..located.source.text().len();
+    located.checked(context.regex.id(), whole, |text| {
+        context.regex.is_match_in_file(text)
     })
 }
 
