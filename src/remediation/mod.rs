@@ -283,6 +283,9 @@ pub struct Knowledge {
     roles: BTreeMap<String, Role>,
     profiles: BTreeMap<String, Profile>,
     operations: Vec<(Service, crate::rules::lazy::LazyRegex, String)>,
+    /// Per service: the words a file must hold for one of its calls to match one of the
+    /// service's operations. Built on first use (most scans infer no role).
+    operation_needs: std::sync::OnceLock<BTreeMap<Service, crate::rules::needs::CallNeeds>>,
     covers: BTreeMap<String, Vec<String>>,
     templates: BTreeMap<Service, TemplateTarget>,
     hosts: Vec<(WorkloadHost, Option<crate::rules::lazy::LazyRegex>)>,
@@ -459,6 +462,7 @@ impl Knowledge {
                 roles: role_index,
                 profiles: profile_index,
                 operations: compiled_operations,
+                operation_needs: std::sync::OnceLock::new(),
                 covers,
                 templates: templates
                     .into_iter()
@@ -545,6 +549,30 @@ impl Knowledge {
     /// Every profile, sorted by id.
     pub fn profiles(&self) -> impl Iterator<Item = &Profile> {
         self.profiles.values()
+    }
+
+    /// Whether [`Knowledge::infer_roles`] can find a role for `service` among the calls of
+    /// `text`: false when no operation of the service could match a call the file makes, so the
+    /// file need not be parsed for its calls. A call's name is a segment of its callee, whose
+    /// letters, digits and underscores all come from the file (see `rules::needs`), so an
+    /// operation whose pattern needs one of a few words matches no call of a file without them.
+    pub fn may_infer_roles(&self, service: Service, text: &str) -> bool {
+        let needs = self.operation_needs.get_or_init(|| {
+            let mut patterns: BTreeMap<Service, Vec<&str>> = BTreeMap::new();
+            for (owner, pattern, _) in &self.operations {
+                patterns.entry(*owner).or_default().push(pattern.as_str());
+            }
+            patterns
+                .into_iter()
+                .map(|(owner, patterns)| {
+                    (
+                        owner,
+                        crate::rules::needs::CallNeeds::of_any_pattern(patterns),
+                    )
+                })
+                .collect()
+        });
+        needs.get(&service).is_some_and(|needs| needs.met_by(text))
     }
 
     /// The smallest set of roles that covers the calls a file makes on `service`'s clients, each

@@ -453,8 +453,19 @@ pub fn scan_source_scoped(
         .into_iter()
         .map(|candidate| to_finding(path, source, candidate, &secrets))
         .collect();
-    // Least privilege from what the code does with the client.
-    if let Some(language) = language.filter(|_| !findings.is_empty()) {
+    // Least privilege from what the code does with the client. Parsed for this only when some
+    // finding's service has an operation the file's calls could match: otherwise every role
+    // list stays empty, as it would after the parse.
+    let knowledge = registry.knowledge();
+    if let Some(language) = language.filter(|_| {
+        let mut services: Vec<Service> = findings.iter().map(|finding| finding.service).collect();
+        services.sort_unstable();
+        services.dedup();
+        code.is_some()
+            || services
+                .into_iter()
+                .any(|service| knowledge.may_infer_roles(service, text))
+    }) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
         // The roles depend on the service and the file's calls only: once per service, not per
         // finding times every call of the file.
@@ -464,7 +475,7 @@ pub fn scan_source_scoped(
                 .entry(finding.service)
                 .or_insert_with(|| {
                     let calls = view.calls.iter().map(|call| call.name.as_str());
-                    registry.knowledge().infer_roles(finding.service, calls)
+                    knowledge.infer_roles(finding.service, calls)
                 })
                 .clone();
         }

@@ -9,7 +9,7 @@ pub mod gate;
 pub mod lazy;
 pub mod matcher;
 pub mod named;
-mod needs;
+pub(crate) mod needs;
 mod prefilter;
 mod settings;
 pub mod spec;

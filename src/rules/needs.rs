@@ -17,11 +17,11 @@ const MIN_WORD: usize = 4;
 
 /// Which words a file needs for a call shape to match one of its calls: one word of each set
 /// (the callee's, and each argument condition's).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct CallNeeds(Vec<Need>);
 
 /// One set of words, one of which the file must hold.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Need {
     words: AhoCorasick,
     /// The words are whole names, so only an occurrence with no letter, digit or `_` on either
@@ -43,6 +43,23 @@ impl CallNeeds {
                 })
                 .collect(),
         )
+    }
+
+    /// The needs of a set of callee or name patterns any one of which may match: one word of
+    /// any pattern's words. None when some pattern's words cannot be worked out.
+    pub fn of_any_pattern<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Self {
+        let mut words = Vec::new();
+        for pattern in patterns {
+            let Some(needed) = regex_syntax::Parser::new()
+                .parse(pattern)
+                .ok()
+                .and_then(|hir| required_words(&hir))
+            else {
+                return Self::default();
+            };
+            words.extend(needed);
+        }
+        Self(need(words, false).into_iter().collect())
     }
 
     /// The needs of a call shape: its callee pattern and the written text of its arguments

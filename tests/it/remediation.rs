@@ -126,3 +126,37 @@ fn roles_follow_what_the_code_does() {
     );
     assert!(roles(Service::Storage, &["print", "len"]).is_empty());
 }
+
+/// The roles gate never hides a role: a file whose text holds a call name that infers a role
+/// may infer one, and a file with none of a service's operation words needs no parse for it.
+#[test]
+fn a_file_is_parsed_for_roles_only_when_an_operation_could_match() {
+    let registry = common::registry();
+    let knowledge = registry.knowledge();
+    let names = [
+        (Service::Storage, "upload_blob"),
+        (Service::Storage, "DownloadToAsync"),
+        (Service::Storage, "exists"),
+        (Service::Storage, "create_entity"),
+        (Service::Servicebus, "SendMessageAsync"),
+        (Service::Servicebus, "subscribe"),
+        (Service::Eventhubs, "EventHubConsumerClient"),
+        (Service::Eventhubs, "Produce"),
+        (Service::Cosmos, "readItem"),
+        (Service::Cosmos, "fetchAll"),
+    ];
+    for (service, name) in names {
+        assert!(
+            !knowledge.infer_roles(service, [name]).is_empty(),
+            "{service:?}: `{name}` infers no role"
+        );
+        let text = format!("client.{name}(x)\n");
+        assert!(
+            knowledge.may_infer_roles(service, &text),
+            "{service:?}: `{name}` infers a role, yet the gate would skip the parse"
+        );
+    }
+    let unrelated = "client.close()\nprint(len(items))\n";
+    assert!(!knowledge.may_infer_roles(Service::Storage, unrelated));
+    assert!(!knowledge.may_infer_roles(Service::Cosmos, unrelated));
+}
