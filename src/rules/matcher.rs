@@ -458,13 +458,13 @@ pub fn scan_source_scoped(
     // list stays empty, as it would after the parse.
     let knowledge = registry.knowledge();
     if let Some(language) = language.filter(|_| {
-        let mut services: Vec<Service> = findings.iter().map(|finding| finding.service).collect();
-        services.sort_unstable();
-        services.dedup();
-        code.is_some()
-            || services
+        code.is_some() || {
+            let services: BTreeSet<Service> =
+                findings.iter().map(|finding| finding.service).collect();
+            services
                 .into_iter()
                 .any(|service| knowledge.may_infer_roles(service, text))
+        }
     }) {
         let view = code.get_or_insert_with(|| parse::code::parse(language, text));
         // The roles depend on the service and the file's calls only: once per service, not per

@@ -46,7 +46,8 @@ impl CallNeeds {
     }
 
     /// The needs of a set of callee or name patterns any one of which may match: one word of
-    /// any pattern's words. None when some pattern's words cannot be worked out.
+    /// any pattern's words. No need at all (every file meets it) when some pattern's words
+    /// cannot be worked out.
     pub fn of_any_pattern<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Self {
         let mut words = Vec::new();
         for pattern in patterns {
