@@ -351,9 +351,9 @@ impl<'s> Builder<'s> {
                         && let Some(entry) = self.doc.entries.last_mut()
                     {
                         entry.synthetic = Some(if entry.text(self.doc.text) == "object" {
-                            "secureObject"
+                            super::SECURE_OBJECT
                         } else {
-                            "securestring"
+                            super::SECURE_STRING
                         });
                     }
                 }
@@ -631,7 +631,7 @@ impl<'s> Builder<'s> {
             if self.doc.entries.len() == pushed
                 && let Some(entry) = self.doc.entries.last_mut()
             {
-                entry.synthetic = Some("true");
+                entry.synthetic = Some(super::IMPLIED_TRUE);
             }
         }
         self.body(body.copied(), &path, Some(type_name))

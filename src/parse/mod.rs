@@ -81,6 +81,15 @@ pub enum ValueKind {
     Array,
 }
 
+/// Bicep's `@secure()` `string` parameter, as ARM types it: an [`Entry::synthetic`] value.
+pub const SECURE_STRING: &str = "securestring";
+/// Bicep's `@secure()` `object` parameter, as ARM types it: an [`Entry::synthetic`] value.
+pub const SECURE_OBJECT: &str = "secureObject";
+/// A flag the syntax implies (Bicep's `existing` resource): an [`Entry::synthetic`] value.
+pub const IMPLIED_TRUE: &str = "true";
+/// Every value an [`Entry::synthetic`] can hold: the only values not written in the file.
+pub const SYNTHETIC_VALUES: [&str; 3] = [SECURE_STRING, SECURE_OBJECT, IMPLIED_TRUE];
+
 /// One key/value pair (or array item) of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
@@ -94,6 +103,7 @@ pub struct Entry {
     pub kind: ValueKind,
     /// A value the format implies but the text does not spell out (Bicep's `@secure()` string
     /// parameter is ARM's `securestring`); [`Entry::text`] returns it instead of the span's text.
+    /// Always one of [`SYNTHETIC_VALUES`].
     pub synthetic: Option<&'static str>,
 }
 

@@ -223,11 +223,13 @@ pub fn scan_source_scoped(
                 // numbers); Bicep's and the others' add segments of their own (`outputs`).
                 let paths_as_written = matches!(format, Format::Json | Format::Terraform)
                     && !*keys_escaped.get_or_insert_with(|| super::keys_may_be_escaped(text));
-                if paths_as_written
-                    && !alternatives.iter().any(|alternative| {
-                        alternative.applies_to(format) && alternative.may_match_in(text)
-                    })
-                {
+                // Nor when no alternative's value test could pass a value written in the file
+                // (`listKeys(` in a template output), in any format.
+                if !alternatives.iter().any(|alternative| {
+                    alternative.applies_to(format)
+                        && (!paths_as_written || alternative.may_match_in(text))
+                        && alternative.value.may_pass_in(text)
+                }) {
                     continue;
                 }
                 // Parsed once per file, and only when a rule needs the structure.

@@ -93,6 +93,29 @@ pub struct CompiledValueTest {
     pub literal: bool,
     /// Regex the value must match.
     pub matches: Option<LazyRegex>,
+    /// The words a file needs for `matches` to pass one of its values; worked out on first use.
+    pub needs: OnceLock<needs::CallNeeds>,
+}
+
+impl CompiledValueTest {
+    /// Whether `text` could hold a value this test passes: false only when `matches` needs a
+    /// word the text lacks. A value is the text of its span in the file or, for an entry the
+    /// parser made up ([`crate::parse::SYNTHETIC_VALUES`]), a fixed word; a pattern one of
+    /// those passes needs nothing.
+    pub fn may_pass_in(&self, text: &str) -> bool {
+        self.needs
+            .get_or_init(|| match &self.matches {
+                Some(regex)
+                    if !crate::parse::SYNTHETIC_VALUES
+                        .iter()
+                        .any(|value| regex.is_match(value)) =>
+                {
+                    needs::CallNeeds::of_patterns([regex.as_str()])
+                }
+                _ => needs::CallNeeds::default(),
+            })
+            .met_by(text)
+    }
 }
 
 /// A compiled setting alternative.
@@ -874,6 +897,7 @@ fn compile_value_test(
             .matches
             .as_deref()
             .and_then(|pattern| compile_regex(file, id, "value pattern", pattern, errors)),
+        needs: OnceLock::new(),
     }
 }
 

@@ -347,6 +347,7 @@ mod tests {
             equals: Vec::new(),
             literal: false,
             matches: Some(regex(pattern)),
+            needs: std::sync::OnceLock::new(),
         }
     }
 
@@ -435,5 +436,35 @@ mod tests {
             STORAGE.replace("minimumTlsVersion: 'TLS1_2'", "allowSharedKeyAccess: false")
         );
         assert!(reported(&text).is_empty());
+    }
+
+    #[test]
+    fn a_value_pattern_rules_out_files_without_its_words() {
+        let output_keys = value_matching(r"(?-u:\b)list(?:Keys|Secrets)\s*\(");
+        let cases = [
+            ("output key string = sa.listKeys().keys[0].value", true),
+            ("\"value\": \"[LISTSECRETS (variables('id'))]\"", true),
+            (
+                "output blob string = sa.properties.primaryEndpoints.blob",
+                false,
+            ),
+        ];
+        for (text, passes) in cases {
+            assert_eq!(output_keys.may_pass_in(text), passes, "{text}");
+        }
+        // A value the parser makes up is in no file: a pattern it passes needs no word.
+        for pattern in ["(?i)^securestring$", "^true$"] {
+            assert!(value_matching(pattern).may_pass_in(""), "{pattern}");
+        }
+        let document = crate::parse::parse(
+            Format::Bicep,
+            "@secure()\nparam a string\n@secure()\nparam b object\nresource r 'T@1' existing = { name: 'r' }\n",
+        );
+        let synthetic: Vec<&str> = document
+            .entries
+            .iter()
+            .filter_map(|entry| entry.synthetic)
+            .collect();
+        assert_eq!(synthetic, ["securestring", "secureObject", "true"]);
     }
 }
