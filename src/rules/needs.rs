@@ -37,10 +37,7 @@ impl CallNeeds {
         Self(
             patterns
                 .into_iter()
-                .filter_map(|pattern| {
-                    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
-                    need(required_words(&hir)?, false)
-                })
+                .filter_map(|pattern| need(pattern_words(pattern)?, false))
                 .collect(),
         )
     }
@@ -51,11 +48,7 @@ impl CallNeeds {
     pub fn of_any_pattern<'p>(patterns: impl IntoIterator<Item = &'p str>) -> Self {
         let mut words = Vec::new();
         for pattern in patterns {
-            let Some(needed) = regex_syntax::Parser::new()
-                .parse(pattern)
-                .ok()
-                .and_then(|hir| required_words(&hir))
-            else {
+            let Some(needed) = pattern_words(pattern) else {
                 return Self::default();
             };
             words.extend(needed);
@@ -155,6 +148,12 @@ fn whole_names(hir: &Hir) -> Option<Vec<String>> {
         .iter()
         .all(fits)
         .then(|| names.iter().map(|name| name.to_ascii_lowercase()).collect())
+}
+
+/// [`required_words`] of a pattern; `None` when it does not parse either.
+fn pattern_words(pattern: &str) -> Option<Vec<String>> {
+    let hir = regex_syntax::Parser::new().parse(pattern).ok()?;
+    required_words(&hir)
 }
 
 /// Words, one of which every match of `hir` contains (compared ignoring ASCII case); `None`
